@@ -1,0 +1,138 @@
+/**
+ * The contract between probes, verdicts, the check runner and the stack outputs.
+ *
+ * A check has a name, one sentence saying what it proves about the datapath, a probe that collects
+ * evidence through an {@link Executor}, and an expectation that turns the parsed evidence into a
+ * verdict. Results are immutable values; the runner never mutates a result after it is built.
+ */
+
+/** The three verdicts. `inconclusive` means "the evidence does not allow a judgement", never "pass". */
+export type Verdict = "pass" | "fail" | "inconclusive";
+
+/** One command the probe ran and what it printed (stdout, then stderr when non-empty). */
+export interface Evidence {
+  /** The command as a person would type it (argv quoted for a POSIX shell). */
+  readonly command: string;
+  /** Raw output, kept verbatim (truncated to a bounded size by the executor). */
+  readonly output: string;
+  /** The process exit code, when it ran to completion. */
+  readonly exitCode?: number;
+  /** Set when the executor killed the command at its timeout. */
+  readonly timedOut?: boolean;
+}
+
+/** The published result of one check. */
+export interface CheckResult {
+  readonly name: string;
+  readonly proves: string;
+  readonly verdict: Verdict;
+  /** What was expected and what was seen, in words a person can act on. */
+  readonly reason: string;
+  readonly evidence: readonly Evidence[];
+  readonly durationMs: number;
+}
+
+/** Where a command runs: inside a pod (optionally a container of it) in a namespace. */
+export interface ExecTarget {
+  readonly namespace: string;
+  readonly pod: string;
+  readonly container?: string;
+}
+
+/** What an executor returns for one command. Never throws for a failing command. */
+export interface ExecResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Exit code; undefined when the process was killed (timeout) or could not start. */
+  readonly exitCode?: number;
+  readonly timedOut: boolean;
+  /** The command as a person would type it, for the evidence. */
+  readonly command: string;
+  readonly durationMs: number;
+}
+
+/**
+ * Runs argv in a target. Implementations: `kubectl exec` (checks/executor.ts), `ip netns exec`
+ * (tests), recorded fixtures (tests). Every call carries a timeout in seconds.
+ */
+export interface Executor {
+  exec(target: ExecTarget, argv: readonly string[], opts: { timeoutSeconds: number }): Promise<ExecResult>;
+}
+
+/** A node of the lab as the checks see it. */
+export interface LabNode {
+  readonly name: string;
+  readonly role: "control-plane" | "worker";
+  readonly internalIp: string;
+  /** Pod CIDRs Cilium allocated to this node, from its CiliumNode object (spec.ipam.podCIDRs). */
+  readonly podCidrs: readonly string[];
+}
+
+/** A pod the checks use. */
+export interface LabPod {
+  readonly name: string;
+  readonly namespace: string;
+  readonly node: string;
+  readonly ip: string;
+}
+
+/**
+ * Everything the probes need to know about the running lab, discovered once per run with
+ * `kubectl get ... -o json` (no exec). Probes are pure functions of this context.
+ */
+export interface LabContext {
+  readonly nodes: readonly LabNode[];
+  /** The pods of the test DaemonSet (HTTP on :80 answering with pod name and IP). */
+  readonly testPods: readonly LabPod[];
+  /** The client pod (`net` in the seed). */
+  readonly client: LabPod;
+  /** One Cilium agent pod per node (namespace kube-system, container cilium-agent). */
+  readonly ciliumPods: readonly LabPod[];
+  /** One node-probe pod per node (hostNetwork, privileged): a node's view. */
+  readonly probePods: readonly LabPod[];
+  /** kube-proxy pods found in kube-system (there must be none). */
+  readonly kubeProxyPods: readonly string[];
+  readonly service: {
+    readonly name: string;
+    readonly clusterIp: string;
+    readonly port: number;
+    readonly nodePort: number;
+  };
+  /** The node's main device as Cilium reports it; `eth0` on kind. */
+  readonly nodeDevice: string;
+}
+
+/** One command of a probe: where it runs, its argv, its timeout, and an optional start delay. */
+export interface ProbeStep {
+  /** Unique within a check; the judge looks results up by it. */
+  readonly id: string;
+  readonly target: ExecTarget;
+  readonly argv: readonly string[];
+  readonly timeoutSeconds: number;
+  /**
+   * Milliseconds to wait before starting. Steps of one check start together, so a capture with
+   * delay 0 runs alongside traffic started with a delay (the capture must be listening first).
+   */
+  readonly delayMs?: number;
+}
+
+/** What a check decides from its evidence (the runner adds name, proves, evidence, duration). */
+export interface Judgement {
+  readonly verdict: Verdict;
+  readonly reason: string;
+  /** Facts read on the way (datapath facts published as the `datapath` output). */
+  readonly facts?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A check: expectations are data kept apart from the probe. `steps` only says what to run;
+ * `judge` only reads what came back. Both are pure, so tests feed recorded outputs to `judge`.
+ */
+export interface CheckDefinition {
+  /** kebab-case, unique per run, e.g. `ping-cross-node`. */
+  readonly name: string;
+  /** One sentence: what a pass proves about the datapath. */
+  readonly proves: string;
+  steps(ctx: LabContext): readonly ProbeStep[];
+  judge(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judgement;
+}
