@@ -1,0 +1,57 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CiliumSettings, ciliumValues } from "./ciliumValues";
+
+/** Where the chart comes from. */
+export const CILIUM_HELM_REPO = "https://helm.cilium.io";
+
+/** Arguments of {@link CiliumRelease}. */
+export interface CiliumReleaseArgs {
+  /** Cilium chart version (also the agent version). */
+  readonly version: string;
+  /** The lab's intent; the builder writes it in the keys that exist in `version`. */
+  readonly settings: pulumi.Input<CiliumSettings>;
+  /** Kubernetes provider of the lab cluster. */
+  readonly provider: k8s.Provider;
+  /** Seconds Helm waits for the agents to be ready. Defaults to 900. */
+  readonly timeoutSeconds?: number;
+}
+
+/**
+ * Cilium installed by Helm (a real `helm install`, hooks and lookups included) with values from
+ * the version-aware builder. The release waits until the agents and the operator are ready, so
+ * anything that depends on it runs on a working datapath.
+ */
+export class CiliumRelease extends pulumi.ComponentResource {
+  public readonly release: k8s.helm.v3.Release;
+  /** The Helm values the release was installed with. */
+  public readonly values: pulumi.Output<Record<string, unknown>>;
+  public readonly version: pulumi.Output<string>;
+
+  constructor(name: string, args: CiliumReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    const values = pulumi.output(args.settings).apply((s) => ciliumValues(args.version, s));
+    super("lab:index:CiliumRelease", name, { version: args.version, values }, opts);
+
+    this.release = new k8s.helm.v3.Release(
+      `${name}-release`,
+      {
+        // `cilium` like the seed's `helm install cilium`, so `ds/cilium` and `cilium-config` exist.
+        name: "cilium",
+        chart: "cilium",
+        version: args.version,
+        repositoryOpts: { repo: CILIUM_HELM_REPO },
+        namespace: "kube-system",
+        values,
+        timeout: args.timeoutSeconds ?? 900,
+        skipAwait: false,
+        cleanupOnFail: true,
+        maxHistory: 5,
+      },
+      { parent: this, provider: args.provider },
+    );
+    this.values = values;
+    this.version = this.release.version;
+
+    this.registerOutputs({ release: this.release, values: this.values, version: this.version });
+  }
+}

@@ -1,0 +1,344 @@
+/**
+ * The lab's configuration: every key, its default, and its validation, in one place.
+ *
+ * `validateConfig` takes the raw strings Pulumi config holds and returns a typed {@link LabConfig}
+ * with defaults applied once, or throws a {@link ConfigError} listing every bad key with its value
+ * and what is allowed. `index.ts` calls it before declaring any resource, so a bad value stops
+ * `pulumi preview` with nothing created.
+ */
+import * as ipaddr from "ipaddr.js";
+import * as semver from "semver";
+import { SUPPORTED_RANGE, isSupportedCiliumVersion } from "./chartIndex";
+
+/** The Pulumi project name; config keys are `cilium-ebpf-lab:<key>`. */
+export const PROJECT = "cilium-ebpf-lab";
+
+/** Public, pinned, multi-arch image with ping, curl, tcpdump, ip, iptables, conntrack, iperf3, python3. */
+export const DEFAULT_TEST_IMAGE =
+  "nicolaka/netshoot:v0.13@sha256:a20c2531bf35436ed3766cd6cfe89d352b050ccc4d7005ce6400adf97503da1b";
+
+export type ClusterMode = "kind" | "existing";
+
+/** The validated configuration of one lab stack. */
+export interface LabConfig {
+  readonly clusterName: string;
+  readonly nodeImage: string;
+  /** Kubernetes version read from the node image tag (`v1.23.4` → `1.23.4`), when the tag is one. */
+  readonly kubernetesVersion?: string;
+  readonly workers: number;
+  readonly ciliumVersion: string;
+  readonly nativeRoutingCidr: string;
+  readonly podCidr: string;
+  readonly podCidrMaskSize: number;
+  readonly nodeNetwork: string;
+  readonly nodeNetworkName: string;
+  readonly registryMirrors: Readonly<Record<string, readonly string[]>>;
+  readonly testImage: string;
+  readonly nodePort: number;
+  readonly namespace: string;
+  readonly appLabel: string;
+  readonly runChecks: boolean;
+  readonly failOnCheckFailure: boolean;
+  readonly checkTimeoutSeconds: number;
+  readonly checksRunId: string;
+}
+
+/** One config key: its default (as the raw string Pulumi would hold) and its documentation. */
+export interface KeySpec {
+  readonly default?: string;
+  readonly description: string;
+}
+
+/** Every config key the stack reads. Pulumi.yaml documents the same keys (a test compares them). */
+export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
+  clusterName: {
+    default: "cilium-kubeproxy-replacement-ebpf",
+    description: "kind cluster name and Cilium cluster.name (DNS-1123 label, at most 32 chars for Cilium >= 1.16).",
+  },
+  nodeImage: { default: "kindest/node:v1.23.4", description: "kind node image (the seed's v1.23.4)." },
+  workers: { default: "2", description: "Number of kind worker nodes (1-10)." },
+  ciliumVersion: { default: "1.13.0-rc5", description: `Cilium chart version (${SUPPORTED_RANGE}).` },
+  nativeRoutingCidr: {
+    default: "10.0.0.0/8",
+    description: "ipv4NativeRoutingCIDR: traffic to it is routed natively and not masqueraded.",
+  },
+  podCidr: { default: "10.0.0.0/8", description: "Cilium cluster-pool IPv4 pod CIDR." },
+  podCidrMaskSize: { default: "24", description: "Per-node pod CIDR mask size (cluster-pool)." },
+  nodeNetwork: {
+    default: "172.18.0.0/16",
+    description: "Subnet of the Docker network the kind nodes live on (the seed's 172.18.0.0/16).",
+  },
+  nodeNetworkName: {
+    default: "",
+    description: "Name of the Docker network created for the nodes. Defaults to kind-<clusterName>.",
+  },
+  registryMirrors: {
+    default: "{}",
+    description: 'containerd registry mirrors, {"registry": ["https://endpoint"]} (containerd 1.x node images).',
+  },
+  testImage: { default: DEFAULT_TEST_IMAGE, description: "Image of the test DaemonSet, client and node probes." },
+  nodePort: { default: "32000", description: "NodePort of the serversvc Service (30000-32767)." },
+  namespace: { default: "default", description: "Namespace of the test workload." },
+  appLabel: { default: "evescn", description: "Value of the app label of the test DaemonSet." },
+  runChecks: { default: "true", description: "Run the datapath checks on pulumi up." },
+  failOnCheckFailure: {
+    default: "false",
+    description: "Make pulumi up fail when a check fails (for CI; the evidence is then not published).",
+  },
+  checkTimeoutSeconds: { default: "30", description: "Timeout of each probe command, in seconds (5-120)." },
+  checksRunId: {
+    default: "1",
+    description: "Change this value (any string) to re-run the checks without recreating anything.",
+  },
+};
+
+/** One bad key. */
+export interface ConfigProblem {
+  readonly key: string;
+  readonly value: string;
+  readonly allowed: string;
+}
+
+/** Thrown by {@link validateConfig}: names every bad key, its value and what is allowed. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(
+      `invalid lab configuration:\n` +
+        problems
+          .map((p) => `  ${PROJECT}:${p.key} = ${JSON.stringify(p.value)}: ${p.allowed}`)
+          .join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+/**
+ * An image reference per the distribution reference grammar: [host[:port]/]path[:tag][@digest].
+ * Nothing outside this grammar (spaces, quotes, `$`, `;`, backticks) can pass.
+ */
+const IMAGE_REF =
+  /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+const REGISTRY_HOST = /^[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]{1,5})?$/;
+const MIRROR_URL = /^https?:\/\/[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._~\/-]*)?$/;
+
+/** kind names its node containers `<name>-control-plane`, `<name>-worker10`: they must stay hostnames. */
+const MAX_CLUSTER_NAME = 63 - "-control-plane".length;
+/** Cilium >= 1.16 refuses a cluster.name over 32 characters (validate.yaml). */
+const MAX_CILIUM_CLUSTER_NAME = 32;
+
+/** Parses a strict IPv4 CIDR in network form (no host bits, four-part dotted quad). */
+export function parseIPv4Cidr(value: string): { addr: ipaddr.IPv4; prefix: number } | string {
+  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(value);
+  if (!m || !ipaddr.IPv4.isValidFourPartDecimal(m[1])) {
+    return "must be an IPv4 CIDR such as 10.0.0.0/8";
+  }
+  const prefix = Number(m[2]);
+  if (prefix > 32) return "the prefix length must be 0-32";
+  const addr = ipaddr.IPv4.parse(m[1]);
+  const network = ipaddr.IPv4.networkAddressFromCIDR(value);
+  if (network.toString() !== addr.toString()) {
+    return `has host bits set; did you mean ${network.toString()}/${prefix}?`;
+  }
+  return { addr, prefix };
+}
+
+/** True when CIDR `inner` lies inside CIDR `outer` (both valid network-form IPv4 CIDRs). */
+export function cidrContains(outer: string, inner: string): boolean {
+  const o = ipaddr.parseCIDR(outer) as [ipaddr.IPv4, number];
+  const i = ipaddr.parseCIDR(inner) as [ipaddr.IPv4, number];
+  return i[1] >= o[1] && i[0].match(o);
+}
+
+/** True when two IPv4 CIDRs share at least one address. */
+export function cidrsOverlap(a: string, b: string): boolean {
+  return cidrContains(a, b) || cidrContains(b, a) || sharesPrefix(a, b);
+}
+
+function sharesPrefix(a: string, b: string): boolean {
+  const pa = ipaddr.parseCIDR(a) as [ipaddr.IPv4, number];
+  const pb = ipaddr.parseCIDR(b) as [ipaddr.IPv4, number];
+  const shorter = Math.min(pa[1], pb[1]);
+  return pa[0].match(pb[0], shorter);
+}
+
+/** Reads the Kubernetes version from a kindest/node tag: `kindest/node:v1.23.4@sha256:...` → `1.23.4`. */
+export function kubernetesVersionOfImage(image: string): string | undefined {
+  const m = /:v(\d+\.\d+\.\d+)(?:@|$)/.exec(image);
+  return m ? m[1] : undefined;
+}
+
+type Raw = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Validates raw config strings (as `pulumi.Config.get` returns them) and applies defaults once.
+ * Unknown keys under the project namespace are rejected too, since a typo would otherwise be ignored.
+ */
+export function validateConfig(raw: Raw): LabConfig {
+  const problems: ConfigProblem[] = [];
+  const bad = (key: string, value: string, allowed: string) => problems.push({ key, value, allowed });
+  const get = (key: string): string => raw[key] ?? CONFIG_KEYS[key].default ?? "";
+
+  for (const key of Object.keys(raw)) {
+    if (!(key in CONFIG_KEYS) && raw[key] !== undefined) {
+      bad(key, raw[key] ?? "", `unknown key; known keys: ${Object.keys(CONFIG_KEYS).join(", ")}`);
+    }
+  }
+
+  const int = (key: string, min: number, max: number, allowed: string): number => {
+    const value = get(key);
+    const n = /^[0-9]+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      bad(key, value, allowed);
+      return min;
+    }
+    return n;
+  };
+  const bool = (key: string): boolean => {
+    const value = get(key);
+    if (value !== "true" && value !== "false") {
+      bad(key, value, "must be true or false");
+      return false;
+    }
+    return value === "true";
+  };
+  const cidr = (key: string): string | undefined => {
+    const value = get(key);
+    const parsed = parseIPv4Cidr(value);
+    if (typeof parsed === "string") {
+      bad(key, value, parsed);
+      return undefined;
+    }
+    return value;
+  };
+  const image = (key: string): string => {
+    const value = get(key);
+    if (!IMAGE_REF.test(value) || value.length > 255) {
+      bad(key, value, "must be an image reference [registry/]name[:tag][@sha256:digest] (no spaces or shell characters)");
+    }
+    return value;
+  };
+  const dnsLabel = (key: string, max: number): string => {
+    const value = get(key);
+    if (!DNS1123_LABEL.test(value) || value.length > max) {
+      bad(key, value, `must be a DNS-1123 label (lowercase a-z, 0-9, '-', starting and ending alphanumeric) of at most ${max} characters`);
+    }
+    return value;
+  };
+
+  const clusterName = dnsLabel("clusterName", MAX_CLUSTER_NAME);
+  const nodeImage = image("nodeImage");
+  const kubernetesVersion = kubernetesVersionOfImage(nodeImage);
+  const workers = int("workers", 1, 10, "must be an integer from 1 to 10 (the lab needs a second node for cross-node checks)");
+
+  const ciliumVersion = get("ciliumVersion");
+  const ciliumOk = semver.valid(ciliumVersion) === ciliumVersion && isSupportedCiliumVersion(ciliumVersion);
+  if (!ciliumOk) {
+    bad("ciliumVersion", ciliumVersion, `must be a Cilium release version in ${SUPPORTED_RANGE} (for example 1.13.0-rc5 or 1.18.12)`);
+  }
+  if (ciliumOk && semver.gte(ciliumVersion, "1.16.0-pre.1")) {
+    if (clusterName.length > MAX_CILIUM_CLUSTER_NAME && problems.every((p) => p.key !== "clusterName")) {
+      bad("clusterName", clusterName, `must be at most ${MAX_CILIUM_CLUSTER_NAME} characters with Cilium ${ciliumVersion} (the chart's cluster.name check)`);
+    }
+    if (kubernetesVersion && semver.lt(kubernetesVersion, "1.21.0")) {
+      bad("nodeImage", nodeImage, `must run Kubernetes >= 1.21 for Cilium ${ciliumVersion} (found ${kubernetesVersion})`);
+    }
+  }
+
+  const nativeRoutingCidr = cidr("nativeRoutingCidr");
+  const podCidr = cidr("podCidr");
+  const nodeNetwork = cidr("nodeNetwork");
+  const podPrefix = podCidr ? Number(podCidr.split("/")[1]) : 8;
+  const podCidrMaskSize = int("podCidrMaskSize", Math.min(podPrefix + 1, 30), 30, `must be an integer from ${Math.min(podPrefix + 1, 30)} to 30 (longer than the pod CIDR's /${podPrefix})`);
+  if (nativeRoutingCidr && podCidr && !cidrContains(nativeRoutingCidr, podCidr)) {
+    bad("nativeRoutingCidr", nativeRoutingCidr, `must contain podCidr ${podCidr}, or pod traffic would be masqueraded and not routed natively`);
+  }
+  if (nodeNetwork) {
+    if (Number(nodeNetwork.split("/")[1]) > 28) {
+      bad("nodeNetwork", nodeNetwork, "must be /28 or larger to hold the gateway and every node");
+    }
+    if (nativeRoutingCidr && cidrsOverlap(nodeNetwork, nativeRoutingCidr)) {
+      bad("nodeNetwork", nodeNetwork, `must not overlap nativeRoutingCidr ${nativeRoutingCidr}: node traffic would be treated as pod traffic`);
+    }
+    if (podCidr && cidrsOverlap(nodeNetwork, podCidr)) {
+      bad("nodeNetwork", nodeNetwork, `must not overlap podCidr ${podCidr}`);
+    }
+  }
+  const nodeNetworkName = get("nodeNetworkName") || `kind-${clusterName}`;
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/.test(nodeNetworkName)) {
+    bad("nodeNetworkName", nodeNetworkName, "must be a Docker network name ([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63 characters)");
+  }
+
+  const registryMirrors = mirrors(get("registryMirrors"), bad);
+  const testImage = image("testImage");
+  const nodePort = int("nodePort", 30000, 32767, "must be an integer in 30000-32767 (the kube-apiserver's default --service-node-port-range)");
+  const namespace = dnsLabel("namespace", 63);
+  const appLabel = get("appLabel");
+  if (!LABEL_VALUE.test(appLabel) || appLabel.length === 0 || appLabel.length > 63) {
+    bad("appLabel", appLabel, "must be a Kubernetes label value: 1-63 characters [A-Za-z0-9-_.], starting and ending alphanumeric");
+  }
+  const runChecks = bool("runChecks");
+  const failOnCheckFailure = bool("failOnCheckFailure");
+  const checkTimeoutSeconds = int("checkTimeoutSeconds", 5, 120, "must be an integer from 5 to 120 (seconds)");
+  const checksRunId = get("checksRunId");
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(checksRunId)) {
+    bad("checksRunId", checksRunId, "must be 1-64 characters of [A-Za-z0-9_.:-] (for example a date)");
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    clusterName,
+    nodeImage,
+    kubernetesVersion,
+    workers,
+    ciliumVersion,
+    nativeRoutingCidr: nativeRoutingCidr as string,
+    podCidr: podCidr as string,
+    podCidrMaskSize,
+    nodeNetwork: nodeNetwork as string,
+    nodeNetworkName,
+    registryMirrors,
+    testImage,
+    nodePort,
+    namespace,
+    appLabel,
+    runChecks,
+    failOnCheckFailure,
+    checkTimeoutSeconds,
+    checksRunId,
+  };
+}
+
+function mirrors(
+  value: string,
+  bad: (key: string, value: string, allowed: string) => void,
+): Record<string, string[]> {
+  const allowed = 'must be a JSON object {"registry.host": ["https://mirror.endpoint"]}';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    bad("registryMirrors", value, allowed);
+    return {};
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    bad("registryMirrors", value, allowed);
+    return {};
+  }
+  const result: Record<string, string[]> = {};
+  for (const [host, endpoints] of Object.entries(parsed)) {
+    const list = typeof endpoints === "string" ? [endpoints] : endpoints;
+    if (!REGISTRY_HOST.test(host) || !Array.isArray(list) || list.length === 0) {
+      bad("registryMirrors", value, `${allowed}; bad entry ${JSON.stringify(host)}`);
+      continue;
+    }
+    const urls = list.filter((u): u is string => typeof u === "string" && MIRROR_URL.test(u));
+    if (urls.length !== list.length) {
+      bad("registryMirrors", value, `${allowed}; endpoints of ${host} must be http(s) URLs without quotes or spaces`);
+      continue;
+    }
+    result[host] = urls;
+  }
+  return result;
+}

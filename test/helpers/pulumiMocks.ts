@@ -1,0 +1,138 @@
+/**
+ * Runs the lab program under Pulumi mocks with a given config and records every resource.
+ *
+ * Command resources get recorded outputs: the kubeconfig command a fake kubeconfig, the node
+ * inventory `kubectl get nodes -o json` of the seed's 3 nodes, and any other command the stdout a
+ * test supplies through `commandStdout` (the check runner's JSON, for instance).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+
+export const PROJECT = "cilium-ebpf-lab";
+export const FIXTURES = path.resolve(__dirname, "..", "fixtures");
+export const NODES_JSON = fs.readFileSync(path.join(FIXTURES, "kubectl", "nodes-seed.json"), "utf8");
+export const FAKE_KUBECONFIG = [
+  "apiVersion: v1",
+  "kind: Config",
+  "clusters:",
+  "- cluster:",
+  "    certificate-authority-data: Q0VSVElGSUNBVEUtTk9ULVJFQUw=",
+  "    server: https://127.0.0.1:40001",
+  "  name: kind-lab",
+  "users:",
+  "- name: kind-lab",
+  "  user:",
+  "    client-key-data: UFJJVkFURS1LRVktTk9ULVJFQUwtZm9yLXRlc3Rz",
+  "",
+].join("\n");
+
+/** A resource as the mocks saw it. */
+export interface MockedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, unknown>;
+  readonly state: Record<string, unknown>;
+  readonly provider?: string;
+  readonly custom: boolean;
+  readonly urn: string;
+}
+
+export interface RunOptions {
+  /** Raw config values by key (without the project prefix). */
+  readonly config?: Record<string, string>;
+  /** Stack config file to load first (e.g. Pulumi.dev.yaml), relative to the repo root. */
+  readonly stackFile?: string;
+  /** stdout for command resources, by resource name. */
+  readonly commandStdout?: (name: string, inputs: Record<string, unknown>) => string | undefined;
+  readonly preview?: boolean;
+}
+
+export interface RunResult {
+  readonly resources: MockedResource[];
+  readonly outputs: Record<string, unknown>;
+  /** The outputs before unwrapping, to inspect secrecy. */
+  readonly rawOutputs: Record<string, unknown>;
+}
+
+const REPO = path.resolve(__dirname, "..", "..");
+
+/** Reads `config:` of a stack file as raw strings without the project prefix. */
+export function stackConfig(file: string): Record<string, string> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parse } = require("yaml") as typeof import("yaml");
+  const doc = parse(fs.readFileSync(path.join(REPO, file), "utf8")) as { config?: Record<string, unknown> };
+  const raw: Record<string, string> = {};
+  for (const [k, v] of Object.entries(doc.config ?? {})) {
+    const key = k.startsWith(`${PROJECT}:`) ? k.slice(PROJECT.length + 1) : k;
+    raw[key] = typeof v === "string" ? v : JSON.stringify(v);
+  }
+  return raw;
+}
+
+/** Unwraps an Output (or a plain value holding Outputs) into its value, for assertions. */
+export function unwrap<T>(value: pulumi.Input<T>): Promise<T> {
+  return new Promise((resolve) => pulumi.output(value).apply((v) => resolve(v as T)));
+}
+
+/** True when the Output is secret. */
+export async function isSecret(value: unknown): Promise<boolean> {
+  return pulumi.Output.isInstance(value) ? await pulumi.isSecret(value) : false;
+}
+
+/** Runs `index.ts` under mocks and waits until every resource is registered and every output known. */
+export async function runLab(opts: RunOptions = {}): Promise<RunResult> {
+  const resources: MockedResource[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs) {
+        const inputs = args.inputs as Record<string, unknown>;
+        let state: Record<string, unknown> = { ...inputs };
+        if (args.type === "command:local:Command") {
+          let stdout = opts.commandStdout?.(args.name, inputs);
+          if (stdout === undefined) {
+            if (args.name.endsWith("-kubeconfig")) stdout = FAKE_KUBECONFIG;
+            else if (args.name.endsWith("-nodes")) stdout = NODES_JSON;
+            else stdout = "";
+          }
+          state = { ...inputs, stdout, stderr: "" };
+        } else if (args.type === "kubernetes:helm.sh/v3:Release") {
+          state = { ...inputs, status: { status: "deployed", version: inputs.version } };
+        }
+        resources.push({
+          type: args.type,
+          name: args.name,
+          inputs,
+          state,
+          provider: args.provider,
+          custom: args.custom ?? true,
+          urn: `urn:pulumi:test::${PROJECT}::${args.type}::${args.name}`,
+        });
+        return { id: `${args.name}-id`, state };
+      },
+      call(args: pulumi.runtime.MockCallArgs) {
+        return args.inputs;
+      },
+    },
+    PROJECT,
+    "test",
+    opts.preview ?? false,
+  );
+  const config = { ...(opts.stackFile ? stackConfig(opts.stackFile) : {}), ...(opts.config ?? {}) };
+  const all: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) all[`${PROJECT}:${k}`] = v;
+  pulumi.runtime.setAllConfig(all);
+
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const main = require("../../index") as () => Record<string, unknown>;
+  const rawOutputs = main();
+  const outputs = (await unwrap(rawOutputs as pulumi.Input<Record<string, unknown>>)) as Record<string, unknown>;
+  // Let the last registrations (children created inside applies) land.
+  await new Promise((r) => setTimeout(r, 50));
+  return { resources, outputs, rawOutputs };
+}
+
+/** The resources of one type. */
+export function ofType(resources: MockedResource[], type: string): MockedResource[] {
+  return resources.filter((r) => r.type === type);
+}
