@@ -125,7 +125,13 @@ export async function runLab(opts: RunOptions = {}): Promise<RunResult> {
 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const main = require("../../index") as () => Record<string, unknown>;
-  const rawOutputs = main();
+  let rawOutputs: Record<string, unknown>;
+  try {
+    rawOutputs = main();
+  } catch (e) {
+    // Let the caller see what was declared before the failure (nothing, for config errors).
+    throw Object.assign(e as Error, { resources });
+  }
   const outputs = (await unwrap(rawOutputs as pulumi.Input<Record<string, unknown>>)) as Record<string, unknown>;
   // Let the last registrations (children created inside applies) land.
   await new Promise((r) => setTimeout(r, 50));
