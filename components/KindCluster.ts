@@ -79,11 +79,14 @@ export class KindCluster extends pulumi.ComponentResource {
 
     const [subnetAddr, prefix] = ipaddr.parseCIDR(args.nodeSubnet);
     if (subnetAddr.kind() !== "ipv4" || prefix > 28) {
-      throw new pulumi.ResourceError(`nodeSubnet ${args.nodeSubnet} must be an IPv4 CIDR of /28 or larger`, this);
+      throw new pulumi.ResourceError(
+        `nodeSubnet ${args.nodeSubnet} must be an IPv4 CIDR of /28 or larger`,
+        this,
+      );
     }
-    const gateway = ipaddr.fromByteArray(
-      subnetAddr.toByteArray().map((b, i, all) => (i === all.length - 1 ? b + 1 : b)),
-    ).toString();
+    const gateway = ipaddr
+      .fromByteArray(subnetAddr.toByteArray().map((b, i, all) => (i === all.length - 1 ? b + 1 : b)))
+      .toString();
 
     this.network = new docker.Network(
       `${name}-network`,

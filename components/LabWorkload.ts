@@ -1,6 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { WorkloadInput, clientPod, nodePortService, nodeProbeDaemonSet, testDaemonSet } from "./workloadSpecs";
+import {
+  WorkloadInput,
+  clientPod,
+  nodePortService,
+  nodeProbeDaemonSet,
+  testDaemonSet,
+} from "./workloadSpecs";
 
 /** Arguments of {@link LabWorkload}. */
 export interface LabWorkloadArgs extends WorkloadInput {

@@ -68,7 +68,7 @@ export function ciliumValues(version: string, settings: CiliumSettings): Record<
     );
   }
   checkSettings(version, settings);
-  const renamed = semver.gte(version, VALUES_RENAMED_IN, { includePrerelease: true });
+  const renamed = semver.gte(version, VALUES_RENAMED_IN);
   const operator = renamed
     ? { clusterPoolIPv4PodCIDRList: [settings.podCidr], clusterPoolIPv4MaskSize: settings.podCidrMaskSize }
     : { clusterPoolIPv4PodCIDR: settings.podCidr, clusterPoolIPv4MaskSize: settings.podCidrMaskSize };
@@ -99,7 +99,9 @@ function checkSettings(version: string, s: CiliumSettings): void {
     ["nativeRoutingCidr", s.nativeRoutingCidr],
     ["podCidr", s.podCidr],
   ] as const) {
-    if (!ipaddr.IPv4.isValidCIDR(cidr)) throw new Error(`${name} must be an IPv4 CIDR (got ${JSON.stringify(cidr)})`);
+    if (!ipaddr.IPv4.isValidCIDR(cidr)) {
+      throw new Error(`${name} must be an IPv4 CIDR (got ${JSON.stringify(cidr)})`);
+    }
   }
   const podPrefix = ipaddr.IPv4.parseCIDR(s.podCidr)[1];
   if (!Number.isInteger(s.podCidrMaskSize) || s.podCidrMaskSize < podPrefix || s.podCidrMaskSize > 32) {
@@ -109,7 +111,7 @@ function checkSettings(version: string, s: CiliumSettings): void {
   }
   if (s.clusterName === "") throw new Error("clusterName is empty");
   if (
-    semver.gte(version, CLUSTER_NAME_CHECKED_FROM, { includePrerelease: true }) &&
+    semver.gte(version, CLUSTER_NAME_CHECKED_FROM) &&
     (s.clusterName.length > 32 || !CLUSTER_NAME.test(s.clusterName))
   ) {
     throw new Error(

@@ -115,7 +115,7 @@ export function nodeInventoryScript(clusterName: string, timeoutSeconds = 60): s
     HEADER,
     shellAssign("name", clusterName),
     "umask 077",
-    'kc=$(mktemp)',
+    "kc=$(mktemp)",
     "trap 'rm -f \"$kc\"' EXIT",
     'kind get kubeconfig --name "$name" >"$kc"',
     `timeout ${timeoutSeconds} kubectl --kubeconfig "$kc" get nodes -o json`,
@@ -152,7 +152,9 @@ export function parseNodeInventory(json: string): NodeInfo[] {
         "node-role.kubernetes.io/control-plane" in labels || "node-role.kubernetes.io/master" in labels;
       const internalIp = item.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
       if (!item.metadata?.name || !internalIp) {
-        throw new Error(`node without a name or InternalIP in kubectl output: ${JSON.stringify(item.metadata)}`);
+        throw new Error(
+          `node without a name or InternalIP in kubectl output: ${JSON.stringify(item.metadata)}`,
+        );
       }
       return {
         name: item.metadata.name,

@@ -116,7 +116,11 @@ export function clientPod(input: WorkloadInput) {
     metadata: {
       name: input.clientName ?? "net",
       namespace: input.namespace,
-      labels: { run: input.clientName ?? "net", "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/component": "client" },
+      labels: {
+        run: input.clientName ?? "net",
+        "app.kubernetes.io/part-of": PART_OF,
+        "app.kubernetes.io/component": "client",
+      },
     },
     spec: {
       terminationGracePeriodSeconds: 2,

@@ -53,7 +53,8 @@ export interface KeySpec {
 export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
   clusterName: {
     default: "cilium-kubeproxy-replacement-ebpf",
-    description: "kind cluster name and Cilium cluster.name (DNS-1123 label, at most 32 chars for Cilium >= 1.16).",
+    description:
+      "kind cluster name and Cilium cluster.name (DNS-1123 label, at most 32 chars for Cilium >= 1.16).",
   },
   nodeImage: { default: "kindest/node:v1.23.4", description: "kind node image (the seed's v1.23.4)." },
   workers: { default: "2", description: "Number of kind worker nodes (1-10)." },
@@ -74,9 +75,13 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
   },
   registryMirrors: {
     default: "{}",
-    description: 'containerd registry mirrors, {"registry": ["https://endpoint"]} (containerd 1.x node images).',
+    description:
+      'containerd registry mirrors, {"registry": ["https://endpoint"]} (containerd 1.x node images).',
   },
-  testImage: { default: DEFAULT_TEST_IMAGE, description: "Image of the test DaemonSet, client and node probes." },
+  testImage: {
+    default: DEFAULT_TEST_IMAGE,
+    description: "Image of the test DaemonSet, client and node probes.",
+  },
   nodePort: { default: "32000", description: "NodePort of the serversvc Service (30000-32767)." },
   namespace: { default: "default", description: "Namespace of the test workload." },
   appLabel: { default: "evescn", description: "Value of the app label of the test DaemonSet." },
@@ -104,9 +109,7 @@ export class ConfigError extends Error {
   constructor(readonly problems: readonly ConfigProblem[]) {
     super(
       `invalid lab configuration:\n` +
-        problems
-          .map((p) => `  ${PROJECT}:${p.key} = ${JSON.stringify(p.value)}: ${p.allowed}`)
-          .join("\n"),
+        problems.map((p) => `  ${PROJECT}:${p.key} = ${JSON.stringify(p.value)}: ${p.allowed}`).join("\n"),
     );
     this.name = "ConfigError";
   }
@@ -121,7 +124,8 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const IMAGE_REF =
   /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 const REGISTRY_HOST = /^[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]{1,5})?$/;
-const MIRROR_URL = /^https?:\/\/[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._~\/-]*)?$/;
+const MIRROR_URL =
+  /^https?:\/\/[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._~\/-]*)?$/;
 
 /** kind names its node containers `<name>-control-plane`, `<name>-worker10`: they must stay hostnames. */
 const MAX_CLUSTER_NAME = 63 - "-control-plane".length;
@@ -215,14 +219,22 @@ export function validateConfig(raw: Raw): LabConfig {
   const image = (key: string): string => {
     const value = get(key);
     if (!IMAGE_REF.test(value) || value.length > 255) {
-      bad(key, value, "must be an image reference [registry/]name[:tag][@sha256:digest] (no spaces or shell characters)");
+      bad(
+        key,
+        value,
+        "must be an image reference [registry/]name[:tag][@sha256:digest] (no spaces or shell characters)",
+      );
     }
     return value;
   };
   const dnsLabel = (key: string, max: number): string => {
     const value = get(key);
     if (!DNS1123_LABEL.test(value) || value.length > max) {
-      bad(key, value, `must be a DNS-1123 label (lowercase a-z, 0-9, '-', starting and ending alphanumeric) of at most ${max} characters`);
+      bad(
+        key,
+        value,
+        `must be a DNS-1123 label (lowercase a-z, 0-9, '-', starting and ending alphanumeric) of at most ${max} characters`,
+      );
     }
     return value;
   };
@@ -230,19 +242,36 @@ export function validateConfig(raw: Raw): LabConfig {
   const clusterName = dnsLabel("clusterName", MAX_CLUSTER_NAME);
   const nodeImage = image("nodeImage");
   const kubernetesVersion = kubernetesVersionOfImage(nodeImage);
-  const workers = int("workers", 1, 10, "must be an integer from 1 to 10 (the lab needs a second node for cross-node checks)");
+  const workers = int(
+    "workers",
+    1,
+    10,
+    "must be an integer from 1 to 10 (the lab needs a second node for cross-node checks)",
+  );
 
   const ciliumVersion = get("ciliumVersion");
   const ciliumOk = semver.valid(ciliumVersion) === ciliumVersion && isSupportedCiliumVersion(ciliumVersion);
   if (!ciliumOk) {
-    bad("ciliumVersion", ciliumVersion, `must be a Cilium release version in ${SUPPORTED_RANGE} (for example 1.13.0-rc5 or 1.18.12)`);
+    bad(
+      "ciliumVersion",
+      ciliumVersion,
+      `must be a Cilium release version in ${SUPPORTED_RANGE} (for example 1.13.0-rc5 or 1.18.12)`,
+    );
   }
   if (ciliumOk && semver.gte(ciliumVersion, "1.16.0-pre.1")) {
     if (clusterName.length > MAX_CILIUM_CLUSTER_NAME && problems.every((p) => p.key !== "clusterName")) {
-      bad("clusterName", clusterName, `must be at most ${MAX_CILIUM_CLUSTER_NAME} characters with Cilium ${ciliumVersion} (the chart's cluster.name check)`);
+      bad(
+        "clusterName",
+        clusterName,
+        `must be at most ${MAX_CILIUM_CLUSTER_NAME} characters with Cilium ${ciliumVersion} (the chart's cluster.name check)`,
+      );
     }
     if (kubernetesVersion && semver.lt(kubernetesVersion, "1.21.0")) {
-      bad("nodeImage", nodeImage, `must run Kubernetes >= 1.21 for Cilium ${ciliumVersion} (found ${kubernetesVersion})`);
+      bad(
+        "nodeImage",
+        nodeImage,
+        `must run Kubernetes >= 1.21 for Cilium ${ciliumVersion} (found ${kubernetesVersion})`,
+      );
     }
   }
 
@@ -250,16 +279,29 @@ export function validateConfig(raw: Raw): LabConfig {
   const podCidr = cidr("podCidr");
   const nodeNetwork = cidr("nodeNetwork");
   const podPrefix = podCidr ? Number(podCidr.split("/")[1]) : 8;
-  const podCidrMaskSize = int("podCidrMaskSize", Math.min(podPrefix + 1, 30), 30, `must be an integer from ${Math.min(podPrefix + 1, 30)} to 30 (longer than the pod CIDR's /${podPrefix})`);
+  const podCidrMaskSize = int(
+    "podCidrMaskSize",
+    Math.min(podPrefix + 1, 30),
+    30,
+    `must be an integer from ${Math.min(podPrefix + 1, 30)} to 30 (longer than the pod CIDR's /${podPrefix})`,
+  );
   if (nativeRoutingCidr && podCidr && !cidrContains(nativeRoutingCidr, podCidr)) {
-    bad("nativeRoutingCidr", nativeRoutingCidr, `must contain podCidr ${podCidr}, or pod traffic would be masqueraded and not routed natively`);
+    bad(
+      "nativeRoutingCidr",
+      nativeRoutingCidr,
+      `must contain podCidr ${podCidr}, or pod traffic would be masqueraded and not routed natively`,
+    );
   }
   if (nodeNetwork) {
     if (Number(nodeNetwork.split("/")[1]) > 28) {
       bad("nodeNetwork", nodeNetwork, "must be /28 or larger to hold the gateway and every node");
     }
     if (nativeRoutingCidr && cidrsOverlap(nodeNetwork, nativeRoutingCidr)) {
-      bad("nodeNetwork", nodeNetwork, `must not overlap nativeRoutingCidr ${nativeRoutingCidr}: node traffic would be treated as pod traffic`);
+      bad(
+        "nodeNetwork",
+        nodeNetwork,
+        `must not overlap nativeRoutingCidr ${nativeRoutingCidr}: node traffic would be treated as pod traffic`,
+      );
     }
     if (podCidr && cidrsOverlap(nodeNetwork, podCidr)) {
       bad("nodeNetwork", nodeNetwork, `must not overlap podCidr ${podCidr}`);
@@ -267,20 +309,38 @@ export function validateConfig(raw: Raw): LabConfig {
   }
   const nodeNetworkName = get("nodeNetworkName") || `kind-${clusterName}`;
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/.test(nodeNetworkName)) {
-    bad("nodeNetworkName", nodeNetworkName, "must be a Docker network name ([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63 characters)");
+    bad(
+      "nodeNetworkName",
+      nodeNetworkName,
+      "must be a Docker network name ([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63 characters)",
+    );
   }
 
   const registryMirrors = mirrors(get("registryMirrors"), bad);
   const testImage = image("testImage");
-  const nodePort = int("nodePort", 30000, 32767, "must be an integer in 30000-32767 (the kube-apiserver's default --service-node-port-range)");
+  const nodePort = int(
+    "nodePort",
+    30000,
+    32767,
+    "must be an integer in 30000-32767 (the kube-apiserver's default --service-node-port-range)",
+  );
   const namespace = dnsLabel("namespace", 63);
   const appLabel = get("appLabel");
   if (!LABEL_VALUE.test(appLabel) || appLabel.length === 0 || appLabel.length > 63) {
-    bad("appLabel", appLabel, "must be a Kubernetes label value: 1-63 characters [A-Za-z0-9-_.], starting and ending alphanumeric");
+    bad(
+      "appLabel",
+      appLabel,
+      "must be a Kubernetes label value: 1-63 characters [A-Za-z0-9-_.], starting and ending alphanumeric",
+    );
   }
   const runChecks = bool("runChecks");
   const failOnCheckFailure = bool("failOnCheckFailure");
-  const checkTimeoutSeconds = int("checkTimeoutSeconds", 5, 120, "must be an integer from 5 to 120 (seconds)");
+  const checkTimeoutSeconds = int(
+    "checkTimeoutSeconds",
+    5,
+    120,
+    "must be an integer from 5 to 120 (seconds)",
+  );
   const checksRunId = get("checksRunId");
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(checksRunId)) {
     bad("checksRunId", checksRunId, "must be 1-64 characters of [A-Za-z0-9_.:-] (for example a date)");
@@ -335,7 +395,11 @@ function mirrors(
     }
     const urls = list.filter((u): u is string => typeof u === "string" && MIRROR_URL.test(u));
     if (urls.length !== list.length) {
-      bad("registryMirrors", value, `${allowed}; endpoints of ${host} must be http(s) URLs without quotes or spaces`);
+      bad(
+        "registryMirrors",
+        value,
+        `${allowed}; endpoints of ${host} must be http(s) URLs without quotes or spaces`,
+      );
       continue;
     }
     result[host] = urls;

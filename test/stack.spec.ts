@@ -8,7 +8,11 @@ const get = (o: unknown, ...keys: (string | number)[]): unknown =>
 
 function one(r: RunResult, type: string, nameSuffix = ""): MockedResource {
   const found = ofType(r.resources, type).filter((x) => x.name.endsWith(nameSuffix));
-  assert.strictEqual(found.length, 1, `expected one ${type} named *${nameSuffix}, found ${found.map((f) => f.name)}`);
+  assert.strictEqual(
+    found.length,
+    1,
+    `expected one ${type} named *${nameSuffix}, found ${found.map((f) => f.name)}`,
+  );
   return found[0];
 }
 
@@ -56,8 +60,14 @@ for (const stack of STACKS) {
         (cfg.nodes as { role: string }[]).map((n) => n.role),
         ["control-plane", "worker", "worker"],
       );
-      assert.match(String(create.inputs.create), new RegExp(`image=${stack.image.replace(/[.:@]/g, "\\\\?.").replace(/\//g, "/")}`));
-      assert.match(String(create.inputs.create), /kind create cluster --name "\$name" --image "\$image" --config -/);
+      assert.match(
+        String(create.inputs.create),
+        new RegExp(`image=${stack.image.replace(/[.:@]/g, "\\\\?.").replace(/\//g, "/")}`),
+      );
+      assert.match(
+        String(create.inputs.create),
+        /kind create cluster --name "\$name" --image "\$image" --config -/,
+      );
       assert.match(String(create.inputs.create), new RegExp(`network=kind-${stack.cluster}`));
       assert.match(String(create.inputs.delete), /kind delete cluster --name "\$name"/);
     });
@@ -69,18 +79,27 @@ for (const stack of STACKS) {
       assert.strictEqual(r.outputs.kubeconfig, FAKE_KUBECONFIG);
       const provider = one(r, "pulumi:providers:kubernetes");
       const kc = provider.inputs.kubeconfig as Obj | string;
-      assert.ok(typeof kc === "object" && kc !== null && "value" in kc, "the provider gets the kubeconfig as a secret");
+      assert.ok(
+        typeof kc === "object" && kc !== null && "value" in kc,
+        "the provider gets the kubeconfig as a secret",
+      );
       assert.strictEqual(provider.inputs.clusterIdentifier, stack.cluster);
     });
 
     it("never puts the kubeconfig in plaintext into any resource input", () => {
       for (const res of r.resources) {
         const text = JSON.stringify(res.inputs, (_k, v: unknown) =>
-          v && typeof v === "object" && "value" in (v as Obj) && Object.keys(v as Obj).some((k) => k.length > 20)
+          v &&
+          typeof v === "object" &&
+          "value" in (v as Obj) &&
+          Object.keys(v as Obj).some((k) => k.length > 20)
             ? "[secret]"
             : v,
         );
-        assert.ok(!text.includes("client-key-data"), `${res.type} ${res.name} carries the kubeconfig in plaintext`);
+        assert.ok(
+          !text.includes("client-key-data"),
+          `${res.type} ${res.name} carries the kubeconfig in plaintext`,
+        );
       }
     });
 
@@ -125,7 +144,9 @@ for (const stack of STACKS) {
     });
 
     it("runs the test DaemonSet privileged on every node, the control plane included", () => {
-      const ds = ofType(r.resources, "kubernetes:apps/v1:DaemonSet").find((d) => d.name === "workload-daemonset");
+      const ds = ofType(r.resources, "kubernetes:apps/v1:DaemonSet").find(
+        (d) => d.name === "workload-daemonset",
+      );
       assert.ok(ds);
       assert.strictEqual(get(ds.inputs, "metadata", "name"), "evescn");
       assert.deepStrictEqual(get(ds.inputs, "spec", "selector", "matchLabels"), { app: "evescn" });
@@ -141,7 +162,9 @@ for (const stack of STACKS) {
     });
 
     it("runs the node probe on the host network, privileged, tolerating every taint", () => {
-      const ds = ofType(r.resources, "kubernetes:apps/v1:DaemonSet").find((d) => d.name === "workload-node-probe");
+      const ds = ofType(r.resources, "kubernetes:apps/v1:DaemonSet").find(
+        (d) => d.name === "workload-node-probe",
+      );
       assert.ok(ds);
       const pod = get(ds.inputs, "spec", "template", "spec") as Obj;
       assert.strictEqual(pod.hostNetwork, true);
@@ -167,11 +190,12 @@ for (const stack of STACKS) {
 
     it("parents every child to its component and every Kubernetes object to the lab provider", () => {
       const components = r.resources.filter((x) => x.type.startsWith("lab:index:")).map((x) => x.type);
-      assert.deepStrictEqual(components.sort(), [
-        "lab:index:CiliumRelease",
-        "lab:index:KindCluster",
-        "lab:index:LabWorkload",
-      ].concat(components.includes("lab:index:LabChecks") ? ["lab:index:LabChecks"] : []).sort());
+      assert.deepStrictEqual(
+        components.sort(),
+        ["lab:index:CiliumRelease", "lab:index:KindCluster", "lab:index:LabWorkload"]
+          .concat(components.includes("lab:index:LabChecks") ? ["lab:index:LabChecks"] : [])
+          .sort(),
+      );
       for (const res of r.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
         assert.match(String(res.provider), /::lab::/, `${res.name} must use the lab provider`);
       }

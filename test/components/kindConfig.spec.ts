@@ -15,7 +15,10 @@ import {
 import { NODES_JSON } from "../helpers/pulumiMocks";
 import { makeStubs, runScript, shellcheck } from "../helpers/stubs";
 
-const SEED_CONFIG = fs.readFileSync(path.resolve(__dirname, "../fixtures/kind/seed-kind-config.yaml"), "utf8");
+const SEED_CONFIG = fs.readFileSync(
+  path.resolve(__dirname, "../fixtures/kind/seed-kind-config.yaml"),
+  "utf8",
+);
 const NASTY = "lab'$(touch /tmp/pwned)`id`;\nx";
 
 describe("kind config", () => {
@@ -44,7 +47,11 @@ describe("kind config", () => {
 
 describe("kind scripts", () => {
   const scripts = {
-    create: kindCreateScript({ clusterName: "lab", nodeImage: "kindest/node:v1.23.4", networkName: "kind-lab" }),
+    create: kindCreateScript({
+      clusterName: "lab",
+      nodeImage: "kindest/node:v1.23.4",
+      networkName: "kind-lab",
+    }),
     delete: kindDeleteScript("lab"),
     kubeconfig: kindKubeconfigScript("lab"),
     inventory: nodeInventoryScript("lab"),
@@ -63,7 +70,9 @@ describe("kind scripts", () => {
   }
 
   it("creates the cluster with the config on stdin on the stack's Docker network", () => {
-    const stubs = makeStubs({ kind: 'case "$1 $2" in "get clusters") echo other;; esac; echo "KIND_NET=$KIND_EXPERIMENTAL_DOCKER_NETWORK"' });
+    const stubs = makeStubs({
+      kind: 'case "$1 $2" in "get clusters") echo other;; esac; echo "KIND_NET=$KIND_EXPERIMENTAL_DOCKER_NETWORK"',
+    });
     try {
       const r = runScript(scripts.create, stubs, { stdin: kindConfigYaml({ workers: 2 }) });
       assert.strictEqual(r.status, 0, r.stderr);
@@ -71,7 +80,15 @@ describe("kind scripts", () => {
       const calls = stubs.calls();
       assert.deepStrictEqual(calls[0], ["kind", "get", "clusters"]);
       assert.deepStrictEqual(calls[1], [
-        "kind", "create", "cluster", "--name", "lab", "--image", "kindest/node:v1.23.4", "--config", "-",
+        "kind",
+        "create",
+        "cluster",
+        "--name",
+        "lab",
+        "--image",
+        "kindest/node:v1.23.4",
+        "--config",
+        "-",
       ]);
       assert.deepStrictEqual(stubs.stdin("kind"), [kindConfigYaml({ workers: 2 })]);
     } finally {
@@ -98,7 +115,17 @@ describe("kind scripts", () => {
       const r = runScript(scripts.nasty, stubs);
       assert.strictEqual(r.status, 0, r.stderr);
       const create = stubs.calls().find((c) => c[1] === "create");
-      assert.deepStrictEqual(create, ["kind", "create", "cluster", "--name", NASTY, "--image", NASTY, "--config", "-"]);
+      assert.deepStrictEqual(create, [
+        "kind",
+        "create",
+        "cluster",
+        "--name",
+        NASTY,
+        "--image",
+        NASTY,
+        "--config",
+        "-",
+      ]);
       assert.ok(!fs.existsSync("/tmp/pwned"));
     } finally {
       stubs.remove();
@@ -117,7 +144,9 @@ describe("kind scripts", () => {
   });
 
   it("succeeds on destroy when the cluster was already deleted by hand", () => {
-    const stubs = makeStubs({ kind: 'case "$1 $2" in "get clusters") echo "No kind clusters found." >&2;; esac' });
+    const stubs = makeStubs({
+      kind: 'case "$1 $2" in "get clusters") echo "No kind clusters found." >&2;; esac',
+    });
     try {
       const r = runScript(scripts.delete, stubs);
       assert.strictEqual(r.status, 0, r.stderr);
@@ -132,7 +161,7 @@ describe("kind scripts", () => {
     const stubs = makeStubs({
       kind: 'echo "apiVersion: v1 # secret"',
       kubectl: [
-        'kc=$2',
+        "kc=$2",
         'stat -c "%a" "$kc" >"$STUB_DIR/mode"',
         'printf "%s" "$kc" >"$STUB_DIR/path"',
         "echo '{\"items\":[]}'",

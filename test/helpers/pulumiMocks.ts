@@ -132,7 +132,10 @@ export async function runLab(opts: RunOptions = {}): Promise<RunResult> {
     // Let the caller see what was declared before the failure (nothing, for config errors).
     throw Object.assign(e as Error, { resources });
   }
-  const outputs = (await unwrap(rawOutputs as pulumi.Input<Record<string, unknown>>)) as Record<string, unknown>;
+  const outputs = (await unwrap(rawOutputs as pulumi.Input<Record<string, unknown>>)) as Record<
+    string,
+    unknown
+  >;
   // Let the last registrations (children created inside applies) land.
   await new Promise((r) => setTimeout(r, 50));
   return { resources, outputs, rawOutputs };

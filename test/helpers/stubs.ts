@@ -49,7 +49,12 @@ export function makeStubs(behaviour: Record<string, string>): StubDir {
         .map((l) => l.split("\x1f")),
     stdin: (tool) => {
       const f = path.join(dir, `${tool}.stdin`);
-      return fs.existsSync(f) ? fs.readFileSync(f, "utf8").split("\x1e").filter((s) => s.length > 0) : [];
+      return fs.existsSync(f)
+        ? fs
+            .readFileSync(f, "utf8")
+            .split("\x1e")
+            .filter((s) => s.length > 0)
+        : [];
     },
     remove: () => fs.rmSync(dir, { recursive: true, force: true }),
   };

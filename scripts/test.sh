@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Sets up and runs every test of the project: Debian tools the tests exercise (when missing),
+# npm ci, type check, lint, format check, then mocha. Ends with a plain "N passed, N failed" line.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+
+# Tools the probe-mechanics and shell tests run for real (Debian package names).
+declare -A tool_pkg=(
+  [shellcheck]=shellcheck [tcpdump]=tcpdump [iperf3]=iperf3 [ping]=iputils-ping
+  [iptables-save]=iptables [busybox]=busybox [conntrack]=conntrack [ip]=iproute2
+  [python3]=python3 [curl]=curl
+)
+missing=()
+for tool in "${!tool_pkg[@]}"; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("${tool_pkg[$tool]}")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian packages: ${missing[*]}" >&2
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "warning: missing tools (${missing[*]}): their tests are skipped outside CI" >&2
+  fi
+fi
+
+npm ci --no-audit --no-fund --loglevel=error || { echo "0 passed, 1 failed"; exit 1; }
+
+status=0
+npx tsc --noEmit -p . || status=1
+npx eslint . || status=1
+npx prettier --check . >/dev/null || { npx prettier --list-different . >&2; status=1; }
+
+out=$(mktemp)
+npx mocha --reporter spec 2>&1 | tee "$out"
+mocha_status=${PIPESTATUS[0]}
+[ "$mocha_status" = 0 ] || status=1
+passed=$(sed -n 's/^ *\([0-9][0-9]*\) passing.*/\1/p' "$out" | tail -n 1)
+failed=$(sed -n 's/^ *\([0-9][0-9]*\) failing.*/\1/p' "$out" | tail -n 1)
+rm -f "$out"
+passed=${passed:-0}
+failed=${failed:-0}
+# A failed type check, lint or format check counts as one more failure.
+if [ "$status" != 0 ] && [ "$failed" = 0 ]; then failed=1; fi
+echo "${passed} passed, ${failed} failed"
+exit "$status"
