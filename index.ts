@@ -1,20 +1,22 @@
 /**
  * The lab: reads and validates config, then wires the components.
  *
- *   KindCluster -> k8s.Provider -> CiliumRelease -> LabWorkload -> LabChecks
+ *   KindCluster | ExistingCluster -> k8s.Provider -> CiliumRelease -> LabWorkload -> LabChecks
  *
  * The module exports one function; Pulumi calls it and publishes what it returns as stack outputs.
  * Tests call it under mocks, once per config.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ALL_CHECKS } from "./checks/defs";
 import { CiliumRelease } from "./components/CiliumRelease";
+import { ExistingCluster } from "./components/ExistingCluster";
 import { KindCluster } from "./components/KindCluster";
+import { LabChecks } from "./components/LabChecks";
 import { LabWorkload } from "./components/LabWorkload";
-import { controlPlaneIp } from "./components/kindConfig";
-import { PROJECT, validateConfig } from "./lib/config";
+import { NodeInfo, controlPlaneIp } from "./components/kindConfig";
+import { LabConfig, PROJECT, validateConfig } from "./lib/config";
 
-/** The project's config keys as raw strings, without the `cilium-ebpf-lab:` prefix. */
 function readRawConfig(): Record<string, string> {
   const raw: Record<string, string> = {};
   for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
@@ -23,10 +25,20 @@ function readRawConfig(): Record<string, string> {
   return raw;
 }
 
-function main() {
-  // Validated before any resource is declared: a bad value stops preview with nothing created.
-  const cfg = validateConfig(readRawConfig());
-
+/** The cluster the lab runs on: created with kind, or given (existing mode). */
+function cluster(cfg: LabConfig) {
+  if (cfg.clusterMode === "existing") {
+    const existing = new ExistingCluster("existing", {
+      kubeconfigPath: cfg.kubeconfigPath,
+      kubeconfig: cfg.kubeconfig === undefined ? undefined : pulumi.secret(cfg.kubeconfig),
+      context: cfg.context,
+    });
+    return {
+      kubeconfig: existing.kubeconfig,
+      nodes: existing.nodes,
+      clusterName: pulumi.output(cfg.clusterName),
+    };
+  }
   const kind = new KindCluster("lab", {
     clusterName: cfg.clusterName,
     nodeImage: cfg.nodeImage,
@@ -35,31 +47,41 @@ function main() {
     nodeSubnet: cfg.nodeNetwork,
     registryMirrors: cfg.registryMirrors,
   });
+  return { kubeconfig: kind.kubeconfig, nodes: kind.nodes, clusterName: kind.clusterName, kind };
+}
+
+function main() {
+  // Validated before any resource is declared: a bad value stops preview with nothing created.
+  const cfg = validateConfig(readRawConfig());
+  const lab = cluster(cfg);
 
   const provider = new k8s.Provider("lab", {
-    kubeconfig: kind.kubeconfig,
+    kubeconfig: lab.kubeconfig,
+    context: cfg.context,
     // Without it a kubeconfig unknown at preview plans a provider replacement (and of everything on it).
     clusterIdentifier: cfg.clusterName,
     // After the kind cluster is gone (destroy, or deleted by hand) its objects are dropped from state.
-    deleteUnreachable: true,
+    deleteUnreachable: cfg.clusterMode === "kind",
   });
 
-  const cilium = new CiliumRelease("cilium", {
-    version: cfg.ciliumVersion,
-    provider,
-    settings: kind.nodes.apply((nodes) => ({
-      clusterName: cfg.clusterName,
-      k8sServiceHost: controlPlaneIp(nodes),
-      k8sServicePort: 6443,
-      nativeRoutingCidr: cfg.nativeRoutingCidr,
-      podCidr: cfg.podCidr,
-      podCidrMaskSize: cfg.podCidrMaskSize,
-    })),
-  });
+  const cilium = cfg.installCilium
+    ? new CiliumRelease("cilium", {
+        version: cfg.ciliumVersion,
+        provider,
+        settings: lab.nodes.apply((nodes: NodeInfo[]) => ({
+          clusterName: cfg.clusterName,
+          k8sServiceHost: cfg.k8sServiceHost ?? controlPlaneIp(nodes),
+          k8sServicePort: 6443,
+          nativeRoutingCidr: cfg.nativeRoutingCidr,
+          podCidr: cfg.podCidr,
+          podCidrMaskSize: cfg.podCidrMaskSize,
+        })),
+      })
+    : undefined;
 
   const workload = new LabWorkload("workload", {
     provider,
-    dependsOn: [cilium.release],
+    dependsOn: cilium ? [cilium.release] : [],
     namespace: cfg.namespace,
     createNamespace: cfg.namespace !== "default",
     appLabel: cfg.appLabel,
@@ -67,12 +89,32 @@ function main() {
     nodePort: cfg.nodePort,
   });
 
+  const checks = cfg.runChecks
+    ? new LabChecks("checks", {
+        checks: ALL_CHECKS.map((c) => c.name),
+        kindCluster: lab.kind ? lab.clusterName : undefined,
+        kubeconfigPath: cfg.kubeconfigPath,
+        kubeconfig:
+          cfg.clusterMode === "existing" && cfg.kubeconfig !== undefined ? lab.kubeconfig : undefined,
+        context: cfg.context,
+        nodeDevice: cfg.nodeDevice,
+        namespace: cfg.namespace,
+        appLabel: cfg.appLabel,
+        nativeCidr: cfg.nativeRoutingCidr,
+        stepTimeoutSeconds: cfg.checkTimeoutSeconds,
+        runId: cfg.checksRunId,
+        failOnFailure: cfg.failOnCheckFailure,
+        dependsOn: [workload, ...(cilium ? [cilium] : [])],
+      })
+    : undefined;
+
   return {
-    clusterName: kind.clusterName,
-    kubeconfig: kind.kubeconfig,
-    nodes: kind.nodes,
-    ciliumVersion: cilium.version,
-    ciliumValues: cilium.values,
+    clusterName: lab.clusterName,
+    clusterMode: cfg.clusterMode,
+    kubeconfig: lab.kubeconfig,
+    nodes: lab.nodes,
+    ciliumVersion: cilium ? cilium.version : "not installed by the stack (installCilium: false)",
+    ciliumValues: cilium ? cilium.values : {},
     workload: {
       namespace: workload.namespace,
       daemonSet: workload.daemonSet.metadata.name,
@@ -81,6 +123,8 @@ function main() {
       nodeProbe: workload.nodeProbe.metadata.name,
     },
     nodePort: workload.nodePort,
+    checks: checks ? checks.checks : { summary: "checks not run (runChecks: false)", results: [] },
+    datapath: checks ? checks.datapath : {},
   };
 }
 

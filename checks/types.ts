@@ -100,6 +100,12 @@ export interface LabContext {
   };
   /** The node's main device as Cilium reports it; `eth0` on kind. */
   readonly nodeDevice: string;
+  /**
+   * The native-routing CIDR the lab was installed with (Cilium's `ipv4NativeRoutingCIDR`, `10.0.0.0/8`
+   * in the seed): traffic to it is not masqueraded. Optional so recorded contexts without it stay
+   * valid; the check runner's discovery always sets it (default `10.0.0.0/8`).
+   */
+  readonly nativeRoutingCidr?: string;
 }
 
 /** One command of a probe: where it runs, its argv, its timeout, and an optional start delay. */

@@ -6,7 +6,9 @@
  * and what is allowed. `index.ts` calls it before declaring any resource, so a bad value stops
  * `pulumi preview` with nothing created.
  */
+import * as fs from "fs";
 import * as ipaddr from "ipaddr.js";
+import * as path from "path";
 import * as semver from "semver";
 import { SUPPORTED_RANGE, isSupportedCiliumVersion } from "./chartIndex";
 
@@ -41,12 +43,25 @@ export interface LabConfig {
   readonly failOnCheckFailure: boolean;
   readonly checkTimeoutSeconds: number;
   readonly checksRunId: string;
+  readonly clusterMode: ClusterMode;
+  /** existing mode: kubeconfig file, absolute. */
+  readonly kubeconfigPath?: string;
+  /** existing mode: the kubeconfig given as a (secret) config value. */
+  readonly kubeconfig?: string;
+  readonly context?: string;
+  readonly installCilium: boolean;
+  /** Override of Cilium's k8sServiceHost (existing mode). */
+  readonly k8sServiceHost?: string;
+  /** The node device the checks use; undefined means "detect" (existing mode). */
+  readonly nodeDevice?: string;
 }
 
 /** One config key: its default (as the raw string Pulumi would hold) and its documentation. */
 export interface KeySpec {
   readonly default?: string;
   readonly description: string;
+  /** Never echoed in errors. */
+  readonly secret?: boolean;
 }
 
 /** Every config key the stack reads. Pulumi.yaml documents the same keys (a test compares them). */
@@ -95,6 +110,38 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
     default: "1",
     description: "Change this value (any string) to re-run the checks without recreating anything.",
   },
+  clusterMode: {
+    default: "kind",
+    description: "kind (create a kind cluster) or existing (use the cluster of kubeconfigPath/kubeconfig).",
+  },
+  kubeconfigPath: {
+    default: "",
+    description: "existing mode: path of the kubeconfig file of the cluster.",
+  },
+  kubeconfig: {
+    default: "",
+    description:
+      "existing mode: the kubeconfig itself, as a secret (pulumi config set --secret kubeconfig ...).",
+    secret: true,
+  },
+  context: {
+    default: "",
+    description: "existing mode: kubeconfig context to use (default: its current context).",
+  },
+  installCilium: {
+    default: "true",
+    description: "existing mode: install Cilium (true) or verify the Cilium already running (false).",
+  },
+  k8sServiceHost: {
+    default: "",
+    description:
+      "existing mode: API server address for Cilium (default: the control-plane node's InternalIP).",
+  },
+  nodeDevice: {
+    default: "",
+    description:
+      "Node's main network device for the checks (default: eth0 on kind, detected on existing clusters).",
+  },
 };
 
 /** One bad key. */
@@ -125,7 +172,7 @@ const IMAGE_REF =
   /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 const REGISTRY_HOST = /^[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]{1,5})?$/;
 const MIRROR_URL =
-  /^https?:\/\/[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._~\/-]*)?$/;
+  /^https?:\/\/[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._~/-]*)?$/;
 
 /** kind names its node containers `<name>-control-plane`, `<name>-worker10`: they must stay hostnames. */
 const MAX_CLUSTER_NAME = 63 - "-control-plane".length;
@@ -181,7 +228,8 @@ type Raw = Readonly<Record<string, string | undefined>>;
  */
 export function validateConfig(raw: Raw): LabConfig {
   const problems: ConfigProblem[] = [];
-  const bad = (key: string, value: string, allowed: string) => problems.push({ key, value, allowed });
+  const bad = (key: string, value: string, allowed: string) =>
+    problems.push({ key, value: CONFIG_KEYS[key]?.secret ? "[secret]" : value, allowed });
   const get = (key: string): string => raw[key] ?? CONFIG_KEYS[key].default ?? "";
 
   for (const key of Object.keys(raw)) {
@@ -346,6 +394,52 @@ export function validateConfig(raw: Raw): LabConfig {
     bad("checksRunId", checksRunId, "must be 1-64 characters of [A-Za-z0-9_.:-] (for example a date)");
   }
 
+  const clusterMode = get("clusterMode");
+  if (clusterMode !== "kind" && clusterMode !== "existing") {
+    bad("clusterMode", clusterMode, "must be kind or existing");
+  }
+  const installCilium = bool("installCilium");
+  const kubeconfigPath = get("kubeconfigPath") || undefined;
+  const kubeconfig = get("kubeconfig") || undefined;
+  const context = get("context") || undefined;
+  if (clusterMode === "existing") {
+    if (!kubeconfigPath === !kubeconfig) {
+      bad(
+        "kubeconfigPath",
+        kubeconfigPath ?? "",
+        "existing mode needs exactly one of kubeconfigPath or kubeconfig (secret)",
+      );
+    } else if (kubeconfigPath && (!path.isAbsolute(kubeconfigPath) || !fs.existsSync(kubeconfigPath))) {
+      bad("kubeconfigPath", kubeconfigPath, "must be the absolute path of an existing kubeconfig file");
+    }
+  } else {
+    for (const key of ["kubeconfigPath", "kubeconfig", "context", "k8sServiceHost"]) {
+      if (get(key) !== "") bad(key, get(key), "is only used with clusterMode existing");
+    }
+    if (!installCilium)
+      bad("installCilium", "false", "kind mode always installs Cilium (the cluster has no CNI)");
+  }
+  if (context !== undefined && !/^[A-Za-z0-9@._:/-]{1,253}$/.test(context)) {
+    bad("context", context, "must be a kubeconfig context name ([A-Za-z0-9@._:/-], at most 253 characters)");
+  }
+  const k8sServiceHost = get("k8sServiceHost") || undefined;
+  if (k8sServiceHost !== undefined) {
+    const autoOk = ciliumOk && semver.gte(ciliumVersion, "1.16.0-pre.2");
+    const isHost = ipaddr.isValid(k8sServiceHost) || /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(k8sServiceHost);
+    if (!(isHost && k8sServiceHost !== "auto") && !(k8sServiceHost === "auto" && autoOk)) {
+      bad(
+        "k8sServiceHost",
+        k8sServiceHost,
+        "must be an IP address or DNS name (auto only with Cilium >= 1.16)",
+      );
+    }
+  }
+  const nodeDeviceRaw = get("nodeDevice");
+  if (nodeDeviceRaw !== "" && !/^[A-Za-z0-9_.@-]{1,15}$/.test(nodeDeviceRaw)) {
+    bad("nodeDevice", nodeDeviceRaw, "must be a Linux interface name (1-15 characters of [A-Za-z0-9_.@-])");
+  }
+  const nodeDevice = nodeDeviceRaw || (clusterMode === "existing" ? undefined : "eth0");
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     clusterName,
@@ -367,6 +461,13 @@ export function validateConfig(raw: Raw): LabConfig {
     failOnCheckFailure,
     checkTimeoutSeconds,
     checksRunId,
+    clusterMode: clusterMode as ClusterMode,
+    kubeconfigPath,
+    kubeconfig,
+    context,
+    installCilium,
+    k8sServiceHost,
+    nodeDevice,
   };
 }
 

@@ -1,0 +1,202 @@
+/**
+ * `pod-addressing` and `node-routes`: the addressing that native routing relies on.
+ *
+ * Seed: the client `net` has `inet 10.0.2.40/32` on eth0 and `default via 10.0.2.34 dev eth0`, where
+ * 10.0.2.34/32 is worker2's `cilium_host`; worker2 routes `10.0.0.0/24 via 172.18.0.3 dev eth0` and
+ * `10.0.1.0/24 via 172.18.0.4 dev eth0` (autoDirectNodeRoutes: each peer's pod CIDR via the peer).
+ */
+import { parseIpAddr, parseIpRoute } from "../parse";
+import { scriptLine, sectionScript, shCommand, withTimeout } from "../probes";
+import type { CheckDefinition, ExecResult, Judgement, LabContext, ProbeStep } from "../types";
+import {
+  combine,
+  excerpt,
+  fail,
+  inconclusive,
+  pass,
+  usableSection,
+  usableSections,
+  usableStep,
+} from "../verdict";
+import { list, nodesWithout, podTarget, probeOn, stepById } from "./common";
+
+const IP_TIMEOUT_SECONDS = 5;
+const STEP_TIMEOUT_SECONDS = 20;
+
+/** The address part of a CIDR (`10.0.2.34/32` → `10.0.2.34`). */
+function addressOf(cidr: string): string {
+  return cidr.split("/")[0];
+}
+
+/** The client's eth0 addresses and routes, in one exec. */
+export const CLIENT_ADDRESSING_SCRIPT = sectionScript([
+  {
+    name: "addr",
+    command: scriptLine(withTimeout(IP_TIMEOUT_SECONDS, ["ip", "-o", "-4", "addr", "show", "dev", "eth0"])),
+  },
+  { name: "route", command: scriptLine(withTimeout(IP_TIMEOUT_SECONDS, ["ip", "-4", "route", "show"])) },
+]);
+
+function podAddressingSteps(ctx: LabContext): ProbeStep[] {
+  const probe = probeOn(ctx, ctx.client.node);
+  const steps: ProbeStep[] = [
+    {
+      id: "client",
+      target: podTarget(ctx.client),
+      argv: shCommand(CLIENT_ADDRESSING_SCRIPT),
+      timeoutSeconds: STEP_TIMEOUT_SECONDS,
+    },
+  ];
+  if (probe !== undefined) {
+    steps.push({
+      id: "cilium-host",
+      target: podTarget(probe),
+      argv: withTimeout(IP_TIMEOUT_SECONDS, ["ip", "-o", "-4", "addr", "show", "dev", "cilium_host"]),
+      timeoutSeconds: STEP_TIMEOUT_SECONDS,
+    });
+  }
+  return steps;
+}
+
+function judgePodAddressing(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judgement {
+  const all = podAddressingSteps(ctx);
+  const clientStep = stepById(all, "client");
+  const hostStep = stepById(all, "cilium-host");
+  const client = ctx.client;
+  if (clientStep === undefined) return inconclusive("no client step");
+  if (hostStep === undefined) return inconclusive(`no node-probe pod on ${client.node}, the client's node`);
+
+  const sections = usableSections(clientStep, results);
+  if (!sections.ok) return sections.judgement;
+  const addrSection = usableSection(clientStep, sections.sections, "addr");
+  if (!addrSection.ok) return addrSection.judgement;
+  const routeSection = usableSection(clientStep, sections.sections, "route");
+  if (!routeSection.ok) return routeSection.judgement;
+  const hostOut = usableStep(hostStep, results);
+  if (!hostOut.ok) return hostOut.judgement;
+
+  const parts: Judgement[] = [];
+  const facts: Record<string, unknown> = {};
+  const eth0 = parseIpAddr(addrSection.section.output).interfaces.find((i) => i.name === "eth0");
+  const own = eth0?.ipv4.find((a) => addressOf(a) === client.ip);
+  if (eth0 === undefined) {
+    parts.push(
+      inconclusive(`no eth0 address in ${client.name}'s output: ${excerpt(addrSection.section.output)}`),
+    );
+  } else if (own === undefined) {
+    parts.push(
+      fail(
+        `expected ${client.ip}/32 on eth0 of ${client.name}, found ${eth0.ipv4.join(", ") || "no IPv4 address"}`,
+      ),
+    );
+  } else if (!own.endsWith("/32")) {
+    parts.push(
+      fail(`expected a /32 on eth0 of ${client.name} (a host address, every peer routed), found ${own}`),
+    );
+  } else {
+    parts.push(pass(`${client.name} has ${own} on eth0`));
+    facts.podAddress = own;
+  }
+
+  const ciliumHost = parseIpAddr(hostOut.output)
+    .interfaces.find((i) => i.name === "cilium_host")
+    ?.ipv4.map(addressOf)[0];
+  const gateway = parseIpRoute(routeSection.section.output).routes.find((r) => r.dst === "default");
+  if (ciliumHost === undefined) {
+    parts.push(inconclusive(`no IPv4 address on cilium_host of ${client.node}: ${excerpt(hostOut.output)}`));
+  } else if (gateway === undefined) {
+    parts.push(
+      fail(`expected a default route via ${ciliumHost} (cilium_host) in ${client.name}, found none`),
+    );
+  } else if (gateway.via !== ciliumHost) {
+    parts.push(
+      fail(
+        `expected ${client.name}'s default route via ${ciliumHost} (cilium_host of ${client.node}), found via ${gateway.via ?? "nothing"}${gateway.dev ? ` dev ${gateway.dev}` : ""}`,
+      ),
+    );
+  } else {
+    parts.push(pass(`default route via ${ciliumHost}, cilium_host of ${client.node}`));
+    facts.podGateway = ciliumHost;
+  }
+  return combine(parts, facts);
+}
+
+export const podAddressing: CheckDefinition = {
+  name: "pod-addressing",
+  proves:
+    "The client pod holds a /32 on eth0 and its default route points at its node's cilium_host address, so every packet it sends is routed through the node by Cilium.",
+  steps: podAddressingSteps,
+  judge: judgePodAddressing,
+};
+
+function routesStepId(node: string): string {
+  return `routes:${node}`;
+}
+
+function nodeRoutesSteps(ctx: LabContext): ProbeStep[] {
+  return ctx.probePods.map((probe) => ({
+    id: routesStepId(probe.node),
+    target: podTarget(probe),
+    argv: withTimeout(IP_TIMEOUT_SECONDS, ["ip", "-4", "route", "show"]),
+    timeoutSeconds: STEP_TIMEOUT_SECONDS,
+  }));
+}
+
+function judgeNodeRoutes(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judgement {
+  if (ctx.nodes.length < 2)
+    return inconclusive(`node routes need at least 2 nodes, the lab has ${ctx.nodes.length}`);
+  if (ctx.nodes.every((n) => n.podCidrs.length === 0)) {
+    return inconclusive("no pod CIDRs known for any node (CiliumNode spec.ipam.podCIDRs)");
+  }
+  const all = nodeRoutesSteps(ctx);
+  const parts: Judgement[] = [];
+  const missing = nodesWithout(ctx, ctx.probePods);
+  if (missing.length > 0) parts.push(inconclusive(`no node-probe pod on ${list(missing)}`));
+  let checked = 0;
+  for (const node of ctx.nodes) {
+    const step = stepById(all, routesStepId(node.name));
+    if (step === undefined) continue;
+    const out = usableStep(step, results);
+    if (!out.ok) {
+      parts.push(out.judgement);
+      continue;
+    }
+    const routes = parseIpRoute(out.output).routes;
+    for (const peer of ctx.nodes.filter((n) => n.name !== node.name)) {
+      if (peer.podCidrs.length === 0) {
+        parts.push(inconclusive(`no pod CIDR known for ${peer.name}`));
+        continue;
+      }
+      for (const cidr of peer.podCidrs) {
+        checked++;
+        const want = `${cidr} via ${peer.internalIp} dev ${ctx.nodeDevice}`;
+        const route = routes.find((r) => r.dst === cidr);
+        if (route === undefined) {
+          parts.push(fail(`expected ${want} on ${node.name}, found no route for ${cidr}`));
+        } else if (route.via !== peer.internalIp || route.dev !== ctx.nodeDevice) {
+          const found = [route.dst, route.via ? `via ${route.via}` : "", route.dev ? `dev ${route.dev}` : ""]
+            .filter((s) => s !== "")
+            .join(" ");
+          parts.push(fail(`expected ${want} on ${node.name}, found ${found}`));
+        }
+      }
+    }
+  }
+  if (parts.length === 0) {
+    return pass(
+      `every node routes each peer's pod CIDR via the peer's IP on ${ctx.nodeDevice} (${checked} routes)`,
+      {
+        directRoutes: true,
+      },
+    );
+  }
+  return combine(parts);
+}
+
+export const nodeRoutes: CheckDefinition = {
+  name: "node-routes",
+  proves:
+    "Every node routes each other node's pod CIDR directly via that node's internal IP on the node device, so cross-node pod traffic is routed natively and not tunnelled.",
+  steps: nodeRoutesSteps,
+  judge: judgeNodeRoutes,
+};

@@ -1,0 +1,47 @@
+/**
+ * Every check of the lab, in a stable order: the agents' own view first, then addressing and routing,
+ * connectivity, services and kube-proxy's absence, then the eBPF datapath details seen with tcpdump.
+ */
+import type { CheckDefinition } from "../types";
+import { podAddressing, nodeRoutes } from "./addressing";
+import { bpfAttachPoints } from "./attach";
+import { noKubeProxy } from "./kubeProxy";
+import { bpfMasquerade } from "./masquerade";
+import { pingCrossNode, pingSameNode } from "./ping";
+import { redirectNeigh, redirectPeerCrossNode, redirectPeerSameNode } from "./redirect";
+import { ciliumAgentStatus } from "./status";
+import { clusteripFromPod, nodeportFromPod, serviceTable } from "./services";
+
+export const ALL_CHECKS: readonly CheckDefinition[] = Object.freeze([
+  ciliumAgentStatus,
+  podAddressing,
+  nodeRoutes,
+  pingSameNode,
+  pingCrossNode,
+  nodeportFromPod,
+  clusteripFromPod,
+  noKubeProxy,
+  serviceTable,
+  bpfAttachPoints,
+  redirectPeerSameNode,
+  redirectPeerCrossNode,
+  redirectNeigh,
+  bpfMasquerade,
+]);
+
+export {
+  bpfAttachPoints,
+  bpfMasquerade,
+  ciliumAgentStatus,
+  clusteripFromPod,
+  noKubeProxy,
+  nodeRoutes,
+  nodeportFromPod,
+  pingCrossNode,
+  pingSameNode,
+  podAddressing,
+  redirectNeigh,
+  redirectPeerCrossNode,
+  redirectPeerSameNode,
+  serviceTable,
+};

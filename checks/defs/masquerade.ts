@@ -1,0 +1,241 @@
+/**
+ * `bpf-masquerade`: traffic from a pod keeps the pod's IP towards the native-routing CIDR and leaves
+ * with the node's IP towards anything else (seed: `Masquerading: BPF [eth0] 10.0.0.0/8`; the capture on
+ * the peer's eth0 shows `10.0.2.40 > 10.0.0.72`).
+ *
+ * Out-of-CIDR destination: Cilium does not masquerade pod traffic to other cluster nodes in native
+ * routing mode (bpf/lib/nat.h, snat_v4_needs_masq: a remote-node destination is left alone unless
+ * tunnelling), so a node's internal IP would arrive with the pod's IP on a healthy lab. The probe
+ * therefore targets an address outside the native CIDR and outside the cluster: 192.0.2.10
+ * (TEST-NET-1, RFC 5737, never routed, so nothing answers and nothing outside is disturbed), TCP 39999.
+ *
+ * One capture on the client's node device sees both flows as they leave the node (after the to-netdev
+ * program's SNAT): the cross-node ping with the pod's source IP, the SYN to 192.0.2.10 with the node's.
+ * Afterwards the same exec reads netfilter conntrack for that flow: with BPF masquerade (and BPF host
+ * routing) there is no NATed entry; iptables masquerading would leave one whose reply goes to the node IP.
+ */
+import * as ipaddr from "ipaddr.js";
+
+import { parseTcpdump } from "../parse";
+import {
+  CAPTURE_OK_EXIT_CODES,
+  conntrackCommand,
+  curlCommand,
+  parallelSectionScript,
+  PING_OK_EXIT_CODES,
+  pingCommand,
+  scriptLine,
+  sectionScript,
+  shCommand,
+  tcpdumpCommand,
+  TRAFFIC_DELAY_MS,
+} from "../probes";
+import type { CheckDefinition, ExecResult, Judgement, LabContext, ProbeStep } from "../types";
+import { combine, excerpt, fail, inconclusive, pass, usableSection, usableSections } from "../verdict";
+import {
+  STEP_MARGIN_SECONDS,
+  crossNodePeer,
+  nativeRoutingCidr,
+  nodeByName,
+  podTarget,
+  probeOn,
+  stepById,
+} from "./common";
+import { PING_COUNT, readPing } from "./ping";
+
+/** A destination outside any lab network: TEST-NET-1 (RFC 5737). */
+export const OUTSIDE_IP = "192.0.2.10";
+/** A port nobody listens on. */
+export const OUTSIDE_PORT = 39999;
+
+const CAPTURE_SECONDS = 10;
+const TRAFFIC_SECONDS = 4;
+
+function inCidr(ip: string, cidr: string): boolean | undefined {
+  try {
+    return ipaddr.parse(ip).match(ipaddr.parseCIDR(cidr));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The client's script: the cross-node ping and the outside connection attempt, at the same time. */
+export function trafficScript(podIp: string): string {
+  return parallelSectionScript([
+    {
+      name: "ping",
+      command: scriptLine(pingCommand(podIp, { count: PING_COUNT, timeoutSeconds: TRAFFIC_SECONDS + 2 })),
+    },
+    {
+      name: "curl",
+      command: scriptLine(
+        curlCommand(`http://${OUTSIDE_IP}:${OUTSIDE_PORT}/`, { maxTimeSeconds: TRAFFIC_SECONDS }),
+      ),
+    },
+  ]);
+}
+
+/** The capture filter: the ping to the pod, and the SYNs to the outside address. */
+export function masqueradeFilter(podIp: string): string {
+  return `(icmp and host ${podIp}) or (tcp and dst host ${OUTSIDE_IP} and dst port ${OUTSIDE_PORT})`;
+}
+
+/** The source node's script: the capture, then conntrack for the outside flow. */
+export function nodeScript(device: string, podIp: string): string {
+  return sectionScript([
+    {
+      name: "capture",
+      command: scriptLine(
+        tcpdumpCommand(device, masqueradeFilter(podIp), { timeoutSeconds: CAPTURE_SECONDS }),
+      ),
+    },
+    { name: "conntrack", command: scriptLine(conntrackCommand(OUTSIDE_PORT)) },
+  ]);
+}
+
+function steps(ctx: LabContext): ProbeStep[] {
+  const dst = crossNodePeer(ctx);
+  const probe = probeOn(ctx, ctx.client.node);
+  if (dst === undefined || probe === undefined) return [];
+  return [
+    {
+      id: "traffic",
+      target: podTarget(ctx.client),
+      argv: shCommand(trafficScript(dst.ip)),
+      timeoutSeconds: TRAFFIC_SECONDS + 2 + STEP_MARGIN_SECONDS,
+      delayMs: TRAFFIC_DELAY_MS,
+    },
+    {
+      id: "source-node",
+      target: podTarget(probe),
+      argv: shCommand(nodeScript(ctx.nodeDevice, dst.ip)),
+      timeoutSeconds: CAPTURE_SECONDS + 10 + STEP_MARGIN_SECONDS,
+    },
+  ];
+}
+
+/**
+ * A conntrack entry NATed on the way out: the reply tuple's destination differs from the original
+ * source (`src=10.0.2.40 ... src=192.0.2.10 dst=172.18.0.2`).
+ */
+export function natedEntries(output: string): string[] {
+  return output
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => {
+      const src = /\bsrc=(\S+)/.exec(l)?.[1];
+      const dsts = [...l.matchAll(/\bdst=(\S+)/g)].map((m) => m[1]);
+      return (
+        src !== undefined &&
+        dsts.length >= 2 &&
+        dsts[1] !== src &&
+        new RegExp(`\\bdport=${OUTSIDE_PORT}\\b`).test(l)
+      );
+    });
+}
+
+function judge(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judgement {
+  const dst = crossNodePeer(ctx);
+  if (dst === undefined)
+    return inconclusive(`no test pod on a node other than ${ctx.client.node}, the client's node`);
+  const all = steps(ctx);
+  const trafficStep = stepById(all, "traffic");
+  const nodeStep = stepById(all, "source-node");
+  if (trafficStep === undefined || nodeStep === undefined)
+    return inconclusive(`no node-probe pod on ${ctx.client.node}`);
+  const node = nodeByName(ctx, ctx.client.node);
+  if (node === undefined) return inconclusive(`the client's node ${ctx.client.node} is not in the node list`);
+  const cidr = nativeRoutingCidr(ctx);
+  if (inCidr(dst.ip, cidr) !== true)
+    return inconclusive(`${dst.name}'s IP ${dst.ip} is not inside the native-routing CIDR ${cidr}`);
+  if (inCidr(OUTSIDE_IP, cidr) !== false)
+    return inconclusive(`the outside probe address ${OUTSIDE_IP} is inside the native-routing CIDR ${cidr}`);
+
+  const traffic = usableSections(trafficStep, results);
+  if (!traffic.ok) return traffic.judgement;
+  const pingSection = usableSection(trafficStep, traffic.sections, "ping", {
+    okExitCodes: PING_OK_EXIT_CODES,
+  });
+  if (!pingSection.ok) return pingSection.judgement;
+  const ping = readPing(trafficStep, pingSection.section.output);
+  if ("judgement" in ping) return ping.judgement;
+
+  const nodeSections = usableSections(nodeStep, results);
+  if (!nodeSections.ok) return nodeSections.judgement;
+  const capture = usableSection(nodeStep, nodeSections.sections, "capture", {
+    okExitCodes: CAPTURE_OK_EXIT_CODES,
+    allowEmpty: true,
+  });
+  if (!capture.ok) return capture.judgement;
+  const packets = parseTcpdump(capture.section.output).packets;
+  const where = `${ctx.nodeDevice} of ${node.name}`;
+
+  const parts: Judgement[] = [];
+  const requests = packets.filter((p) => p.kind === "echo request" && p.dstIp === dst.ip);
+  const inside = [...new Set(requests.map((p) => p.srcIp ?? "?"))];
+  if (requests.length === 0) {
+    parts.push(
+      ping.ping.received === 0
+        ? inconclusive(`the ping to ${dst.ip} got no reply and no echo request was seen on ${where}`)
+        : inconclusive(
+            `no plain echo request to ${dst.ip} seen on ${where} although the ping was answered (tunnelled?)`,
+          ),
+    );
+  } else if (inside.some((ip) => ip !== ctx.client.ip)) {
+    parts.push(
+      fail(
+        `expected traffic to ${dst.ip} (inside ${cidr}) to keep the pod's source ${ctx.client.ip} on ${where}, saw ${inside.join(", ")}`,
+      ),
+    );
+  } else {
+    parts.push(
+      pass(`traffic to ${dst.ip} (inside ${cidr}) leaves ${where} with the pod's IP ${ctx.client.ip}`),
+    );
+  }
+
+  const syns = packets.filter(
+    (p) => p.kind === "tcp" && p.dstIp === OUTSIDE_IP && p.dstPort === OUTSIDE_PORT,
+  );
+  const outside = [...new Set(syns.map((p) => p.srcIp ?? "?"))];
+  const dest = `${OUTSIDE_IP}:${OUTSIDE_PORT} (outside ${cidr})`;
+  if (syns.length === 0) {
+    const curl = traffic.sections.get("curl");
+    parts.push(
+      inconclusive(
+        `no TCP packet to ${dest} seen on ${where}; the client's curl said: ${excerpt(curl?.output ?? "") || "nothing"}`,
+      ),
+    );
+  } else if (outside.some((ip) => ip !== node.internalIp)) {
+    parts.push(
+      fail(
+        `expected traffic to ${dest} to leave ${where} masqueraded to the node IP ${node.internalIp}, saw source ${outside.join(", ")}`,
+      ),
+    );
+  } else {
+    parts.push(pass(`traffic to ${dest} leaves ${where} masqueraded to the node IP ${node.internalIp}`));
+  }
+
+  const ct = usableSection(nodeStep, nodeSections.sections, "conntrack");
+  if (!ct.ok) parts.push(ct.judgement);
+  else {
+    const nated = natedEntries(ct.section.output);
+    if (nated.length > 0) {
+      parts.push(
+        fail(
+          `expected the SNAT to happen in BPF, but netfilter conntrack on ${node.name} holds a NATed entry for ${dest} (iptables masquerading): ${excerpt(nated[0], 160)}`,
+        ),
+      );
+    } else parts.push(pass(`no NATed netfilter conntrack entry for ${dest}`));
+  }
+  return combine(parts, {
+    masquerade: { insideCidrSource: inside[0], outsideCidrSource: outside[0], nodeIp: node.internalIp },
+  });
+}
+
+export const bpfMasquerade: CheckDefinition = {
+  name: "bpf-masquerade",
+  proves:
+    "Pod traffic to the native-routing CIDR leaves the node with the pod's own IP, and traffic to an address outside it leaves masqueraded to the node's IP by Cilium's eBPF SNAT, with no NATed netfilter conntrack entry.",
+  steps,
+  judge,
+};

@@ -1,0 +1,274 @@
+/**
+ * Services without kube-proxy: `nodeport-from-pod`, `clusterip-from-pod` and `service-table`.
+ *
+ * Seed: `curl 172.18.0.2:32000` from `net` answers `PodName: evescn-jzms5 | PodIP: eth0 10.0.2.202/32`,
+ * and `cilium service list` on an agent shows `10.96.93.201:8080 ClusterIP`, `172.18.0.2:32000
+ * NodePort` (the agent's own node IP) and `0.0.0.0:32000 NodePort`, each with the three test pods'
+ * `IP:80 (active)` as backends.
+ */
+import { parseServiceList, type ServiceEntry } from "../parse";
+import {
+  curlCommand,
+  curlWorstCaseSeconds,
+  parallelSectionScript,
+  parseCurlOutput,
+  scriptLine,
+  shCommand,
+  splitSections,
+  withTimeout,
+} from "../probes";
+import type { CheckDefinition, ExecResult, Judgement, LabContext, ProbeStep } from "../types";
+import { combine, excerpt, fail, inconclusive, pass, usableStep } from "../verdict";
+import {
+  STEP_MARGIN_SECONDS,
+  TEST_POD_PORT,
+  agentTarget,
+  list,
+  nodeByName,
+  nodesWithout,
+  podTarget,
+  stepById,
+} from "./common";
+
+/**
+ * Curl settings for service probes: 3 s per attempt, 4 retries one second apart, because NodePort
+ * plumbing on each agent is asynchronous after a rollout (worst case 19 s).
+ */
+export const SERVICE_CURL = { maxTimeSeconds: 3, retries: 4 } as const;
+
+/** curl exit codes that are the datapath's answer (refused, timed out, empty reply, reset), not a probe problem. */
+export const CURL_DATAPATH_EXIT_CODES: readonly number[] = [0, 7, 28, 52, 56];
+
+/** The test server's answer: `PodName: evescn-jzms5 | PodIP: eth0 10.0.2.202/32`. */
+const BODY =
+  /PodName:\s*(?<name>\S+)\s*\|\s*PodIP:\s*eth0\s+(?<ip>\d{1,3}(?:\.\d{1,3}){3})(?:\/(?<prefix>\d+))?/;
+
+/**
+ * Judges one HTTP probe of the test service: 200 and a body naming a test pod with its IP.
+ * `exitCode` undefined means the section or step did not finish (inconclusive).
+ */
+export function judgeHttp(
+  ctx: LabContext,
+  url: string,
+  output: string,
+  exitCode: number | undefined,
+): { judgement: Judgement; backend?: string } {
+  if (exitCode === undefined)
+    return { judgement: inconclusive(`curl ${url} did not finish: ${excerpt(output) || "no output"}`) };
+  const curl = parseCurlOutput(output);
+  if (!CURL_DATAPATH_EXIT_CODES.includes(exitCode)) {
+    return {
+      judgement: inconclusive(`curl ${url} exited with code ${exitCode}: ${excerpt(output) || "no output"}`),
+    };
+  }
+  if (curl.httpCode === undefined) {
+    return {
+      judgement: inconclusive(`curl ${url} printed no write-out line: ${excerpt(output) || "no output"}`),
+    };
+  }
+  if (curl.httpCode !== 200) {
+    const why = curl.errors.length > 0 ? curl.errors[curl.errors.length - 1] : `exit code ${exitCode}`;
+    const got = curl.httpCode === 0 ? `no response (${why})` : `HTTP ${curl.httpCode}`;
+    return { judgement: fail(`expected HTTP 200 from ${url}, got ${got}`) };
+  }
+  const m = BODY.exec(curl.body);
+  if (!m?.groups) {
+    return {
+      judgement: fail(
+        `expected ${url} to answer with a test pod's name and IP, got: ${excerpt(curl.body) || "an empty body"}`,
+      ),
+    };
+  }
+  const { name, ip } = m.groups;
+  const pod = ctx.testPods.find((p) => p.name === name);
+  if (pod === undefined) {
+    return {
+      judgement: fail(
+        `expected ${url} to be served by a test pod (${list(ctx.testPods.map((p) => p.name))}), got ${name}`,
+      ),
+    };
+  }
+  if (pod.ip !== ip)
+    return { judgement: fail(`${url} was served by ${name} claiming ${ip}, but ${name} has ${pod.ip}`) };
+  return { judgement: pass(`${url} → ${name} (${ip})`), backend: name };
+}
+
+function nodePortSection(ip: string, port: number): string {
+  return `${ip}:${port}`;
+}
+
+function nodePortSteps(ctx: LabContext): ProbeStep[] {
+  if (ctx.nodes.length === 0) return [];
+  const sections = ctx.nodes.map((n) => ({
+    name: nodePortSection(n.internalIp, ctx.service.nodePort),
+    command: scriptLine(curlCommand(`http://${n.internalIp}:${ctx.service.nodePort}/`, SERVICE_CURL)),
+  }));
+  return [
+    {
+      id: "curl",
+      target: podTarget(ctx.client),
+      argv: shCommand(parallelSectionScript(sections)),
+      timeoutSeconds: curlWorstCaseSeconds(SERVICE_CURL) + STEP_MARGIN_SECONDS,
+    },
+  ];
+}
+
+function judgeNodePort(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judgement {
+  const step = stepById(nodePortSteps(ctx), "curl");
+  if (step === undefined) return inconclusive("no nodes known: no NodePort to call");
+  if (ctx.testPods.length === 0) return inconclusive("no test pods known: nothing to recognise as a backend");
+  const out = usableStep(step, results);
+  if (!out.ok) return out.judgement;
+  const sections = splitSections(out.output);
+  const parts: Judgement[] = [];
+  const backends: Record<string, string> = {};
+  for (const node of ctx.nodes) {
+    const name = nodePortSection(node.internalIp, ctx.service.nodePort);
+    const section = sections.get(name);
+    const url = `http://${name}/ (${node.name})`;
+    if (section === undefined) {
+      parts.push(inconclusive(`no output for ${url} in "${step.id}" on ${step.target.pod}`));
+      continue;
+    }
+    const r = judgeHttp(ctx, url, section.output, section.exitCode);
+    parts.push(r.judgement);
+    if (r.backend !== undefined) backends[name] = r.backend;
+  }
+  return combine(parts, { nodePortBackends: backends });
+}
+
+export const nodeportFromPod: CheckDefinition = {
+  name: "nodeport-from-pod",
+  proves:
+    "The NodePort answers on every node's internal IP from a pod, served by a test pod, with no kube-proxy in the cluster: Cilium's eBPF service translation handles it.",
+  steps: nodePortSteps,
+  judge: judgeNodePort,
+};
+
+function clusterIpSteps(ctx: LabContext): ProbeStep[] {
+  return [
+    {
+      id: "curl",
+      target: podTarget(ctx.client),
+      argv: curlCommand(`http://${ctx.service.clusterIp}:${ctx.service.port}/`, SERVICE_CURL),
+      timeoutSeconds: curlWorstCaseSeconds(SERVICE_CURL) + STEP_MARGIN_SECONDS,
+    },
+  ];
+}
+
+function judgeClusterIp(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judgement {
+  const step = clusterIpSteps(ctx)[0];
+  if (ctx.testPods.length === 0) return inconclusive("no test pods known: nothing to recognise as a backend");
+  const out = usableStep(step, results, { okExitCodes: CURL_DATAPATH_EXIT_CODES });
+  if (!out.ok) return out.judgement;
+  const url = `http://${ctx.service.clusterIp}:${ctx.service.port}/`;
+  const r = judgeHttp(ctx, url, out.output, results.get(step.id)?.exitCode);
+  return r.backend === undefined ? r.judgement : { ...r.judgement, facts: { clusterIpBackend: r.backend } };
+}
+
+export const clusteripFromPod: CheckDefinition = {
+  name: "clusterip-from-pod",
+  proves:
+    "The service's ClusterIP answers from a pod and is served by a test pod, translated by Cilium without kube-proxy.",
+  steps: clusterIpSteps,
+  judge: judgeClusterIp,
+};
+
+/** `10.96.0.10:53/TCP` → `10.96.0.10:53` (newer agents print the protocol). */
+export function withoutProtocol(address: string): string {
+  return address.replace(/\/(TCP|UDP|SCTP|ANY)$/i, "");
+}
+
+function tableStepId(node: string): string {
+  return `services:${node}`;
+}
+
+function serviceTableSteps(ctx: LabContext): ProbeStep[] {
+  return ctx.ciliumPods.map((pod) => ({
+    id: tableStepId(pod.node),
+    target: agentTarget(pod),
+    argv: withTimeout(20, ["cilium", "service", "list"]),
+    timeoutSeconds: 20 + STEP_MARGIN_SECONDS,
+  }));
+}
+
+function describe(entry: ServiceEntry): string {
+  return (
+    entry.backends.map((b) => `${b.address}${b.state ? ` (${b.state})` : ""}`).join(", ") || "no backends"
+  );
+}
+
+/** The expected frontend with every test pod as an active backend. */
+function judgeFrontend(
+  ctx: LabContext,
+  agent: string,
+  services: readonly ServiceEntry[],
+  frontend: string,
+  type: string,
+): Judgement {
+  const entry = services.find(
+    (s) => withoutProtocol(s.frontend) === frontend && s.type.toLowerCase() === type.toLowerCase(),
+  );
+  if (entry === undefined) {
+    const same = services.find((s) => withoutProtocol(s.frontend) === frontend);
+    const found = same === undefined ? "none" : `${same.frontend} ${same.type}`;
+    return fail(`expected ${type} frontend ${frontend} on ${agent}, found ${found}`);
+  }
+  const missing = ctx.testPods.filter((pod) => {
+    const backend = entry.backends.find((b) => withoutProtocol(b.address) === `${pod.ip}:${TEST_POD_PORT}`);
+    return backend === undefined || (backend.state !== undefined && backend.state.toLowerCase() !== "active");
+  });
+  if (missing.length > 0) {
+    const want = missing.map((p) => `${p.ip}:${TEST_POD_PORT} (${p.name})`);
+    return fail(
+      `expected ${list(want)} active behind ${type} ${frontend} on ${agent}, found ${describe(entry)}`,
+    );
+  }
+  return pass(`${frontend} ${type} → ${entry.backends.length} backends`);
+}
+
+function judgeServiceTable(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judgement {
+  if (ctx.ciliumPods.length === 0) return inconclusive("no Cilium agent pods found in kube-system");
+  if (ctx.testPods.length === 0) return inconclusive("no test pods known: no backends to expect");
+  const all = serviceTableSteps(ctx);
+  const parts: Judgement[] = [];
+  const missing = nodesWithout(ctx, ctx.ciliumPods);
+  if (missing.length > 0) parts.push(inconclusive(`no Cilium agent pod on ${list(missing)}`));
+  const { nodePort, clusterIp, port } = ctx.service;
+  for (const pod of ctx.ciliumPods) {
+    const step = stepById(all, tableStepId(pod.node));
+    if (step === undefined) continue;
+    const out = usableStep(step, results);
+    if (!out.ok) {
+      parts.push(out.judgement);
+      continue;
+    }
+    const services = parseServiceList(out.output).services;
+    if (services.length === 0) {
+      parts.push(
+        inconclusive(
+          `no services recognised in "cilium service list" on ${pod.name}: ${excerpt(out.output)}`,
+        ),
+      );
+      continue;
+    }
+    const node = nodeByName(ctx, pod.node);
+    const own: Judgement[] = [
+      judgeFrontend(ctx, pod.name, services, `${clusterIp}:${port}`, "ClusterIP"),
+      judgeFrontend(ctx, pod.name, services, `0.0.0.0:${nodePort}`, "NodePort"),
+    ];
+    if (node === undefined) own.push(inconclusive(`node ${pod.node} of ${pod.name} is not in the node list`));
+    else own.push(judgeFrontend(ctx, pod.name, services, `${node.internalIp}:${nodePort}`, "NodePort"));
+    const bad = own.filter((j) => j.verdict !== "pass");
+    parts.push(...(bad.length > 0 ? bad : [pass(`${pod.name}: ${own.map((j) => j.reason).join(", ")}`)]));
+  }
+  return combine(parts);
+}
+
+export const serviceTable: CheckDefinition = {
+  name: "service-table",
+  proves:
+    "Every Cilium agent holds the service in its eBPF service table: the ClusterIP, the NodePort on 0.0.0.0 and on its node's IP, each with every test pod as an active backend.",
+  steps: serviceTableSteps,
+  judge: judgeServiceTable,
+};

@@ -1,0 +1,200 @@
+/**
+ * `cilium-agent-status`: every agent reports the datapath the lab is built for (seed: `cilium status`
+ * shows `KubeProxyReplacement: Strict`, `Host Routing: BPF`, `Masquerading: BPF [eth0] 10.0.0.0/8`,
+ * `Controller Status: 35/35 healthy`, `Cluster health: 3/3 reachable`).
+ *
+ * One exec per agent runs both forms: `-o json` (structured modes) and the text (the only form that
+ * shows cluster health, which comes from cilium-health and is not in the JSON model). Each field is
+ * taken from the JSON when it shows it, else from the text.
+ */
+import { parseCiliumStatus, type CiliumStatus } from "../parse";
+import { scriptLine, sectionScript, shCommand, withTimeout } from "../probes";
+import type { CheckDefinition, ExecResult, Judgement, LabContext, LabPod, ProbeStep } from "../types";
+import {
+  combine,
+  excerpt,
+  fail,
+  inconclusive,
+  pass,
+  sameText,
+  usableSections,
+  usableSection,
+} from "../verdict";
+import { agentTarget, list, nativeRoutingCidr, nodesWithout } from "./common";
+
+/** `cilium status` exits 1 when a component is unhealthy; its output is still the evidence then. */
+const STATUS_OK_EXIT_CODES = [0, 1];
+const STATUS_TIMEOUT_SECONDS = 45;
+
+/** The status facts that matter, each from the JSON when shown there, else from the text. */
+export type AgentStatus = Omit<CiliumStatus, "raw" | "format" | "issues">;
+
+/** Merges the JSON and text parses: JSON first for every field it shows. */
+export function mergeStatus(json: CiliumStatus | undefined, text: CiliumStatus | undefined): AgentStatus {
+  const pick = <K extends keyof AgentStatus>(key: K): AgentStatus[K] | undefined =>
+    json?.[key] ?? text?.[key];
+  return {
+    ciliumVersion: pick("ciliumVersion"),
+    kubeProxyReplacement: pick("kubeProxyReplacement"),
+    kprDevices: json !== undefined && json.kprDevices.length > 0 ? json.kprDevices : (text?.kprDevices ?? []),
+    hostRouting: pick("hostRouting"),
+    masquerading: pick("masquerading"),
+    masqueradeCidr: pick("masqueradeCidr"),
+    routingNetwork: pick("routingNetwork"),
+    clusterHealthReachable: pick("clusterHealthReachable"),
+    clusterHealthTotal: pick("clusterHealthTotal"),
+    controllersHealthy: pick("controllersHealthy"),
+    controllersTotal: pick("controllersTotal"),
+  };
+}
+
+function stepId(pod: LabPod): string {
+  return `status:${pod.node}`;
+}
+
+/** The script every agent runs: the JSON form (stderr dropped, it would break the JSON), then the text. */
+export const STATUS_SCRIPT = sectionScript([
+  {
+    name: "status-json",
+    command: scriptLine(withTimeout(15, ["cilium", "status", "-o", "json"])),
+    stderr: "discard",
+  },
+  { name: "status", command: scriptLine(withTimeout(15, ["cilium", "status"])) },
+]);
+
+function steps(ctx: LabContext): ProbeStep[] {
+  return ctx.ciliumPods.map((pod) => ({
+    id: stepId(pod),
+    target: agentTarget(pod),
+    argv: shCommand(STATUS_SCRIPT),
+    timeoutSeconds: STATUS_TIMEOUT_SECONDS,
+  }));
+}
+
+/** What one agent's status says against what the lab expects. */
+export function judgeAgent(pod: string, status: AgentStatus, ctx: LabContext): Judgement[] {
+  const parts: Judgement[] = [];
+  const on = `on ${pod}`;
+  const kpr = status.kubeProxyReplacement;
+  if (kpr === undefined) parts.push(inconclusive(`KubeProxyReplacement not shown ${on}`));
+  else if (/^(strict|true)$/i.test(kpr)) parts.push(pass(`KubeProxyReplacement ${kpr}`));
+  else parts.push(fail(`expected KubeProxyReplacement Strict/True ${on}, found ${kpr}`));
+
+  const host = status.hostRouting;
+  if (host === undefined) parts.push(inconclusive(`host routing mode not shown ${on}`));
+  else if (sameText(host, "BPF")) parts.push(pass("host routing BPF"));
+  else parts.push(fail(`expected host routing BPF ${on}, found ${host}`));
+
+  const masq = status.masquerading;
+  const cidr = nativeRoutingCidr(ctx);
+  if (masq === undefined) parts.push(inconclusive(`masquerading mode not shown ${on}`));
+  else if (!sameText(masq, "BPF")) parts.push(fail(`expected masquerading BPF ${on}, found ${masq}`));
+  else if (status.masqueradeCidr === undefined)
+    parts.push(pass("masquerading BPF (exclusion CIDR not shown)"));
+  else if (status.masqueradeCidr !== cidr) {
+    parts.push(fail(`expected masquerading BPF excluding ${cidr} ${on}, found ${status.masqueradeCidr}`));
+  } else parts.push(pass(`masquerading BPF excluding ${cidr}`));
+
+  const routing = status.routingNetwork;
+  if (routing !== undefined) {
+    if (/^native/i.test(routing)) parts.push(pass(`routing ${routing}`));
+    else parts.push(fail(`expected native routing ${on}, found ${routing}`));
+  }
+
+  const { clusterHealthReachable: reachable, clusterHealthTotal: total } = status;
+  const nodes = ctx.nodes.length;
+  if (reachable === undefined || total === undefined)
+    parts.push(inconclusive(`cluster health not shown ${on}`));
+  else if (reachable !== nodes || total !== nodes) {
+    parts.push(
+      fail(`expected cluster health ${nodes}/${nodes} reachable ${on}, found ${reachable}/${total}`),
+    );
+  } else parts.push(pass(`cluster health ${reachable}/${total}`));
+
+  const { controllersHealthy: healthy, controllersTotal: controllers } = status;
+  if (healthy === undefined || controllers === undefined)
+    parts.push(inconclusive(`controller status not shown ${on}`));
+  else if (healthy !== controllers) {
+    parts.push(fail(`expected all controllers healthy ${on}, found ${healthy}/${controllers}`));
+  } else parts.push(pass(`controllers ${healthy}/${controllers} healthy`));
+  return parts;
+}
+
+/** Reads an agent's status from its step (JSON and text sections); undefined plus a reason when unusable. */
+export function readAgentStatus(
+  step: ProbeStep,
+  results: ReadonlyMap<string, ExecResult>,
+): { status: AgentStatus } | { judgement: Judgement } {
+  const usable = usableSections(step, results, { okExitCodes: STATUS_OK_EXIT_CODES });
+  if (!usable.ok) return { judgement: usable.judgement };
+  const json = usableSection(step, usable.sections, "status-json", { okExitCodes: STATUS_OK_EXIT_CODES });
+  const text = usableSection(step, usable.sections, "status", { okExitCodes: STATUS_OK_EXIT_CODES });
+  const parsedJson = json.ok ? parseCiliumStatus(json.section.output) : undefined;
+  const parsedText = text.ok ? parseCiliumStatus(text.section.output) : undefined;
+  if (parsedJson?.format === undefined && parsedText?.format === undefined) {
+    const why = !text.ok
+      ? text.judgement.reason
+      : `output not recognised as cilium status: ${excerpt(text.section.output)}`;
+    return { judgement: inconclusive(why) };
+  }
+  return {
+    status: mergeStatus(
+      parsedJson?.format === "json" ? parsedJson : undefined,
+      parsedText?.format ? parsedText : undefined,
+    ),
+  };
+}
+
+/** One value when every agent agrees, else the value per agent. */
+function agreed(values: ReadonlyMap<string, string | undefined>): unknown {
+  const distinct = new Set([...values.values()]);
+  if (distinct.size === 1) return [...distinct][0];
+  return Object.fromEntries(values);
+}
+
+function judge(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judgement {
+  const all = steps(ctx);
+  if (all.length === 0) return inconclusive("no Cilium agent pods found in kube-system");
+  const parts: Judgement[] = [];
+  const missing = nodesWithout(ctx, ctx.ciliumPods);
+  if (missing.length > 0) parts.push(inconclusive(`no Cilium agent pod on ${list(missing)}`));
+  const statuses = new Map<string, AgentStatus>();
+  for (const pod of ctx.ciliumPods) {
+    const step = all.find((s) => s.id === stepId(pod));
+    if (step === undefined) continue;
+    const read = readAgentStatus(step, results);
+    if ("judgement" in read) {
+      parts.push(read.judgement);
+      continue;
+    }
+    statuses.set(pod.name, read.status);
+    const own = judgeAgent(pod.name, read.status, ctx);
+    const bad = own.filter((p) => p.verdict !== "pass");
+    parts.push(...(bad.length > 0 ? bad : [pass(`${pod.name}: ${own.map((p) => p.reason).join(", ")}`)]));
+  }
+  const fact = (key: keyof AgentStatus): unknown =>
+    agreed(new Map([...statuses].map(([pod, s]) => [pod, s[key] as string | undefined])));
+  const facts: Record<string, unknown> = {};
+  if (statuses.size > 0) {
+    const entries: [string, keyof AgentStatus][] = [
+      ["kubeProxyReplacement", "kubeProxyReplacement"],
+      ["hostRouting", "hostRouting"],
+      ["masquerading", "masquerading"],
+      ["routingMode", "routingNetwork"],
+      ["ciliumVersion", "ciliumVersion"],
+    ];
+    for (const [name, key] of entries) {
+      const value = fact(key);
+      if (value !== undefined) facts[name] = value;
+    }
+  }
+  return combine(parts, facts);
+}
+
+export const ciliumAgentStatus: CheckDefinition = {
+  name: "cilium-agent-status",
+  proves:
+    "Every Cilium agent runs the lab's datapath: kube-proxy replacement on, BPF host routing, BPF masquerading that excludes the native-routing CIDR, native routing, every node reachable and every controller healthy.",
+  steps,
+  judge,
+};

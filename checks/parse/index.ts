@@ -1,0 +1,23 @@
+/**
+ * Parsers for the tool output the checks collect. Each is a pure function: raw text in, a typed result
+ * out that always carries `raw` and an `issues` list (what a complete output shows but this one does
+ * not). Fields the output does not show are `undefined`. No parser throws, whatever the input.
+ */
+export { parseArp } from "./arp";
+export type { ArpEntry, ArpTable } from "./arp";
+export { parseCiliumStatus } from "./cilium-status";
+export type { CiliumStatus } from "./cilium-status";
+export { parseIpAddr } from "./ip-addr";
+export type { IpAddrList, IpInterface } from "./ip-addr";
+export { parseIpRoute } from "./ip-route";
+export type { Route, RouteTable } from "./ip-route";
+export { parseIptablesSave } from "./iptables-save";
+export type { IptablesDump } from "./iptables-save";
+export { parsePing } from "./ping";
+export type { PingResult } from "./ping";
+export { parseServiceList } from "./service-list";
+export type { ServiceBackend, ServiceEntry, ServiceList } from "./service-list";
+export { parseTcFilters } from "./tc-filters";
+export type { AttachedProgram, Direction, TcFilterContext, TcFilters } from "./tc-filters";
+export { parseTcpdump } from "./tcpdump";
+export type { Packet, PacketKind, TcpdumpCapture } from "./tcpdump";

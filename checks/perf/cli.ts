@@ -1,0 +1,257 @@
+/**
+ * The performance runner: `ts-node checks/perf/cli.ts [flags]` (`npm run perf -- [flags]`).
+ *
+ * Discovers the lab like the check runner (same cluster and lab flags, parsed by checks/cli.ts),
+ * measures the pairs one after another with `kubectl exec`, and prints one JSON document
+ * `{ "performance": {...} }` on stdout (or a table with `--output text`). Progress goes to stderr.
+ */
+import * as fs from "node:fs";
+
+import { shellJoin } from "../../lib/shell";
+import { parseCliArgs, TempKubeconfig } from "../cli";
+import { discoverLabContext, validateLabContext, type Discovery } from "../context";
+import { KubectlExecutor, runProcess, terminateAllProcesses } from "../executor";
+import type { LabContext } from "../types";
+import { renderPerformanceText } from "./format";
+import { PERF_PAIRS } from "./pairs";
+import { planPerformance, runPerformance } from "./runner";
+import { DEFAULT_PERF_SETTINGS, PERF_LIMITS, resolvePerfSettings } from "./settings";
+import type { PerfPair, PerfSettings } from "./types";
+
+const D = DEFAULT_PERF_SETTINGS;
+
+export const PERF_USAGE = `Usage: npm run perf -- [flags]
+
+Measures the lab's datapath performance, one pair at a time: TCP throughput (iperf3 -J, a transient
+server in the destination pod) and latency (ping -c N -i 0.2 per-packet RTTs; curl connect times for
+the NodePort), for ${PERF_PAIRS.map((p) => p.name).join(", ")}.
+Prints one JSON document { "performance": ... }.
+
+Cluster (as npm run check): --kubeconfig FILE | --kind-cluster NAME, --context NAME,
+  --context-file FILE (a recorded lab context; with --dry-run no cluster is needed)
+The lab (as npm run check): --namespace, --app-label, --client, --service, --node-device, --native-cidr
+
+Measurement:
+  --duration SECONDS       iperf3 run length (default ${D.durationSeconds}; ${PERF_LIMITS.durationSeconds.join("-")})
+  --streams N              parallel TCP streams, iperf3 -P (default ${D.streams}; ${PERF_LIMITS.streams.join("-")})
+  --samples N              latency samples per pair (default ${D.pingSamples}; ${PERF_LIMITS.pingSamples.join("-")})
+  --port PORT              iperf3 server port (default ${D.port})
+  --only NAME              measure only this pair; repeat or separate with commas
+
+Run:
+  --dry-run                print the exec plan; execute nothing
+  --fail-on-failure        exit 1 when a pair failed (no traffic at all; inconclusive does not count)
+  --output json|text       json (default when stdout is not a terminal) or text (a table)
+  -h, --help               print this help
+
+Exit status: 0; 1 with --fail-on-failure and a failed pair, or when nothing could be run; 2 for a
+usage error.
+`;
+
+/** What the CLI talks to; tests pass their own. */
+export interface PerfCliIO {
+  readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean };
+  readonly stderr: { write(text: string): unknown };
+  /** Variables merged over process.env for kind and kubectl (PATH included). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Handle SIGINT/SIGTERM (end child process groups, clean up, exit). Defaults to true. */
+  readonly handleSignals?: boolean;
+}
+
+class PerfUsageError extends Error {}
+
+/** The measurement flags this CLI adds to the check runner's, by flag name. */
+const OWN_FLAGS: Readonly<Record<string, keyof PerfSettings>> = {
+  "--duration": "durationSeconds",
+  "--streams": "streams",
+  "--samples": "pingSamples",
+  "--port": "port",
+};
+
+/**
+ * Takes the measurement flags (`--duration 5`, `--duration=5`) out of the arguments; the rest is
+ * parsed by the check runner's parser.
+ */
+export function splitPerfArgs(args: readonly string[]): { settings: Partial<PerfSettings>; rest: string[] } {
+  const settings: Record<string, number> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const [flag, inline] =
+      arg.startsWith("--") && arg.includes("=") ? arg.split(/=(.*)/s, 2) : [arg, undefined];
+    const key = OWN_FLAGS[flag];
+    if (key === undefined) {
+      rest.push(arg);
+      continue;
+    }
+    const value = inline ?? args[++i];
+    if (value === undefined || value.trim() === "") throw new PerfUsageError(`${flag} needs a value`);
+    if (!/^\d+$/.test(value.trim())) {
+      throw new PerfUsageError(`${flag} must be a whole number (got ${JSON.stringify(value)})`);
+    }
+    settings[key] = Number(value);
+  }
+  return { settings: settings as Partial<PerfSettings>, rest };
+}
+
+/** A recorded LabContext (the same file format as npm run check --context-file). */
+function readContextFile(file: string): LabContext {
+  let value: unknown;
+  try {
+    value = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new PerfUsageError(`--context-file ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const errors = validateLabContext(value);
+  if (errors.length > 0)
+    throw new PerfUsageError(`--context-file ${file} is not a lab context: ${errors.join("; ")}`);
+  const ctx = value as LabContext;
+  return { ...ctx, nativeRoutingCidr: ctx.nativeRoutingCidr ?? "10.0.0.0/8" };
+}
+
+function pairLine(p: PerfPair): string {
+  return `perf: ${p.verdict.padEnd(12)} ${p.name}: ${p.reason}`;
+}
+
+/** Runs the CLI; resolves to the exit status. Never calls process.exit (except on a signal). */
+export async function main(args: readonly string[], io: PerfCliIO): Promise<number> {
+  const log = (text: string): void => void io.stderr.write(`${text}\n`);
+  let opts: ReturnType<typeof parseCliArgs>;
+  let settings: PerfSettings;
+  try {
+    const split = splitPerfArgs(args);
+    try {
+      opts = parseCliArgs(split.rest, io.stdout.isTTY === true);
+    } catch (err) {
+      throw new PerfUsageError(err instanceof Error ? err.message : String(err));
+    }
+    if (opts.help) {
+      io.stdout.write(PERF_USAGE);
+      return 0;
+    }
+    if (opts.timeout !== undefined) {
+      throw new PerfUsageError(
+        "--timeout does not apply to the performance run: its timeouts follow --duration and --samples",
+      );
+    }
+    try {
+      settings = resolvePerfSettings(split.settings);
+    } catch (err) {
+      throw new PerfUsageError(err instanceof Error ? err.message : String(err));
+    }
+    const known = PERF_PAIRS.map((p) => p.name);
+    const unknown = (opts.only ?? []).filter((n) => !known.includes(n));
+    if (unknown.length > 0) {
+      throw new PerfUsageError(
+        `--only: unknown pair ${unknown.join(", ")}; allowed values: ${known.join(", ")}`,
+      );
+    }
+  } catch (err) {
+    log(`perf: ${err instanceof Error ? err.message : String(err)}`);
+    log("Run with --help for the flags.");
+    return 2;
+  }
+
+  let temp: TempKubeconfig | undefined;
+  const cleanup = (): void => temp?.remove();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log(`perf: ${signal}: stopping`);
+    void terminateAllProcesses().finally(() => {
+      cleanup();
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    });
+  };
+  if (io.handleSignals ?? true) {
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+  }
+
+  try {
+    let kubeconfig = opts.kubeconfig;
+    let discovery: Discovery | undefined;
+    const offline = opts.dryRun && opts.contextFile !== undefined;
+    if (opts.kindCluster !== undefined && !offline) {
+      const argv = ["kind", "get", "kubeconfig", "--name", opts.kindCluster];
+      log(`perf: reading the kubeconfig of kind cluster ${opts.kindCluster}`);
+      const r = await runProcess(argv, { timeoutSeconds: 60, env: io.env });
+      if (r.exitCode === 0 && r.stdout.trim() !== "") {
+        temp = new TempKubeconfig(r.stdout);
+        kubeconfig = temp.file;
+      } else {
+        const why = r.timedOut ? "timed out" : `failed (exit ${r.exitCode ?? "none"})`;
+        // Never echo stdout here: it would be the kubeconfig.
+        discovery = {
+          problems: [{ source: "kind", fatal: true, message: `${shellJoin(argv)} ${why}` }],
+          evidence: [
+            { command: shellJoin(argv), output: r.stderr, exitCode: r.exitCode, timedOut: r.timedOut },
+          ],
+        };
+      }
+    }
+
+    const executor = new KubectlExecutor({ kubeconfig, context: opts.context, env: io.env });
+    if (opts.contextFile !== undefined) {
+      discovery = { context: readContextFile(opts.contextFile), problems: [], evidence: [] };
+    } else if (discovery === undefined) {
+      log("perf: discovering the lab (kubectl get)");
+      discovery = await discoverLabContext(executor, opts.contextOptions);
+    }
+    for (const p of discovery.problems) log(`perf: ${p.fatal ? "error" : "warning"}: ${p.message}`);
+
+    if (opts.dryRun) {
+      if (discovery.context === undefined) {
+        log("perf: no lab context, so no plan: reach a cluster or give --context-file FILE");
+        return 1;
+      }
+      const plan = planPerformance(discovery.context, { ...settings, only: opts.only });
+      const text = [
+        ...plan.lines,
+        ...plan.errors.map((e) => `! ${e.check}: could not build its probe: ${e.error}`),
+        "",
+        `${plan.counts.totalExecs} execs in ${plan.counts.checks} measurements, run one measurement at a time`,
+      ].join("\n");
+      io.stdout.write(opts.output === "json" ? `${JSON.stringify(plan, null, 2)}\n` : `${text}\n`);
+      return 0;
+    }
+
+    log(
+      `perf: measuring ${opts.only?.length ?? PERF_PAIRS.length} pairs one after another ` +
+        `(${settings.durationSeconds} s x ${settings.streams} stream(s), ${settings.pingSamples} samples)`,
+    );
+    const performance = await runPerformance(discovery, executor, {
+      ...settings,
+      only: opts.only,
+      onPair: (p) => log(pairLine(p)),
+    });
+    log(`perf: ${performance.summary}`);
+    io.stdout.write(
+      opts.output === "json"
+        ? `${JSON.stringify({ performance }, null, 2)}\n`
+        : renderPerformanceText(performance),
+    );
+    return opts.failOnFailure && performance.pairs.some((p) => p.verdict === "fail") ? 1 : 0;
+  } catch (err) {
+    if (err instanceof PerfUsageError) {
+      log(`perf: ${err.message}`);
+      return 2;
+    }
+    log(`perf: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return 1;
+  } finally {
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+    cleanup();
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`perf: ${String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,72 @@
+import * as command from "@pulumi/command";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { RunnerOptions, checkCommand, mergeCheckOutputs, CheckOutputs } from "./checkCommands";
+
+/** Arguments of {@link LabChecks}. */
+export interface LabChecksArgs extends RunnerOptions {
+  /** Names of the checks to run, one Command resource each. */
+  readonly checks: readonly string[];
+  /** The kind cluster the runner reads its kubeconfig from (`kind get kubeconfig`). */
+  readonly kindCluster?: pulumi.Input<string>;
+  /** A kubeconfig value (existing mode without a file): passed to the runner in the environment. */
+  readonly kubeconfig?: pulumi.Input<string>;
+  /** Changing it re-runs every check (a trigger), without recreating anything else. */
+  readonly runId: string;
+  /** Make `pulumi up` fail when a check fails. Defaults to false, so evidence is always published. */
+  readonly failOnFailure?: boolean;
+  /** What must be ready first: the workload and the Cilium release. */
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * One Command resource per check, all in parallel: each runs the standalone check runner
+ * (`checks/cli.ts --only <name>`), which prints one JSON document; the results become the
+ * `checks` and `datapath` outputs. A check that fails does not fail `pulumi up` unless asked,
+ * so the evidence of a failure is always published.
+ */
+export class LabChecks extends pulumi.ComponentResource {
+  public readonly commands: command.local.Command[];
+  public readonly checks: pulumi.Output<CheckOutputs["checks"]>;
+  public readonly datapath: pulumi.Output<CheckOutputs["datapath"]>;
+
+  constructor(name: string, args: LabChecksArgs, opts?: pulumi.ComponentResourceOptions) {
+    const { dependsOn, kindCluster, kubeconfig, ...rest } = args;
+    super("lab:index:LabChecks", name, rest, opts);
+    const repoRoot = path.resolve(__dirname, "..");
+
+    this.commands = args.checks.map(
+      (check) =>
+        new command.local.Command(
+          `${name}-${check}`,
+          {
+            create: pulumi.output(kindCluster).apply((cluster) =>
+              checkCommand(check, {
+                ...rest,
+                kindCluster: cluster,
+                failOnFailure: args.failOnFailure ?? false,
+                kubeconfigFromEnv: kubeconfig !== undefined,
+              }),
+            ),
+            environment: kubeconfig === undefined ? undefined : { LAB_KUBECONFIG: pulumi.secret(kubeconfig) },
+            dir: repoRoot,
+            // The runner never prints the kubeconfig; its stdout is the result document.
+            logging: "stderr",
+            triggers: [args.runId],
+            addPreviousOutputInEnv: false,
+          },
+          { parent: this, dependsOn, customTimeouts: { create: "15m" } },
+        ),
+    );
+
+    const merged = pulumi
+      .all(this.commands.map((c) => c.stdout))
+      .apply((stdouts) => mergeCheckOutputs(args.checks, stdouts));
+    // A kubeconfig in the environment makes stdout secret; the runner never prints it, so the
+    // results are published readable (a test asserts no kubeconfig text reaches them).
+    this.checks = pulumi.unsecret(merged.apply((m) => m.checks));
+    this.datapath = pulumi.unsecret(merged.apply((m) => m.datapath));
+
+    this.registerOutputs({ commands: this.commands, checks: this.checks, datapath: this.datapath });
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Pure helpers of {@link LabChecks}: the runner command line of one check, and the merge of the
+ * runners' JSON documents into the `checks` and `datapath` stack outputs.
+ */
+import { shellJoin } from "../lib/shell";
+import { PublishedResult, RunReport, summarize } from "../checks/report";
+
+/** Options passed to the standalone runner. */
+export interface RunnerOptions {
+  readonly namespace: string;
+  readonly appLabel: string;
+  readonly nativeCidr: string;
+  /** Per-probe timeout in seconds. */
+  readonly stepTimeoutSeconds: number;
+  /** kubeconfig file (existing-cluster mode) instead of a kind cluster. */
+  readonly kubeconfigPath?: string;
+  readonly context?: string;
+  /** The node's main device; omitted: the runner's default (eth0) or its detection. */
+  readonly nodeDevice?: string;
+}
+
+/** The whole runner is cut after this many seconds, whatever its probes do. */
+export const RUNNER_TIMEOUT_SECONDS = 600;
+
+/**
+ * The shell command of one check's Command resource: `timeout` around the TypeScript runner
+ * (transpile-only: the stack already type-checked it), every value quoted. With
+ * `kubeconfigFromEnv` the kubeconfig arrives in LAB_KUBECONFIG and is written to a mode-0600 temp
+ * file that the trap removes.
+ */
+export function checkCommand(
+  check: string,
+  opts: RunnerOptions & { kindCluster?: string; failOnFailure: boolean; kubeconfigFromEnv?: boolean },
+): string {
+  const runner = shellJoin([
+    "timeout",
+    "--kill-after=10",
+    String(RUNNER_TIMEOUT_SECONDS),
+    "node",
+    "-r",
+    "ts-node/register/transpile-only",
+    "checks/cli.ts",
+    ...(opts.kindCluster ? ["--kind-cluster", opts.kindCluster] : []),
+    ...(opts.kubeconfigPath ? ["--kubeconfig", opts.kubeconfigPath] : []),
+    ...(opts.context ? ["--context", opts.context] : []),
+    ...(opts.nodeDevice ? ["--node-device", opts.nodeDevice] : []),
+    "--namespace",
+    opts.namespace,
+    "--app-label",
+    opts.appLabel,
+    "--native-cidr",
+    opts.nativeCidr,
+    "--timeout",
+    String(opts.stepTimeoutSeconds),
+    "--only",
+    check,
+    "--output",
+    "json",
+    ...(opts.failOnFailure ? ["--fail-on-failure"] : []),
+  ]);
+  if (!opts.kubeconfigFromEnv) return runner;
+  return [
+    "set -eu",
+    "umask 077",
+    "kc=$(mktemp)",
+    "trap 'rm -f \"$kc\"' EXIT",
+    'printf \'%s\\n\' "$LAB_KUBECONFIG" >"$kc"',
+    `${runner} --kubeconfig "$kc"`,
+    "",
+  ].join("\n");
+}
+
+export interface CheckOutputs {
+  readonly checks: { summary: string; results: PublishedResult[] };
+  readonly datapath: Record<string, unknown>;
+}
+
+/**
+ * Merges the runners' documents. A runner that printed no usable JSON yields an inconclusive
+ * result for its check with what it printed as evidence, never a pass.
+ */
+export function mergeCheckOutputs(names: readonly string[], stdouts: readonly string[]): CheckOutputs {
+  const results: PublishedResult[] = [];
+  const datapath: Record<string, unknown> = {};
+  names.forEach((name, i) => {
+    const raw = stdouts[i] ?? "";
+    let doc: Partial<RunReport> | undefined;
+    try {
+      doc = JSON.parse(raw) as Partial<RunReport>;
+    } catch {
+      doc = undefined;
+    }
+    const found = doc?.results?.filter((r) => r && r.name === name) ?? [];
+    if (found.length === 0) {
+      results.push({
+        name,
+        proves: "",
+        verdict: "inconclusive",
+        reason: `the check runner printed no result for ${name}${raw.trim() === "" ? " (empty output)" : ""}`,
+        evidence: [{ command: `checks/cli.ts --only ${name}`, output: raw.slice(0, 4000) }],
+        durationMs: 0,
+      });
+      return;
+    }
+    for (const r of found) {
+      results.push({
+        name: r.name,
+        proves: r.proves,
+        verdict: r.verdict,
+        reason: r.reason,
+        evidence: (r.evidence ?? []).map((e) => ({ command: e.command, output: e.output })),
+        durationMs: r.durationMs,
+      });
+    }
+    mergeFacts(datapath, doc?.datapath ?? {});
+  });
+  return { checks: { summary: summarize(results), results }, datapath };
+}
+
+function mergeFacts(into: Record<string, unknown>, from: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(from)) {
+    if (v === undefined || v === null) continue;
+    const prev = into[k];
+    if (
+      prev &&
+      typeof prev === "object" &&
+      !Array.isArray(prev) &&
+      typeof v === "object" &&
+      !Array.isArray(v)
+    ) {
+      mergeFacts(prev as Record<string, unknown>, v as Record<string, unknown>);
+    } else if (prev === undefined) {
+      into[k] = v;
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * cilium-host-legacy-routing-disallowed: host traffic is routed in eBPF (BPF host routing), not
+ * through the kernel's routing and netfilter stack.
+ *
+ * What it checks: `bpf.hostLegacyRouting` is not true, and no `cni.chainingMode` other than `none`
+ * (with chaining, the chart forces `enable-host-legacy-routing: "true"` when hostLegacyRouting is
+ * unset).
+ *
+ * Why: BPF host routing (bpf_redirect_peer / bpf_redirect_neigh) is what the lab measures; legacy
+ * routing sends pod traffic up the host stack and the lab's one-sided veth capture and next-hop
+ * evidence no longer hold.
+ *
+ * Source: https://docs.cilium.io/en/stable/operations/performance/tuning/#ebpf-host-routing
+ */
+import { ResourceValidationPolicy } from "@pulumi/policy";
+import { isSetString, isTrue, validateCiliumRelease } from "../lib/cilium";
+import { configOf } from "../lib/config";
+import { found, need } from "../lib/props";
+
+const RULE = "Cilium must route host traffic in eBPF (BPF host routing)";
+
+export interface HostLegacyRoutingConfig {
+  /** Also report CNI chaining, which makes the chart force legacy host routing. */
+  readonly checkCniChaining: boolean;
+}
+
+const DEFAULTS: HostLegacyRoutingConfig = { checkCniChaining: true };
+
+export const ciliumHostLegacyRoutingDisallowed: ResourceValidationPolicy = {
+  name: "cilium-host-legacy-routing-disallowed",
+  description:
+    "The Cilium Helm release must not enable legacy host routing (bpf.hostLegacyRouting true, or CNI chaining which forces it): it defeats BPF host routing.",
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      checkCniChaining: {
+        type: "boolean",
+        default: DEFAULTS.checkCniChaining,
+        description:
+          "Also report cni.chainingMode other than none (the chart then forces legacy host routing).",
+      },
+    },
+  },
+  validateResource: validateCiliumRelease(RULE, (chart, report, args) => {
+    const config = configOf(DEFAULTS, args);
+    const legacy = need(chart.values, "bpf.hostLegacyRouting");
+    if (isTrue(legacy)) {
+      report(
+        `${RULE}: found ${found("bpf.hostLegacyRouting", legacy)}, which sends host traffic through the kernel stack (Host Routing: Legacy); remove bpf.hostLegacyRouting or set it to false`,
+      );
+    }
+    if (!config.checkCniChaining || (legacy !== undefined && legacy !== null)) return;
+    const chaining = need(chart.values, "cni.chainingMode");
+    if (isSetString(chaining) && chaining !== "none") {
+      report(
+        `${RULE}: found ${found("cni.chainingMode", chaining)}, with which the chart forces enable-host-legacy-routing=true; remove cni.chainingMode (Cilium is the only CNI in the lab)`,
+      );
+    }
+  }),
+};

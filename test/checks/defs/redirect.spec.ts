@@ -1,0 +1,239 @@
+import { strict as assert } from "assert";
+
+import { redirectNeigh, redirectPeerCrossNode, redirectPeerSameNode } from "../../../checks/defs/redirect";
+import { TRAFFIC_DELAY_MS } from "../../../checks/probes";
+import { SEED_CONTEXT, WORKER2, judgeCase, runCases } from "./seedContext";
+
+describe("redirect-peer-same-node", () => {
+  it("runs in one phase: captures at delay 0, the ping delayed, one exec per pod or node", () => {
+    const steps = redirectPeerSameNode.steps(SEED_CONTEXT);
+    assert.deepEqual(
+      steps.map((s) => [s.id, s.target.pod, s.delayMs ?? 0]),
+      [
+        ["source", "net", TRAFFIC_DELAY_MS],
+        ["destination", "evescn-jzms5", 0],
+        [`veths:${WORKER2}`, "node-probe-w2m9q", 0],
+        ["host-routing", "cilium-496vl", 0],
+      ],
+    );
+    const [source, destination, veths] = steps;
+    assert.match(source.argv[2], /cat \/sys\/class\/net\/eth0\/iflink[\s\S]*ping -n -c 3 -w 6 10\.0\.2\.202/);
+    assert.match(
+      destination.argv[2],
+      /iflink[\s\S]*tcpdump -l -p -n -e -i eth0 -c 6 'icmp and host 10\.0\.2\.40 and host 10\.0\.2\.202'/,
+    );
+    assert.match(
+      veths.argv[2],
+      /tcpdump -l -p -n -e -i "\$dev" 'icmp and host 10\.0\.2\.40 and host 10\.0\.2\.202'/,
+    );
+  });
+
+  runCases(redirectPeerSameNode, [
+    {
+      title: "passes on the seed: the destination's veth sees only the reply, the source's only the request",
+      kase: "healthy",
+      verdict: "pass",
+      reason:
+        /lxcbf5cb1e7ceb0, the host-side veth of source net .* saw only the echo request; lxccb7c1b078d26, the host-side veth of destination evescn-jzms5 .* saw only the echo reply/,
+      facts: {
+        redirectPeerSameNode: {
+          hostRouting: "BPF",
+          sourceVeth: { dev: "lxcbf5cb1e7ceb0", request: true, reply: false },
+          destinationVeth: { dev: "lxccb7c1b078d26", request: false, reply: true },
+        },
+      },
+    },
+    {
+      title: "fails when the request shows on the destination's host-side veth",
+      kase: "request-on-destination-veth",
+      verdict: "fail",
+      reason:
+        /^expected only the echo reply on lxccb7c1b078d26, the host-side veth of destination evescn-jzms5 .*\(bpf_redirect_peer delivers the request straight into the pod\), saw the echo request and the echo reply$/,
+    },
+    {
+      title: "fails when the reply shows on the source's host-side veth",
+      kase: "reply-on-source-veth",
+      verdict: "fail",
+      reason:
+        /^expected only the echo request on lxcbf5cb1e7ceb0, the host-side veth of source net .*, saw the echo request and the echo reply$/,
+    },
+    {
+      title: "flips the expectation with Legacy host routing and says so",
+      kase: "legacy-host-routing",
+      verdict: "pass",
+      reason:
+        /saw both directions, as expected with Legacy host routing.*\(Legacy host routing: bpf_redirect_peer is not used, both directions cross the veths\)$/,
+    },
+    {
+      title: "fails with Legacy host routing when a veth sees one direction only",
+      kase: "legacy-but-one-sided",
+      verdict: "fail",
+      reason:
+        /expected both the echo request and the echo reply on lxccb7c1b078d26.* with Legacy host routing, saw only the echo reply/,
+    },
+    {
+      title: "is inconclusive when the sanity capture inside the pod saw nothing",
+      kase: "sanity-capture-empty",
+      verdict: "inconclusive",
+      reason:
+        /the sanity capture on eth0 inside evescn-jzms5 saw neither the echo request nor the echo reply/,
+    },
+    {
+      title: "is inconclusive on 100% loss (the captures prove nothing)",
+      kase: "loss-100",
+      verdict: "inconclusive",
+      reason: /net got no echo reply from evescn-jzms5 \(10\.0\.2\.202\)/,
+    },
+    {
+      title: "is inconclusive when no lxc device has the pod's peer ifindex",
+      kase: "veth-not-found",
+      verdict: "inconclusive",
+      reason:
+        /no lxc device with ifindex 17 on .*worker2 \(captured: lxcbf5cb1e7ceb0 ifindex 9, lxccb7c1b078d26 ifindex 7\)/,
+    },
+    {
+      title: "is inconclusive when the capture on the veth failed",
+      kase: "capture-failed",
+      verdict: "inconclusive",
+      reason:
+        /the capture on lxccb7c1b078d26 .* exited with code 1: tcpdump: lxccb7c1b078d26: You don't have permission/,
+    },
+    {
+      title: "judges as BPF host routing when the mode cannot be read, and says so",
+      kase: "status-unreadable",
+      verdict: "pass",
+      reason:
+        /\(host routing mode unknown \("host-routing" on cilium-496vl timed out after 40 s\); judged as BPF host routing\)$/,
+    },
+    {
+      title: "is inconclusive on empty output",
+      kase: "empty",
+      verdict: "inconclusive",
+      reason: /printed nothing usable$/,
+    },
+    {
+      title: "is inconclusive when the sanity capture timed out",
+      kase: "timed-out",
+      verdict: "inconclusive",
+      reason: /"destination" on evescn-jzms5 timed out after 23 s/,
+    },
+  ]);
+});
+
+describe("redirect-peer-cross-node", () => {
+  it("captures on the veths of both nodes and reads the destination node's host routing mode", () => {
+    const steps = redirectPeerCrossNode.steps(SEED_CONTEXT);
+    assert.deepEqual(
+      steps.map((s) => s.target.pod),
+      ["net", "evescn-q7xhn", "node-probe-w2m9q", "node-probe-w1k7d", "cilium-6bt7g"],
+    );
+  });
+
+  runCases(redirectPeerCrossNode, [
+    {
+      title:
+        "passes on the seed: lxc56a9c4b40736 (evescn-q7xhn) sees only the reply, net's veth only the request",
+      kase: "healthy",
+      verdict: "pass",
+      reason:
+        /lxc56a9c4b40736, the host-side veth of destination evescn-q7xhn \(.*-worker\) saw only the echo reply/,
+    },
+    {
+      title: "fails when the request shows on the destination's host-side veth",
+      kase: "request-on-destination-veth",
+      verdict: "fail",
+      reason: /expected only the echo reply on lxc56a9c4b40736/,
+    },
+    {
+      title: "fails when the reply shows on the source's host-side veth",
+      kase: "reply-on-source-veth",
+      verdict: "fail",
+      reason: /expected only the echo request on lxcbf5cb1e7ceb0/,
+    },
+    {
+      title: "flips the expectation with Legacy host routing",
+      kase: "legacy-host-routing",
+      verdict: "pass",
+      reason: /Legacy/,
+    },
+    {
+      title: "is inconclusive on 100% loss",
+      kase: "loss-100",
+      verdict: "inconclusive",
+      reason: /no echo reply/,
+    },
+    { title: "is inconclusive on empty output", kase: "empty", verdict: "inconclusive" },
+    {
+      title: "is inconclusive when a capture timed out",
+      kase: "timed-out",
+      verdict: "inconclusive",
+      reason: /timed out after 18 s/,
+    },
+  ]);
+
+  it("is inconclusive without a test pod on another node", () => {
+    const ctx = { ...SEED_CONTEXT, testPods: SEED_CONTEXT.testPods.filter((p) => p.node === WORKER2) };
+    assert.deepEqual(redirectPeerCrossNode.steps(ctx), []);
+    assert.match(judgeCase(redirectPeerCrossNode, "healthy", ctx).reason, /no test pod on a node other than/);
+  });
+});
+
+describe("redirect-neigh", () => {
+  it("captures on the source node's device and reads the peer node's MAC in the same phase", () => {
+    const steps = redirectNeigh.steps(SEED_CONTEXT);
+    assert.deepEqual(
+      steps.map((s) => [s.id, s.target.pod, s.delayMs ?? 0]),
+      [
+        ["ping", "net", TRAFFIC_DELAY_MS],
+        ["source-node", "node-probe-w2m9q", 0],
+        ["peer-mac", "node-probe-w1k7d", 0],
+      ],
+    );
+    assert.match(steps[1].argv[2], /tcpdump -l -p -n -e -i eth0 -c 6 'icmp and host 10\.0\.0\.72'/);
+  });
+
+  runCases(redirectNeigh, [
+    {
+      title: "passes on the seed: 02:42:ac:12:00:02 > 02:42:ac:12:00:03, the worker's MAC",
+      kase: "healthy",
+      verdict: "pass",
+      reason: /leave eth0 of .*worker2 as 02:42:ac:12:00:02 > 02:42:ac:12:00:03, the MAC of .*-worker's eth0/,
+      facts: {
+        redirectNeigh: {
+          sourceMac: "02:42:ac:12:00:02",
+          peerMac: "02:42:ac:12:00:03",
+          nextHopMac: "02:42:ac:12:00:03",
+        },
+      },
+    },
+    {
+      title: "fails when the next hop is the Docker gateway, not the peer node",
+      kase: "via-gateway",
+      verdict: "fail",
+      reason: /addressed to 02:42:ac:12:00:03 \(eth0 of .*-worker\), saw 02:42:2f:fe:43:35/,
+    },
+    {
+      title: "fails when the answered ping leaves no plain ICMP on the device (tunnel)",
+      kase: "tunnel",
+      verdict: "fail",
+      reason: /the capture saw none although the ping was answered/,
+    },
+    {
+      title: "is inconclusive when the ping got no reply and nothing was captured",
+      kase: "no-reply",
+      verdict: "inconclusive",
+    },
+    {
+      title: "is inconclusive when the peer's MAC is empty",
+      kase: "peer-mac-empty",
+      verdict: "inconclusive",
+      reason: /"peer-mac"/,
+    },
+    {
+      title: "is inconclusive when the capture timed out",
+      kase: "timed-out",
+      verdict: "inconclusive",
+      reason: /timed out/,
+    },
+  ]);
+});

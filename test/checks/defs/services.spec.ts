@@ -1,0 +1,163 @@
+import { strict as assert } from "assert";
+
+import {
+  clusteripFromPod,
+  nodeportFromPod,
+  serviceTable,
+  withoutProtocol,
+} from "../../../checks/defs/services";
+import { SEED_CONTEXT, judgeCase, runCases } from "./seedContext";
+
+describe("nodeport-from-pod", () => {
+  it("calls every node's NodePort from the client in one exec, in parallel, with bounded retries", () => {
+    const steps = nodeportFromPod.steps(SEED_CONTEXT);
+    assert.equal(steps.length, 1);
+    const script = steps[0].argv[2];
+    for (const ip of ["172.18.0.4", "172.18.0.3", "172.18.0.2"]) {
+      assert.match(
+        script,
+        new RegExp(
+          `--retry 4 .* http://${ip.replace(/\./g, "\\.")}:32000/\\) 2>&1; echo "=== exit \\$\\?"; } >"\\$dir/\\d" 2>&1 &`,
+        ),
+      );
+    }
+    assert.ok(steps[0].timeoutSeconds >= 19 + 5, "the step outlasts curl's own worst case");
+  });
+
+  runCases(nodeportFromPod, [
+    {
+      title: "passes when every node IP answers 200 from a test pod (seed body)",
+      kase: "healthy",
+      verdict: "pass",
+      reason: /http:\/\/172\.18\.0\.2:32000\/ \(.*worker2\) → evescn-jzms5 \(10\.0\.2\.202\)/,
+      facts: {
+        nodePortBackends: {
+          "172.18.0.4:32000": "evescn-zx9kk",
+          "172.18.0.3:32000": "evescn-q7xhn",
+          "172.18.0.2:32000": "evescn-jzms5",
+        },
+      },
+    },
+    {
+      title: "fails when one node refuses the connection after the retries",
+      kase: "refused-on-one-node",
+      verdict: "fail",
+      reason:
+        /^expected HTTP 200 from http:\/\/172\.18\.0\.3:32000\/ \(.*-worker\), got no response \(curl: \(7\) Failed to connect/,
+    },
+    {
+      title: "fails when the answer does not come from a test pod",
+      kase: "unknown-backend",
+      verdict: "fail",
+      reason:
+        /to be served by a test pod \(evescn-zx9kk, evescn-q7xhn and evescn-jzms5\), got nginx-7c5ddbdf54-2xkqp/,
+    },
+    { title: "fails on an HTTP error status", kase: "http-503", verdict: "fail", reason: /got HTTP 503/ },
+    {
+      title: "is inconclusive on empty output",
+      kase: "empty",
+      verdict: "inconclusive",
+      reason: /printed nothing usable/,
+    },
+    {
+      title: "is inconclusive when the exec timed out",
+      kase: "timed-out",
+      verdict: "inconclusive",
+      reason: /timed out after 29 s/,
+    },
+  ]);
+});
+
+describe("clusterip-from-pod", () => {
+  it("curls the ClusterIP:port with an argv (no shell)", () => {
+    const [step] = clusteripFromPod.steps(SEED_CONTEXT);
+    assert.equal(step.argv[0], "curl");
+    assert.equal(step.argv.at(-1), "http://10.96.93.201:8080/");
+  });
+
+  runCases(clusteripFromPod, [
+    {
+      title: "passes when the ClusterIP answers from a test pod",
+      kase: "healthy",
+      verdict: "pass",
+      reason: /^http:\/\/10\.96\.93\.201:8080\/ → evescn-jzms5 \(10\.0\.2\.202\)$/,
+      facts: { clusterIpBackend: "evescn-jzms5" },
+    },
+    {
+      title: "fails when the connection times out (curl exit 28)",
+      kase: "connect-timeout",
+      verdict: "fail",
+      reason: /got no response \(curl: \(28\) Connection timed out after 3002 milliseconds\)/,
+    },
+    {
+      title: "is inconclusive when curl cannot run, naming the exit code and stderr",
+      kase: "not-found",
+      verdict: "inconclusive",
+      reason: /exited with code 127: exec: "curl": executable file not found/,
+    },
+    { title: "is inconclusive on empty output", kase: "empty", verdict: "inconclusive" },
+    {
+      title: "is inconclusive when the exec timed out",
+      kase: "timed-out",
+      verdict: "inconclusive",
+      reason: /timed out/,
+    },
+  ]);
+
+  it("is inconclusive without test pods to recognise", () => {
+    assert.equal(
+      judgeCase(clusteripFromPod, "healthy", { ...SEED_CONTEXT, testPods: [] }).verdict,
+      "inconclusive",
+    );
+  });
+});
+
+describe("service-table", () => {
+  it("strips the protocol newer agents print", () => {
+    assert.equal(withoutProtocol("10.96.0.10:53/TCP"), "10.96.0.10:53");
+    assert.equal(withoutProtocol("10.96.0.10:53"), "10.96.0.10:53");
+  });
+
+  runCases(serviceTable, [
+    {
+      title:
+        "passes on the seed's table: ClusterIP, NodePort on 0.0.0.0 and on the node IP, three active backends",
+      kase: "healthy",
+      verdict: "pass",
+      reason:
+        /cilium-496vl: 10\.96\.93\.201:8080 ClusterIP → 3 backends, 0\.0\.0\.0:32000 NodePort → 3 backends, 172\.18\.0\.2:32000 NodePort → 3 backends/,
+    },
+    {
+      title: "passes on newer agents' frontends with a protocol suffix",
+      kase: "healthy-1.18",
+      verdict: "pass",
+    },
+    {
+      title: "fails when the 0.0.0.0 NodePort frontend is missing",
+      kase: "missing-nodeport",
+      verdict: "fail",
+      reason: /^expected NodePort frontend 0\.0\.0\.0:32000 on cilium-496vl, found none$/,
+    },
+    {
+      title: "fails when a test pod is missing from the backends",
+      kase: "missing-backend",
+      verdict: "fail",
+      reason:
+        /expected 10\.0\.1\.63:80 \(evescn-zx9kk\) active behind ClusterIP 10\.96\.93\.201:8080 on cilium-6bt7g, found 10\.0\.0\.72:80 \(active\), 10\.0\.2\.202:80 \(active\)/,
+    },
+    {
+      title: "fails when a backend is not active",
+      kase: "terminating-backend",
+      verdict: "fail",
+      reason:
+        /10\.0\.0\.72:80 \(evescn-q7xhn\) active behind NodePort 0\.0\.0\.0:32000 on cilium-mfc5w, found 10\.0\.0\.72:80 \(terminating\)/,
+    },
+    { title: "is inconclusive on empty output", kase: "empty", verdict: "inconclusive" },
+    {
+      title: "is inconclusive when an agent timed out",
+      kase: "timed-out",
+      verdict: "inconclusive",
+      reason: /cilium-6bt7g timed out/,
+    },
+  ]);
+});

@@ -1,0 +1,132 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { FAKE_KUBECONFIG, isSecret, ofType, runLab } from "./helpers/pulumiMocks";
+
+type Obj = Record<string, unknown>;
+
+describe("existing-cluster mode (under mocks)", () => {
+  let dir: string;
+  let kubeconfigPath: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab-kc-"));
+    kubeconfigPath = path.join(dir, "config");
+    fs.writeFileSync(kubeconfigPath, FAKE_KUBECONFIG, { mode: 0o600 });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("declares no kind or docker resource and reads nodes from the given cluster", async () => {
+    const r = await runLab({
+      config: { clusterMode: "existing", kubeconfigPath, context: "prod-admin", clusterName: "prod" },
+    });
+    assert.deepStrictEqual(ofType(r.resources, "docker:index/network:Network"), []);
+    assert.deepStrictEqual(ofType(r.resources, "lab:index:KindCluster"), []);
+    const inventory = r.resources.find((x) => x.name === "existing-nodes");
+    assert.ok(inventory);
+    assert.match(
+      String(inventory.inputs.create),
+      /kubectl --kubeconfig "\$kc" --context "\$ctx" get nodes -o json/,
+    );
+    assert.match(
+      String(inventory.inputs.create),
+      new RegExp(`kc=${kubeconfigPath.replace(/[/.]/g, "\\$&")}`),
+    );
+    const provider = ofType(r.resources, "pulumi:providers:kubernetes")[0];
+    assert.strictEqual(provider.inputs.context, "prod-admin");
+    // Provider inputs reach the mocks serialized as strings.
+    assert.strictEqual(String(provider.inputs.deleteUnreachable), "false");
+    assert.strictEqual(await isSecret(r.rawOutputs.kubeconfig), true);
+    assert.strictEqual((r.outputs.nodes as Obj[]).length, 3);
+    // Cilium is installed (installCilium defaults to true) against the control-plane's address.
+    const values = ofType(r.resources, "kubernetes:helm.sh/v3:Release")[0].inputs.values as Obj;
+    assert.strictEqual(values.k8sServiceHost, "172.18.0.4");
+    const check = r.resources.find((x) => x.name === "checks-cilium-agent-status");
+    assert.ok(check);
+    assert.match(String(check.inputs.create), /--kubeconfig .*config --context prod-admin/);
+    assert.doesNotMatch(String(check.inputs.create), /--kind-cluster/);
+  });
+
+  it("verifies the Cilium already running when installCilium is false", async () => {
+    const r = await runLab({
+      config: { clusterMode: "existing", kubeconfigPath, installCilium: "false", clusterName: "prod" },
+    });
+    assert.deepStrictEqual(ofType(r.resources, "kubernetes:helm.sh/v3:Release"), []);
+    assert.strictEqual(ofType(r.resources, "lab:index:LabChecks").length, 1);
+    assert.match(String(r.outputs.ciliumVersion), /not installed by the stack/);
+  });
+
+  it("keeps a kubeconfig given as a secret value out of every plaintext input, and the results readable", async () => {
+    const r = await runLab({
+      config: {
+        clusterMode: "existing",
+        kubeconfig: FAKE_KUBECONFIG,
+        clusterName: "prod",
+        k8sServiceHost: "10.1.2.3",
+      },
+    });
+    for (const res of r.resources) {
+      const text = JSON.stringify(res.inputs, (_k, v: unknown) =>
+        v &&
+        typeof v === "object" &&
+        "value" in (v as Obj) &&
+        Object.keys(v as Obj).some((k) => k.length > 20)
+          ? "[secret]"
+          : v,
+      );
+      assert.ok(
+        !text.includes("client-key-data"),
+        `${res.type} ${res.name} carries the kubeconfig in plaintext`,
+      );
+    }
+    const check = r.resources.find((x) => x.name === "checks-ping-cross-node");
+    assert.ok(check);
+    assert.match(String(check.inputs.create), /printf '%s\\n' "\$LAB_KUBECONFIG" >"\$kc"/);
+    assert.match(String(check.inputs.create), /--kubeconfig "\$kc"$/m);
+    assert.strictEqual(await isSecret(r.rawOutputs.checks), false);
+    const values = ofType(r.resources, "kubernetes:helm.sh/v3:Release")[0].inputs.values as Obj;
+    assert.strictEqual(values.k8sServiceHost, "10.1.2.3");
+  });
+
+  it("rejects existing mode without a kubeconfig, and kind-only keys in kind mode", async () => {
+    await assert.rejects(
+      runLab({ config: { clusterMode: "existing" } }),
+      /exactly one of kubeconfigPath or kubeconfig/,
+    );
+    await assert.rejects(runLab({ config: { kubeconfigPath } }), /only used with clusterMode existing/);
+    await assert.rejects(
+      runLab({ config: { clusterMode: "existing", kubeconfig: FAKE_KUBECONFIG, nodePort: "1" } }),
+      (e: Error) => !e.message.includes("client-key-data") && /nodePort/.test(e.message),
+    );
+  });
+});
+
+describe("check wiring (under mocks)", () => {
+  it("declares one Command per check, re-run by checksRunId, failing up only when asked", async () => {
+    const r = await runLab({ config: { checksRunId: "2026-11-25", failOnCheckFailure: "true" } });
+    const cmds = r.resources.filter((x) => x.name.startsWith("checks-"));
+    assert.ok(cmds.length >= 14, `found ${cmds.length}`);
+    for (const c of cmds) {
+      assert.deepStrictEqual(c.inputs.triggers, ["2026-11-25"]);
+      assert.match(String(c.inputs.create), /--fail-on-failure/);
+      assert.match(String(c.inputs.create), /^timeout --kill-after=10 600 node/);
+      assert.match(String(c.inputs.create), /--kind-cluster cilium-kubeproxy-replacement-ebpf/);
+    }
+  });
+
+  it("runs no check when runChecks is false", async () => {
+    const r = await runLab({ config: { runChecks: "false" } });
+    assert.deepStrictEqual(ofType(r.resources, "lab:index:LabChecks"), []);
+    assert.deepStrictEqual(r.outputs.checks, { summary: "checks not run (runChecks: false)", results: [] });
+  });
+
+  it("gives identical inputs to every resource on two runs with the same config", async () => {
+    const a = await runLab({ stackFile: "Pulumi.dev.yaml" });
+    const b = await runLab({ stackFile: "Pulumi.dev.yaml" });
+    const inputs = (r: typeof a) =>
+      r.resources
+        .map((x) => [x.type, x.name, x.inputs])
+        .sort((p, q) => String(p[1]).localeCompare(String(q[1])));
+    assert.deepStrictEqual(inputs(a), inputs(b));
+  });
+});
