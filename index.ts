@@ -68,14 +68,15 @@ function main() {
     ? new CiliumRelease("cilium", {
         version: cfg.ciliumVersion,
         provider,
-        settings: lab.nodes.apply((nodes: NodeInfo[]) => ({
+        settings: {
           clusterName: cfg.clusterName,
-          k8sServiceHost: cfg.k8sServiceHost ?? controlPlaneIp(nodes),
+          // Known only once the nodes exist; every other value is known at preview.
+          k8sServiceHost: cfg.k8sServiceHost ?? lab.nodes.apply((nodes: NodeInfo[]) => controlPlaneIp(nodes)),
           k8sServicePort: 6443,
           nativeRoutingCidr: cfg.nativeRoutingCidr,
           podCidr: cfg.podCidr,
           podCidrMaskSize: cfg.podCidrMaskSize,
-        })),
+        },
       })
     : undefined;
 

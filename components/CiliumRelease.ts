@@ -9,8 +9,11 @@ export const CILIUM_HELM_REPO = "https://helm.cilium.io";
 export interface CiliumReleaseArgs {
   /** Cilium chart version (also the agent version). */
   readonly version: string;
-  /** The lab's intent; the builder writes it in the keys that exist in `version`. */
-  readonly settings: pulumi.Input<CiliumSettings>;
+  /**
+   * The lab's intent; the builder writes it in the keys that exist in `version`. Only the API server
+   * address may be unknown at preview; everything else is plain, so policies judge it at preview.
+   */
+  readonly settings: CiliumSettings<pulumi.Input<string>>;
   /** Kubernetes provider of the lab cluster. */
   readonly provider: k8s.Provider;
   /** Seconds Helm waits for the agents to be ready. Defaults to 900. */
@@ -29,7 +32,7 @@ export class CiliumRelease extends pulumi.ComponentResource {
   public readonly version: pulumi.Output<string>;
 
   constructor(name: string, args: CiliumReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
-    const values = pulumi.output(args.settings).apply((s) => ciliumValues(args.version, s));
+    const values = ciliumValues(args.version, args.settings);
     super("lab:index:CiliumRelease", name, { version: args.version, values }, opts);
 
     this.release = new k8s.helm.v3.Release(
@@ -49,7 +52,7 @@ export class CiliumRelease extends pulumi.ComponentResource {
       },
       { parent: this, provider: args.provider },
     );
-    this.values = values;
+    this.values = pulumi.output(values) as unknown as pulumi.Output<Record<string, unknown>>;
     this.version = this.release.version;
 
     this.registerOutputs({ release: this.release, values: this.values, version: this.version });

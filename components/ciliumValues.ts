@@ -9,12 +9,16 @@ import * as ipaddr from "ipaddr.js";
 import * as semver from "semver";
 import { SUPPORTED_RANGE, isSupportedCiliumVersion } from "../lib/chartIndex";
 
-/** What the lab wants from Cilium, independent of how a chart version spells it. */
-export interface CiliumSettings {
+/**
+ * What the lab wants from Cilium, independent of how a chart version spells it. `H` is the type of
+ * the API server address: a string, or (in the stack) an Output known only after the cluster exists,
+ * so that every other value is known at preview and the policy pack can judge it then.
+ */
+export interface CiliumSettings<H = string> {
   /** cluster.name. From 1.16 the chart fails unless it is 1-32 chars of `[a-z0-9-]`, no leading or trailing `-`. */
   readonly clusterName: string;
   /** The control-plane's real address (k8sServiceHost): without kube-proxy the agent cannot reach the ClusterIP. */
-  readonly k8sServiceHost: string;
+  readonly k8sServiceHost: H;
   /** The API server port (k8sServicePort). Defaults to 6443. */
   readonly k8sServicePort?: number;
   /** ipv4NativeRoutingCIDR: traffic to it is routed natively, not masqueraded (the seed uses 10.0.0.0/8). */
@@ -60,7 +64,10 @@ const CLUSTER_NAME = /^([a-z0-9][-a-z0-9]*)?[a-z0-9]$/;
  * Nothing else is written: every other value keeps the chart's default, as in the seed.
  * Throws an Error for an unsupported version or settings the chart would reject.
  */
-export function ciliumValues(version: string, settings: CiliumSettings): Record<string, unknown> {
+export function ciliumValues<H = string>(
+  version: string,
+  settings: CiliumSettings<H>,
+): Record<string, unknown> {
   if (!isSupportedCiliumVersion(version)) {
     throw new Error(
       `Cilium ${JSON.stringify(version)} is not supported: the lab knows the Helm values of ${SUPPORTED_RANGE} ` +
@@ -87,8 +94,9 @@ export function ciliumValues(version: string, settings: CiliumSettings): Record<
 }
 
 /** Rejects settings the chart or the agent would reject later, with the reason, before any install. */
-function checkSettings(version: string, s: CiliumSettings): void {
-  if (s.k8sServiceHost.trim() === "") {
+function checkSettings<H>(version: string, s: CiliumSettings<H>): void {
+  // A host that is not a string yet (an Output) is checked by whoever resolves it.
+  if (typeof s.k8sServiceHost === "string" && s.k8sServiceHost.trim() === "") {
     throw new Error("k8sServiceHost is empty: without kube-proxy Cilium needs the API server's real address");
   }
   const port = s.k8sServicePort ?? 6443;
