@@ -185,16 +185,12 @@ export function conntrackCommand(dport: number, timeoutSeconds = 10): string[] {
   ]);
 }
 
-/** Characters that mean nothing to a POSIX shell in an unquoted word. */
-const INERT_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
-
 /**
- * argv as one line of a script: {@link shellJoin} quotes every word that needs it; words made only of
- * inert characters stay bare. (shell-quote escapes `:` as `\:`, harmless but flagged by shellcheck's
- * SC1001 in URLs such as `http://10.96.93.201:8080/`.)
+ * argv as one line of a script. Same as {@link shellJoin} (plain words stay bare, the rest is quoted);
+ * kept under this name for the callers that use it.
  */
 export function scriptLine(argv: readonly string[]): string {
-  return argv.map((word) => (INERT_WORD.test(word) ? word : shellJoin([word]))).join(" ");
+  return shellJoin(argv);
 }
 
 /** `sh -c SCRIPT`. */
@@ -228,7 +224,7 @@ function sectionName(name: string): string {
 
 /** The lines that open a section: `echo '=== name'`. */
 export function sectionHeader(name: string): string {
-  return `echo ${scriptLine([`=== ${sectionName(name)}`])}`;
+  return `echo ${shellJoin([`=== ${sectionName(name)}`])}`;
 }
 
 /** The line that closes a section with the exit code of the command before it. */

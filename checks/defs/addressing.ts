@@ -5,8 +5,9 @@
  * 10.0.2.34/32 is worker2's `cilium_host`; worker2 routes `10.0.0.0/24 via 172.18.0.3 dev eth0` and
  * `10.0.1.0/24 via 172.18.0.4 dev eth0` (autoDirectNodeRoutes: each peer's pod CIDR via the peer).
  */
+import { shellJoin } from "../../lib/shell";
 import { parseIpAddr, parseIpRoute } from "../parse";
-import { scriptLine, sectionScript, shCommand, withTimeout } from "../probes";
+import { sectionScript, shCommand, withTimeout } from "../probes";
 import type { CheckDefinition, ExecResult, Judgement, LabContext, ProbeStep } from "../types";
 import {
   combine,
@@ -32,9 +33,9 @@ function addressOf(cidr: string): string {
 export const CLIENT_ADDRESSING_SCRIPT = sectionScript([
   {
     name: "addr",
-    command: scriptLine(withTimeout(IP_TIMEOUT_SECONDS, ["ip", "-o", "-4", "addr", "show", "dev", "eth0"])),
+    command: shellJoin(withTimeout(IP_TIMEOUT_SECONDS, ["ip", "-o", "-4", "addr", "show", "dev", "eth0"])),
   },
-  { name: "route", command: scriptLine(withTimeout(IP_TIMEOUT_SECONDS, ["ip", "-4", "route", "show"])) },
+  { name: "route", command: shellJoin(withTimeout(IP_TIMEOUT_SECONDS, ["ip", "-4", "route", "show"])) },
 ]);
 
 function podAddressingSteps(ctx: LabContext): ProbeStep[] {

@@ -10,9 +10,9 @@
  * device, and `bpftool net show`, which is where programs attached with tcx (Cilium 1.16+ on kernels
  * >= 6.6) show up, since `tc filter show` prints nothing for them.
  */
+import { shellJoin } from "../../lib/shell";
 import { parseTcFilters, type AttachedProgram, type Direction } from "../parse";
 import {
-  scriptLine,
   type Section,
   SECTION_EXIT,
   sectionHeader,
@@ -36,11 +36,11 @@ export function attachScript(device: string): string {
   const fixed = sectionScript([
     ...(["ingress", "egress"] as const).map((dir) => ({
       name: `tc ${device} ${dir}`,
-      command: scriptLine(withTimeout(TOOL_TIMEOUT_SECONDS, ["tc", "filter", "show", "dev", device, dir])),
+      command: shellJoin(withTimeout(TOOL_TIMEOUT_SECONDS, ["tc", "filter", "show", "dev", device, dir])),
     })),
     {
       name: "endpoints",
-      command: scriptLine(
+      command: shellJoin(
         withTimeout(TOOL_TIMEOUT_SECONDS, ["cilium", "endpoint", "list", "-o", ENDPOINTS_JSONPATH]),
       ),
     },
@@ -57,7 +57,7 @@ export function attachScript(device: string): string {
   ].join("\n");
   const bpftool = [
     sectionHeader("bpftool net show"),
-    `${scriptLine(withTimeout(TOOL_TIMEOUT_SECONDS, ["bpftool", "net", "show"]))} 2>&1`,
+    `${shellJoin(withTimeout(TOOL_TIMEOUT_SECONDS, ["bpftool", "net", "show"]))} 2>&1`,
     SECTION_EXIT,
   ].join("\n");
   return [fixed, veths, bpftool].join("\n");

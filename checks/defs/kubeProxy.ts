@@ -8,12 +8,12 @@
  * summary line. The check runs its own curl to the client's node NodePort first (delay 0) and reads
  * conntrack afterwards (delayed), because checks run in parallel and the order matters here.
  */
+import { shellJoin } from "../../lib/shell";
 import { parseIptablesSave } from "../parse";
 import {
   conntrackCommand,
   curlCommand,
   curlWorstCaseSeconds,
-  scriptLine,
   sectionScript,
   shCommand,
   splitSections,
@@ -37,9 +37,9 @@ export function nodeScript(nodePort: number): string {
   return sectionScript([
     ...IPTABLES_BACKENDS.map((b) => ({
       name: b,
-      command: scriptLine(withTimeout(DUMP_TIMEOUT_SECONDS, [b])),
+      command: shellJoin(withTimeout(DUMP_TIMEOUT_SECONDS, [b])),
     })),
-    { name: "conntrack", command: scriptLine(conntrackCommand(nodePort, DUMP_TIMEOUT_SECONDS)) },
+    { name: "conntrack", command: shellJoin(conntrackCommand(nodePort, DUMP_TIMEOUT_SECONDS)) },
   ]);
 }
 

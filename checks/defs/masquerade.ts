@@ -14,6 +14,7 @@
  * Afterwards the same exec reads netfilter conntrack for that flow: with BPF masquerade (and BPF host
  * routing) there is no NATed entry; iptables masquerading would leave one whose reply goes to the node IP.
  */
+import { shellJoin } from "../../lib/shell";
 import * as ipaddr from "ipaddr.js";
 
 import { parseTcpdump } from "../parse";
@@ -24,7 +25,6 @@ import {
   parallelSectionScript,
   PING_OK_EXIT_CODES,
   pingCommand,
-  scriptLine,
   sectionScript,
   shCommand,
   tcpdumpCommand,
@@ -64,11 +64,11 @@ export function trafficScript(podIp: string): string {
   return parallelSectionScript([
     {
       name: "ping",
-      command: scriptLine(pingCommand(podIp, { count: PING_COUNT, timeoutSeconds: TRAFFIC_SECONDS + 2 })),
+      command: shellJoin(pingCommand(podIp, { count: PING_COUNT, timeoutSeconds: TRAFFIC_SECONDS + 2 })),
     },
     {
       name: "curl",
-      command: scriptLine(
+      command: shellJoin(
         curlCommand(`http://${OUTSIDE_IP}:${OUTSIDE_PORT}/`, { maxTimeSeconds: TRAFFIC_SECONDS }),
       ),
     },
@@ -85,11 +85,11 @@ export function nodeScript(device: string, podIp: string): string {
   return sectionScript([
     {
       name: "capture",
-      command: scriptLine(
+      command: shellJoin(
         tcpdumpCommand(device, masqueradeFilter(podIp), { timeoutSeconds: CAPTURE_SECONDS }),
       ),
     },
-    { name: "conntrack", command: scriptLine(conntrackCommand(OUTSIDE_PORT)) },
+    { name: "conntrack", command: shellJoin(conntrackCommand(OUTSIDE_PORT)) },
   ]);
 }
 

@@ -60,7 +60,7 @@ function pingChecks(
     const { ping } = read;
     const what = `${ctx.client.name} → ${target.name} (${target.ip}, ${target.node})`;
     const facts = {
-      [`${camel(name)}`]: {
+      [camel(name)]: {
         target: target.ip,
         lossPercent: ping.lossPercent,
         rttAvgMs: ping.rttAvg,

@@ -16,13 +16,13 @@
  * bpf_redirect_neigh, seed: on worker2's eth0 the request to 10.0.0.72 goes
  * `02:42:ac:12:00:02 > 02:42:ac:12:00:03`: from worker2's MAC straight to the worker's MAC.
  */
+import { shellJoin } from "../../lib/shell";
 import { parseCiliumStatus, parseTcpdump, type Packet } from "../parse";
 import {
   CAPTURE_OK_EXIT_CODES,
   CAPTURE_SECONDS,
   PING_OK_EXIT_CODES,
   pingCommand,
-  scriptLine,
   SECTION_EXIT,
   sectionScript,
   shCommand,
@@ -66,7 +66,7 @@ export function icmpBetween(a: string, b: string): string {
 /** `=== iflink` then the pod's peer ifindex: `cat /sys/class/net/eth0/iflink`. */
 const IFLINK_SECTION = {
   name: "iflink",
-  command: scriptLine(withTimeout(5, ["cat", "/sys/class/net/eth0/iflink"])),
+  command: shellJoin(withTimeout(5, ["cat", "/sys/class/net/eth0/iflink"])),
 };
 
 /** The source pod's script: its veth peer index, then the ping. */
@@ -75,7 +75,7 @@ export function sourceScript(dstIp: string): string {
     IFLINK_SECTION,
     {
       name: "ping",
-      command: scriptLine(pingCommand(dstIp, { count: PING_COUNT, timeoutSeconds: PING_DEADLINE_SECONDS })),
+      command: shellJoin(pingCommand(dstIp, { count: PING_COUNT, timeoutSeconds: PING_DEADLINE_SECONDS })),
     },
   ]);
 }
@@ -84,7 +84,7 @@ export function sourceScript(dstIp: string): string {
 export function destinationScript(filter: string): string {
   return sectionScript([
     IFLINK_SECTION,
-    { name: "capture", command: scriptLine(tcpdumpCommand("eth0", filter, { count: 2 * PING_COUNT })) },
+    { name: "capture", command: shellJoin(tcpdumpCommand("eth0", filter, { count: 2 * PING_COUNT })) },
   ]);
 }
 
@@ -100,7 +100,7 @@ export function vethCaptureScript(filter: string, seconds = CAPTURE_SECONDS): st
     '  [ -e "$path" ] || continue',
     "  dev=${path##*/}",
     '  [ "$dev" = lxc_health ] && continue',
-    `  { timeout ${seconds} tcpdump -l -p -n -e -i "$dev" ${scriptLine([filter])} 2>&1; ${SECTION_EXIT}; } >"$dir/$dev" &`,
+    `  { timeout ${seconds} tcpdump -l -p -n -e -i "$dev" ${shellJoin([filter])} 2>&1; ${SECTION_EXIT}; } >"$dir/$dev" &`,
     "done",
     "wait",
     'for path in "$dir"/*; do',
@@ -407,7 +407,7 @@ export const redirectPeerCrossNode: CheckDefinition = {
 
 const MAC_SECTION = (device: string) => ({
   name: "mac",
-  command: scriptLine(withTimeout(5, ["cat", `/sys/class/net/${device}/address`])),
+  command: shellJoin(withTimeout(5, ["cat", `/sys/class/net/${device}/address`])),
 });
 
 /** The source node's script: its device MAC, then the capture of the cross-node ping on the device. */
@@ -416,7 +416,7 @@ export function neighCaptureScript(device: string, dstIp: string): string {
     MAC_SECTION(device),
     {
       name: "capture",
-      command: scriptLine(tcpdumpCommand(device, `icmp and host ${dstIp}`, { count: 2 * PING_COUNT })),
+      command: shellJoin(tcpdumpCommand(device, `icmp and host ${dstIp}`, { count: 2 * PING_COUNT })),
     },
   ]);
 }

@@ -6,13 +6,13 @@
  * NodePort` (the agent's own node IP) and `0.0.0.0:32000 NodePort`, each with the three test pods'
  * `IP:80 (active)` as backends.
  */
+import { shellJoin } from "../../lib/shell";
 import { parseServiceList, type ServiceEntry } from "../parse";
 import {
   curlCommand,
   curlWorstCaseSeconds,
   parallelSectionScript,
   parseCurlOutput,
-  scriptLine,
   shCommand,
   splitSections,
   withTimeout,
@@ -101,7 +101,7 @@ function nodePortSteps(ctx: LabContext): ProbeStep[] {
   if (ctx.nodes.length === 0) return [];
   const sections = ctx.nodes.map((n) => ({
     name: nodePortSection(n.internalIp, ctx.service.nodePort),
-    command: scriptLine(curlCommand(`http://${n.internalIp}:${ctx.service.nodePort}/`, SERVICE_CURL)),
+    command: shellJoin(curlCommand(`http://${n.internalIp}:${ctx.service.nodePort}/`, SERVICE_CURL)),
   }));
   return [
     {

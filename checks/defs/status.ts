@@ -7,8 +7,9 @@
  * shows cluster health, which comes from cilium-health and is not in the JSON model). Each field is
  * taken from the JSON when it shows it, else from the text.
  */
+import { shellJoin } from "../../lib/shell";
 import { parseCiliumStatus, type CiliumStatus } from "../parse";
-import { scriptLine, sectionScript, shCommand, withTimeout } from "../probes";
+import { sectionScript, shCommand, withTimeout } from "../probes";
 import type { CheckDefinition, ExecResult, Judgement, LabContext, LabPod, ProbeStep } from "../types";
 import {
   combine,
@@ -56,10 +57,10 @@ function stepId(pod: LabPod): string {
 export const STATUS_SCRIPT = sectionScript([
   {
     name: "status-json",
-    command: scriptLine(withTimeout(15, ["cilium", "status", "-o", "json"])),
+    command: shellJoin(withTimeout(15, ["cilium", "status", "-o", "json"])),
     stderr: "discard",
   },
-  { name: "status", command: scriptLine(withTimeout(15, ["cilium", "status"])) },
+  { name: "status", command: shellJoin(withTimeout(15, ["cilium", "status"])) },
 ]);
 
 function steps(ctx: LabContext): ProbeStep[] {

@@ -329,9 +329,12 @@ function parseJson(text: string): { facts: Facts; issues: string[] } {
   return { facts, issues };
 }
 
-/** Text whose first non-blank character opens a JSON object is taken as `-o json`. */
+/**
+ * Text with a line that opens a JSON object is taken as `-o json` (the text form never starts a line
+ * with "{"; kubectl may print "Defaulted container ..." before the document).
+ */
 function looksLikeJson(text: string): boolean {
-  return /^\s*\{/.test(text);
+  return /^[ \t]*\{/m.test(text);
 }
 
 /** Parses `cilium status` (text, aligned or flattened) or `cilium status -o json`. Never throws. */

@@ -29,6 +29,9 @@ const DESTINATION = /^(?<dst>default|[0-9A-Fa-f]*[.:][0-9A-Fa-f.:]*(?:\/\d{1,3})
 const VIA = /(?:^|\s)via\s+(?:inet6?\s+)?(?<via>\S+)/;
 const DEV = /(?:^|\s)dev\s+(?<dev>\S+)/;
 const SRC = /(?:^|\s)src\s+(?<src>\S+)/;
+/** Attributes that `ip route` always prints with a value: one left without it means a cut line. */
+const DANGLING_KEYWORD =
+  /(?:^|\s)(?:via|dev|src|proto|scope|metric|table|mtu|advmss|expires|pref|realm|weight|onlink\S+)\s*$/;
 /** Next-hop lines of a multipath route ("\tnexthop via 10.0.0.1 dev eth0 weight 1"): known, not routes. */
 const NEXTHOP = /^nexthop\s/;
 
@@ -53,14 +56,16 @@ export function parseIpRoute(raw: string): RouteTable {
   if (isBlank(text)) return { raw: text, routes: [], issues: ["empty output"] };
   const routes: Route[] = [];
   const unrecognised: string[] = [];
+  const issues: string[] = [];
   for (const original of splitLines(text)) {
     const line = original.trim();
     if (line === "" || NEXTHOP.test(line)) continue;
     const route = readRoute(line);
     if (route) routes.push(route);
     else unrecognised.push(original);
+    if (route && DANGLING_KEYWORD.test(line))
+      issues.push(`route line ends on a keyword without its value (cut?): "${line}"`);
   }
-  const issues: string[] = [];
   if (routes.length === 0) issues.push("no route lines");
   issues.push(...unrecognisedIssue(unrecognised));
   return { raw: text, routes, issues };

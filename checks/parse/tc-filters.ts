@@ -47,6 +47,8 @@ export interface TcFilterContext {
 
 // --- tc filter show: "filter protocol all pref 1 bpf chain 0 handle 0x1 cilium-eth0 direct-action not_in_hw id 7186 tag d1f9b589b59b2d62 jited"
 const TC_FILTER = /^filter\s/;
+/** The first line of each filter kind/priority: "filter protocol all pref 1 bpf chain 0". */
+const TC_CHAIN = /^filter\s.*\schain\s+\d+$/;
 const TC_BPF_PROGRAM = /^filter\s.*?\sbpf\s.*?\bhandle\s+\S+\s+(?<rest>.*)$/;
 const TC_ID = /(?:^|\s)id\s+(?<id>\d+)/;
 const TC_NAME = /(?:^|\s)name\s+(?<name>\S+)/;
@@ -182,8 +184,9 @@ function parseLines(lines: readonly string[], ctx: TcFilterContext): LineResult 
       format ??= "tc";
       const program = readTcFilter(line, ctx);
       if (program) programs.push(program);
+      else if (!TC_CHAIN.test(line)) unrecognised.push(original);
       if (program && !TC_TAG.test(line)) issues.push(`tc filter line shows no program tag (cut?): "${line}"`);
-      continue; // "filter protocol all pref 1 bpf chain 0" (no handle) is the chain's own line
+      continue;
     }
     if (section !== undefined && section !== "xdp" && section !== "tc") continue; // flow_dissector, netfilter...
     const program = readBpftoolLine(line, section);

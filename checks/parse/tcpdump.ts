@@ -57,6 +57,8 @@ const ECHO_REQUEST = /^ICMP6?,? echo request\b/;
 const ECHO_REPLY = /^ICMP6?,? echo reply\b/;
 const TCP_FLAGS = /^Flags \[(?<flags>[^\]]*)\]/;
 const UDP = /^UDP\b/;
+/** TCP and ICMP echo lines always carry ", length N"; without it the line was cut. */
+const PAYLOAD_LENGTH = /,\s+length\s+\d+/;
 /** "4 packets captured". */
 const CAPTURED = /^(?<n>\d+) packets? captured$/;
 /** tcpdump's banner and closing counters (stderr) and the newline it prints when stopped by a signal. */
@@ -87,24 +89,36 @@ function readKind(payload: string, hasPorts: boolean): { kind: PacketKind; tcpFl
 }
 
 /** The network part after the link layer: addresses, ports, kind. Non-IP frames become "other". */
-function readNetwork(rest: string): Omit<Packet, "time" | "srcMac" | "dstMac"> {
-  const body = rest.replace(/^IP6? /, "");
-  const m = ADDRESSES.exec(body);
-  if (!m?.groups) {
-    return {
-      srcIp: undefined,
-      dstIp: undefined,
-      kind: "other",
-      srcPort: undefined,
-      dstPort: undefined,
-      tcpFlags: undefined,
-    };
-  }
+interface Read {
+  readonly packet: Packet;
+  /** Whether a TCP or echo line still carries its ", length N" (it always does unless cut). */
+  readonly complete: boolean;
+}
+
+const NOT_IP: Omit<Packet, "time" | "srcMac" | "dstMac"> = {
+  srcIp: undefined,
+  dstIp: undefined,
+  kind: "other",
+  srcPort: undefined,
+  dstPort: undefined,
+  tcpFlags: undefined,
+};
+
+/** The network part after the link layer: addresses, ports, kind; undefined when no address pair. */
+function readNetwork(
+  rest: string,
+): { network: Omit<Packet, "time" | "srcMac" | "dstMac">; complete: boolean } | undefined {
+  const m = ADDRESSES.exec(rest.replace(/^IP6? /, ""));
+  if (!m?.groups) return undefined;
   const src = readEndpoint(m.groups.src);
   const dst = readEndpoint(m.groups.dst);
   const hasPorts = src.port !== undefined && dst.port !== undefined;
   const { kind, tcpFlags } = readKind(m.groups.payload, hasPorts);
-  return { srcIp: src.ip, dstIp: dst.ip, kind, srcPort: src.port, dstPort: dst.port, tcpFlags };
+  const needsLength = kind === "tcp" || kind === "echo request" || kind === "echo reply";
+  return {
+    network: { srcIp: src.ip, dstIp: dst.ip, kind, srcPort: src.port, dstPort: dst.port, tcpFlags },
+    complete: !needsLength || PAYLOAD_LENGTH.test(m.groups.payload),
+  };
 }
 
 /** IP frames must show an address pair; anything else (ARP, LLDP...) is kept as "other". */
@@ -112,23 +126,21 @@ function isIpEthertype(ethertype: string): boolean {
   return ethertype === "IPv4" || ethertype === "IPv6";
 }
 
-function readPacket(line: string): Packet | undefined {
+function readPacket(line: string): Read | undefined {
   const linked = LINE_WITH_LINK.exec(line) ?? LINE_ANY_WITH_LINK.exec(line);
   if (linked?.groups) {
-    if (isIpEthertype(linked.groups.ethertype) && !ADDRESSES.test(linked.groups.rest)) return undefined;
-    return {
-      time: linked.groups.time,
-      srcMac: linked.groups.srcMac,
-      dstMac: linked.groups.dstMac,
-      ...readNetwork(linked.groups.rest),
-    };
+    const read = readNetwork(linked.groups.rest);
+    if (read === undefined && isIpEthertype(linked.groups.ethertype)) return undefined;
+    const link = { time: linked.groups.time, srcMac: linked.groups.srcMac, dstMac: linked.groups.dstMac };
+    return { packet: { ...link, ...(read?.network ?? NOT_IP) }, complete: read?.complete ?? true };
   }
   const plain = LINE_NO_LINK.exec(line);
   if (plain?.groups) {
     const isIp = plain.groups.proto === "IP" || plain.groups.proto === "IP6";
-    if (isIp && !ADDRESSES.test(plain.groups.rest)) return undefined;
-    const network = isIp ? readNetwork(plain.groups.rest) : readNetwork(""); // ARP: no IP pair to report
-    return { time: plain.groups.time, srcMac: undefined, dstMac: undefined, ...network };
+    const read = isIp ? readNetwork(plain.groups.rest) : undefined; // ARP: no IP pair to report
+    if (isIp && read === undefined) return undefined;
+    const link = { time: plain.groups.time, srcMac: undefined, dstMac: undefined };
+    return { packet: { ...link, ...(read?.network ?? NOT_IP) }, complete: read?.complete ?? true };
   }
   return undefined;
 }
@@ -141,6 +153,7 @@ export function parseTcpdump(raw: string): TcpdumpCapture {
   const unrecognised: string[] = [];
   let capturedCount: number | undefined;
   let listening = false;
+  const cut: string[] = [];
   for (const original of splitLines(text)) {
     const line = original.trim();
     if (line === "" || KNOWN_NOISE.test(line)) continue;
@@ -153,11 +166,13 @@ export function parseTcpdump(raw: string): TcpdumpCapture {
       capturedCount ??= toInt(captured.groups.n);
       continue;
     }
-    const packet = readPacket(line);
-    if (packet) packets.push(packet);
+    const read = readPacket(line);
+    if (read) packets.push(read.packet);
     else unrecognised.push(original);
+    if (read && !read.complete) cut.push(line);
   }
   const issues: string[] = [];
+  for (const line of cut) issues.push(`packet line ends before its length (cut?): "${line.slice(0, 60)}..."`);
   if (packets.length === 0 && capturedCount === undefined) {
     issues.push('no packet lines and no "N packets captured" line');
   }

@@ -186,7 +186,8 @@ function judgeThroughput(
     streams: r.streams,
     tcpMeanRttMs: r.perStream[0]?.meanRttMs,
   };
-  const retrans = r.retransmits === undefined ? "" : `, ${r.retransmits} retransmits`;
+  const retrans =
+    r.retransmits === undefined ? "" : `, ${r.retransmits} retransmit${r.retransmits === 1 ? "" : "s"}`;
   const streams = `${r.streams ?? s.streams} stream${(r.streams ?? s.streams) === 1 ? "" : "s"}`;
   const secs = r.seconds === undefined ? "" : ` over ${r.seconds.toFixed(1)} s`;
   return figures(pass(`${formatMbps(r.receivedMbps)} received${secs} (${streams}${retrans})`), measured);

@@ -182,7 +182,7 @@ describe("probe builders (checks/probes)", () => {
   });
 
   describe("scripts", () => {
-    it("leave inert words bare and quote the rest so sh reads them back literally", () => {
+    it("leave plain words bare and quote the rest so sh reads them back literally", () => {
       assert.equal(scriptLine(["curl", "http://10.96.93.201:8080/"]), "curl http://10.96.93.201:8080/");
       for (const word of [
         "icmp and host 10.0.0.1",

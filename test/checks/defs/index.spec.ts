@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 
 import { MAX_STEP_TIMEOUT_SECONDS } from "../../../checks/defs/common";
 import { ALL_CHECKS } from "../../../checks/defs";
-import { scriptLine } from "../../../checks/probes";
+import { shellJoin } from "../../../lib/shell";
 import type { LabContext, ProbeStep } from "../../../checks/types";
 import { SEED_CONTEXT } from "./seedContext";
 
@@ -172,7 +172,7 @@ describe("the check suite (checks/defs)", () => {
       const attach = scripts(AWKWARD_CONTEXT).find((s) => s.check === "bpf-attach-points");
       assert.ok(attach);
       assert.ok(
-        attach.script.includes(`dev ${scriptLine([AWKWARD_CONTEXT.nodeDevice])} ingress`),
+        attach.script.includes(`dev ${shellJoin([AWKWARD_CONTEXT.nodeDevice])} ingress`),
         attach.script,
       );
     });
