@@ -98,7 +98,8 @@ function main() {
         kubeconfig:
           cfg.clusterMode === "existing" && cfg.kubeconfig !== undefined ? lab.kubeconfig : undefined,
         context: cfg.context,
-        nodeDevice: cfg.nodeDevice,
+        // Existing clusters name their node device differently: the runner detects it.
+        nodeDevice: cfg.nodeDevice ?? "auto",
         namespace: cfg.namespace,
         appLabel: cfg.appLabel,
         nativeCidr: cfg.nativeRoutingCidr,

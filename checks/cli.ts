@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import * as ipaddr from "ipaddr.js";
 
 import { shellJoin } from "../lib/shell";
+import { detectNodeDevice } from "./device";
 import { discoverLabContext, validateLabContext, type ContextOptions, type Discovery } from "./context";
 import { KubectlExecutor, runProcess, terminateAllProcesses } from "./executor";
 import { planChecks, runChecks, selectChecks, type ExecPlan } from "./runner";
@@ -35,7 +36,8 @@ The lab (defaults reproduce the seed):
   --app-label VALUE        app label of the test DaemonSet (default: evescn)
   --client NAME            client pod (default: net)
   --service NAME           NodePort service (default: serversvc)
-  --node-device DEV        node's main device (default: eth0)
+  --node-device DEV|auto   node's main device (default: eth0); auto reads it from a node-probe pod
+                           (ip route get <another node's IP>), for clusters other than kind
   --native-cidr CIDR       Cilium's IPv4 native-routing CIDR (default: 10.0.0.0/8)
 
 Run:
@@ -395,6 +397,16 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
       discovery = await discoverLabContext(executor, opts.contextOptions);
     }
     for (const p of discovery.problems) log(`check: ${p.fatal ? "error" : "warning"}: ${p.message}`);
+
+    // `--node-device auto`: clusters other than kind name their node device differently.
+    if (discovery.context !== undefined && discovery.context.nodeDevice === "auto") {
+      const found = opts.dryRun
+        ? { device: "eth0", problem: "dry run: not detected, eth0 shown" }
+        : await detectNodeDevice(discovery.context, executor);
+      if (found.problem) log(`check: warning: ${found.problem}${found.output ? `\n${found.output}` : ""}`);
+      discovery = { ...discovery, context: { ...discovery.context, nodeDevice: found.device ?? "eth0" } };
+      log(`check: node device ${found.device ?? "eth0 (default)"}`);
+    }
 
     if (opts.dryRun) {
       if (discovery.context === undefined) {

@@ -45,6 +45,8 @@ describe("existing-cluster mode (under mocks)", () => {
     assert.ok(check);
     assert.match(String(check.inputs.create), /--kubeconfig .*config --context prod-admin/);
     assert.doesNotMatch(String(check.inputs.create), /--kind-cluster/);
+    // Not kind: the runner detects the node device instead of assuming eth0.
+    assert.match(String(check.inputs.create), /--node-device auto/);
   });
 
   it("verifies the Cilium already running when installCilium is false", async () => {
@@ -110,7 +112,7 @@ describe("check wiring (under mocks)", () => {
       assert.deepStrictEqual(c.inputs.triggers, ["2026-11-25"]);
       assert.match(String(c.inputs.create), /--fail-on-failure/);
       assert.match(String(c.inputs.create), /^timeout --kill-after=10 600 node/);
-      assert.match(String(c.inputs.create), /--kind-cluster cilium-kubeproxy-replacement-ebpf/);
+      assert.match(String(c.inputs.create), /--kind-cluster cilium-kubeproxy-replacement-ebpf --node-device eth0/);
     }
   });
 
