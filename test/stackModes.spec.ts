@@ -112,7 +112,10 @@ describe("check wiring (under mocks)", () => {
       assert.deepStrictEqual(c.inputs.triggers, ["2026-11-25"]);
       assert.match(String(c.inputs.create), /--fail-on-failure/);
       assert.match(String(c.inputs.create), /^timeout --kill-after=10 600 node/);
-      assert.match(String(c.inputs.create), /--kind-cluster cilium-kubeproxy-replacement-ebpf --node-device eth0/);
+      assert.match(
+        String(c.inputs.create),
+        /--kind-cluster cilium-kubeproxy-replacement-ebpf --node-device eth0/,
+      );
     }
   });
 
