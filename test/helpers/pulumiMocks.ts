@@ -8,6 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 
 export const PROJECT = "cilium-ebpf-lab";
 export const FIXTURES = path.resolve(__dirname, "..", "fixtures");
@@ -139,6 +140,23 @@ export async function runLab(opts: RunOptions = {}): Promise<RunResult> {
   // Let the last registrations (children created inside applies) land.
   await new Promise((r) => setTimeout(r, 50));
   return { resources, outputs, rawOutputs };
+}
+
+/**
+ * The resources whose inputs hold `needle` in plaintext. Values the mocks received wrapped as
+ * secrets (`{ [specialSigKey]: specialSecretSig, value }`) are hidden, as the engine hides them.
+ */
+export function plaintextHolders(resources: readonly MockedResource[], needle: string): string[] {
+  return resources
+    .filter((res) => {
+      const text = JSON.stringify(res.inputs, (_k, v: unknown) =>
+        v && typeof v === "object" && (v as Record<string, unknown>)[specialSigKey] === specialSecretSig
+          ? "[secret]"
+          : v,
+      );
+      return text.includes(needle);
+    })
+    .map((res) => `${res.type} ${res.name}`);
 }
 
 /** The resources of one type. */
