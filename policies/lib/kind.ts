@@ -2,8 +2,11 @@
  * Reading the lab's `lab:index:KindCluster` component: its args (as props) and the kind config YAML
  * it passes to `kind create cluster`, which is what kind actually reads.
  */
+import { ResourceValidationPolicy } from "@pulumi/policy";
 import { parse } from "yaml";
-import { Plain, isRecord } from "./props";
+import { configOf } from "./config";
+import { Plain, found, isRecord, need, peek } from "./props";
+import { TYPES, validateResourceOfToken } from "./types";
 
 /** The parsed kind config, or why it could not be read. */
 export type KindConfigReading =
@@ -26,4 +29,64 @@ export function readKindConfig(kindConfig: Plain): KindConfigReading {
   }
   if (!isRecord(doc)) return { ok: false, problem: "a kindConfig that is not a YAML mapping" };
   return { ok: true, config: doc };
+}
+
+/** What one kind networking setting must be, in the component's args and in the kind config YAML. */
+export interface KindSettingRule {
+  readonly name: string;
+  readonly description: string;
+  /** The rule in words, the start of every message. */
+  readonly rule: string;
+  /** The KindCluster arg, also `networking.<arg>` in the kind config. */
+  readonly arg: "disableDefaultCNI" | "kubeProxyMode";
+  readonly expected: true | "none";
+  /** Extra words when the YAML lacks the key (what kind then does). */
+  readonly whenUnset?: string;
+}
+
+/**
+ * A mandatory policy on `lab:index:KindCluster`: `arg` equals `expected` in the component's args and
+ * `networking.<arg>` equals it in the kind config YAML (what kind actually reads). Config:
+ * `checkKindConfig` (default true) turns the YAML half off.
+ */
+export function kindSettingPolicy(spec: KindSettingRule): ResourceValidationPolicy {
+  const defaults = { checkKindConfig: true };
+  const want = JSON.stringify(spec.expected).replace(/"/g, "");
+  const yamlKey = `networking.${spec.arg}`;
+  return {
+    name: spec.name,
+    description: spec.description,
+    enforcementLevel: "mandatory",
+    configSchema: {
+      properties: {
+        checkKindConfig: {
+          type: "boolean",
+          default: defaults.checkKindConfig,
+          description: `Also check ${yamlKey} in the kind config YAML.`,
+        },
+      },
+    },
+    validateResource: validateResourceOfToken(TYPES.kindCluster, (props, args, report) => {
+      const config = configOf(defaults, args);
+      const arg = need(props, spec.arg);
+      if (arg !== spec.expected) {
+        report(
+          `${spec.rule}: found ${found(spec.arg, arg)} on the KindCluster; set ${spec.arg}: ${want} (its default)`,
+        );
+      }
+      if (!config.checkKindConfig) return;
+      const reading = readKindConfig(need(props, "kindConfig"));
+      if (!reading.ok) {
+        report(`${spec.rule}: found ${reading.problem}; pass the kind config YAML with ${yamlKey}: ${want}`);
+        return;
+      }
+      const inYaml = peek(reading.config, yamlKey);
+      if (inYaml !== spec.expected) {
+        const why = (inYaml === undefined || inYaml === null) && spec.whenUnset ? ` (${spec.whenUnset})` : "";
+        report(
+          `${spec.rule}: found ${found(yamlKey, inYaml)}${why} in the kind config kind reads; set ${yamlKey}: ${want} there (kindConfig() writes it from ${spec.arg})`,
+        );
+      }
+    }),
+  };
 }

@@ -10,56 +10,13 @@
  *
  * Source: https://docs.cilium.io/en/stable/installation/kind/ (kind config: networking.disableDefaultCNI)
  */
-import { ResourceValidationPolicy } from "@pulumi/policy";
-import { configOf } from "../lib/config";
-import { readKindConfig } from "../lib/kind";
-import { found, need, peek } from "../lib/props";
-import { TYPES, validateResourceOfToken } from "../lib/types";
+import { kindSettingPolicy } from "../lib/kind";
 
-const RULE = "kind must start without its default CNI so that Cilium is the only CNI";
-
-export interface DefaultCniConfig {
-  /** Also parse the kind config YAML and check networking.disableDefaultCNI there. */
-  readonly checkKindConfig: boolean;
-}
-
-const DEFAULTS: DefaultCniConfig = { checkKindConfig: true };
-
-export const kindDefaultCniDisabled: ResourceValidationPolicy = {
+export const kindDefaultCniDisabled = kindSettingPolicy({
   name: "kind-default-cni-disabled",
   description:
     "The kind cluster must disable kind's default CNI (kindnet), in the component's args and in the kind config YAML it passes to kind.",
-  enforcementLevel: "mandatory",
-  configSchema: {
-    properties: {
-      checkKindConfig: {
-        type: "boolean",
-        default: DEFAULTS.checkKindConfig,
-        description: "Also check networking.disableDefaultCNI in the kind config YAML.",
-      },
-    },
-  },
-  validateResource: validateResourceOfToken(TYPES.kindCluster, (props, args, report) => {
-    const config = configOf(DEFAULTS, args);
-    const arg = need(props, "disableDefaultCNI");
-    if (arg !== true) {
-      report(
-        `${RULE}: found ${found("disableDefaultCNI", arg)} on the KindCluster; set disableDefaultCNI: true (its default)`,
-      );
-    }
-    if (!config.checkKindConfig) return;
-    const reading = readKindConfig(need(props, "kindConfig"));
-    if (!reading.ok) {
-      report(
-        `${RULE}: found ${reading.problem}; pass the kind config YAML with networking.disableDefaultCNI: true`,
-      );
-      return;
-    }
-    const inYaml = peek(reading.config, "networking.disableDefaultCNI");
-    if (inYaml !== true) {
-      report(
-        `${RULE}: found ${found("networking.disableDefaultCNI", inYaml)} in the kind config kind reads; set networking.disableDefaultCNI: true there (kindConfig() writes it from disableDefaultCNI)`,
-      );
-    }
-  }),
-};
+  rule: "kind must start without its default CNI so that Cilium is the only CNI",
+  arg: "disableDefaultCNI",
+  expected: true,
+});

@@ -11,58 +11,14 @@
  *
  * Source: https://docs.cilium.io/en/stable/network/kubernetes/kubeproxy-free/
  */
-import { ResourceValidationPolicy } from "@pulumi/policy";
-import { configOf } from "../lib/config";
-import { readKindConfig } from "../lib/kind";
-import { found, need, peek } from "../lib/props";
-import { TYPES, validateResourceOfToken } from "../lib/types";
+import { kindSettingPolicy } from "../lib/kind";
 
-const RULE = "kind must start without kube-proxy (Cilium replaces it in eBPF)";
-
-export interface KindKubeProxyConfig {
-  /** Also parse the kind config YAML and check networking.kubeProxyMode there. */
-  readonly checkKindConfig: boolean;
-}
-
-const DEFAULTS: KindKubeProxyConfig = { checkKindConfig: true };
-
-export const kindKubeProxyDisabled: ResourceValidationPolicy = {
+export const kindKubeProxyDisabled = kindSettingPolicy({
   name: "kind-kube-proxy-disabled",
   description:
     "The kind cluster must not install kube-proxy: kubeProxyMode none in the component's args and in the kind config YAML it passes to kind.",
-  enforcementLevel: "mandatory",
-  configSchema: {
-    properties: {
-      checkKindConfig: {
-        type: "boolean",
-        default: DEFAULTS.checkKindConfig,
-        description: "Also check networking.kubeProxyMode in the kind config YAML.",
-      },
-    },
-  },
-  validateResource: validateResourceOfToken(TYPES.kindCluster, (props, args, report) => {
-    const config = configOf(DEFAULTS, args);
-    const arg = need(props, "kubeProxyMode");
-    if (arg !== "none") {
-      report(
-        `${RULE}: found ${found("kubeProxyMode", arg)} on the KindCluster; set kubeProxyMode: none (its default)`,
-      );
-    }
-    if (!config.checkKindConfig) return;
-    const reading = readKindConfig(need(props, "kindConfig"));
-    if (!reading.ok) {
-      report(
-        `${RULE}: found ${reading.problem}; pass the kind config YAML with networking.kubeProxyMode: none`,
-      );
-      return;
-    }
-    const inYaml = peek(reading.config, "networking.kubeProxyMode");
-    if (inYaml !== "none") {
-      const why =
-        inYaml === undefined || inYaml === null ? " (kind then installs kube-proxy in iptables mode)" : "";
-      report(
-        `${RULE}: found ${found("networking.kubeProxyMode", inYaml)}${why} in the kind config kind reads; set networking.kubeProxyMode: none there (kindConfig() writes it from kubeProxyMode)`,
-      );
-    }
-  }),
-};
+  rule: "kind must start without kube-proxy (Cilium replaces it in eBPF)",
+  arg: "kubeProxyMode",
+  expected: "none",
+  whenUnset: "kind then installs kube-proxy in iptables mode",
+});
