@@ -13,6 +13,7 @@ import { CiliumRelease } from "./components/CiliumRelease";
 import { ExistingCluster } from "./components/ExistingCluster";
 import { KindCluster } from "./components/KindCluster";
 import { LabChecks } from "./components/LabChecks";
+import { LabPerformance } from "./components/LabPerformance";
 import { LabWorkload } from "./components/LabWorkload";
 import { NodeInfo, controlPlaneIp } from "./components/kindConfig";
 import { LabConfig, PROJECT, validateConfig } from "./lib/config";
@@ -90,13 +91,15 @@ function main() {
     nodePort: cfg.nodePort,
   });
 
+  // existing mode with the kubeconfig as a secret value: runners get it in their environment.
+  const secretKubeconfig =
+    cfg.clusterMode === "existing" && cfg.kubeconfig !== undefined ? lab.kubeconfig : undefined;
   const checks = cfg.runChecks
     ? new LabChecks("checks", {
         checks: ALL_CHECKS.map((c) => c.name),
         kindCluster: lab.kind ? lab.clusterName : undefined,
         kubeconfigPath: cfg.kubeconfigPath,
-        kubeconfig:
-          cfg.clusterMode === "existing" && cfg.kubeconfig !== undefined ? lab.kubeconfig : undefined,
+        kubeconfig: secretKubeconfig,
         context: cfg.context,
         // Existing clusters name their node device differently: the runner detects it.
         nodeDevice: cfg.nodeDevice ?? "auto",
@@ -107,6 +110,25 @@ function main() {
         runId: cfg.checksRunId,
         failOnFailure: cfg.failOnCheckFailure,
         dependsOn: [workload, ...(cilium ? [cilium] : [])],
+      })
+    : undefined;
+
+  const perf = cfg.runPerformance
+    ? new LabPerformance("perf", {
+        settings: {
+          durationSeconds: cfg.perfDurationSeconds,
+          streams: cfg.perfStreams,
+          pingSamples: cfg.perfPingSamples,
+        },
+        namespace: cfg.namespace,
+        appLabel: cfg.appLabel,
+        kindCluster: lab.kind ? lab.clusterName : undefined,
+        kubeconfigPath: cfg.kubeconfigPath,
+        kubeconfig: secretKubeconfig,
+        context: cfg.context,
+        runId: cfg.checksRunId,
+        // After the checks (their captures would disturb it, and it would disturb them).
+        dependsOn: [workload, ...(checks ? [checks] : [])],
       })
     : undefined;
 
@@ -127,6 +149,7 @@ function main() {
     nodePort: workload.nodePort,
     checks: checks ? checks.checks : { summary: "checks not run (runChecks: false)", results: [] },
     datapath: checks ? checks.datapath : {},
+    performance: perf ? perf.performance : { summary: "not measured (runPerformance: false)", pairs: [] },
   };
 }
 

@@ -65,9 +65,9 @@ export interface CliIO {
   readonly handleSignals?: boolean;
 }
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
-interface CliOptions {
+export interface CliOptions {
   readonly kubeconfig?: string;
   readonly kindCluster?: string;
   readonly context?: string;
@@ -204,7 +204,7 @@ function defaultDefinitions(): readonly CheckDefinition[] {
 }
 
 /** Reads a recorded LabContext; usage error (naming the flag) when unreadable or malformed. */
-function readContextFile(file: string, opts: CliOptions): LabContext {
+export function readContextFile(file: string, opts: CliOptions): LabContext {
   let value: unknown;
   try {
     value = JSON.parse(fs.readFileSync(file, "utf8"));
@@ -317,6 +317,53 @@ function failedDiscovery(
   };
 }
 
+/** What {@link openLab} found: the executor to use and the discovered (or recorded) lab. */
+export interface OpenedLab {
+  readonly executor: KubectlExecutor;
+  readonly discovery: Discovery;
+  /** The private kubeconfig of a kind cluster; the caller removes it. */
+  readonly temp?: TempKubeconfig;
+}
+
+/**
+ * Reaches the lab as the flags say: a kind cluster's kubeconfig goes to a private temporary file,
+ * then the lab is discovered with `kubectl get` (or read from --context-file). Shared by the check
+ * and performance CLIs. Never echoes the kubeconfig.
+ */
+export async function openLab(
+  opts: CliOptions,
+  io: Pick<CliIO, "env">,
+  log: (text: string) => void,
+  tag: string,
+): Promise<OpenedLab> {
+  let kubeconfig = opts.kubeconfig;
+  let discovery: Discovery | undefined;
+  let temp: TempKubeconfig | undefined;
+  // A dry run from a recorded context needs no cluster at all.
+  const offline = opts.dryRun && opts.contextFile !== undefined;
+  if (opts.kindCluster !== undefined && !offline) {
+    const argv = ["kind", "get", "kubeconfig", "--name", opts.kindCluster];
+    log(`${tag}: reading the kubeconfig of kind cluster ${opts.kindCluster}`);
+    const r = await runProcess(argv, { timeoutSeconds: 60, env: io.env });
+    if (r.exitCode === 0 && r.stdout.trim() !== "") {
+      temp = new TempKubeconfig(r.stdout);
+      kubeconfig = temp.file;
+    } else {
+      const why = r.timedOut ? "timed out" : `failed (exit ${r.exitCode ?? "none"})`;
+      // Never echo stdout here: it would be the kubeconfig.
+      discovery = failedDiscovery("kind", `${shellJoin(argv)} ${why}`, shellJoin(argv), r.stderr, r.exitCode);
+    }
+  }
+  const executor = new KubectlExecutor({ kubeconfig, context: opts.context, env: io.env });
+  if (opts.contextFile !== undefined) {
+    discovery = { context: readContextFile(opts.contextFile, opts), problems: [], evidence: [] };
+  } else if (discovery === undefined) {
+    log(`${tag}: discovering the lab (kubectl get)`);
+    discovery = await discoverLabContext(executor, opts.contextOptions);
+  }
+  return { executor, discovery, temp };
+}
+
 /** Runs the CLI; resolves to the exit status. Never calls process.exit (except on a signal). */
 export async function main(args: readonly string[], io: CliIO): Promise<number> {
   const log = (text: string): void => void io.stderr.write(`${text}\n`);
@@ -364,38 +411,10 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
   }
 
   try {
-    // The cluster: a kind cluster's kubeconfig goes to a private temporary file.
-    let kubeconfig = opts.kubeconfig;
-    let discovery: Discovery | undefined;
-    // A dry run from a recorded context needs no cluster at all.
-    const offline = opts.dryRun && opts.contextFile !== undefined;
-    if (opts.kindCluster !== undefined && !offline) {
-      const argv = ["kind", "get", "kubeconfig", "--name", opts.kindCluster];
-      log(`check: reading the kubeconfig of kind cluster ${opts.kindCluster}`);
-      const r = await runProcess(argv, { timeoutSeconds: 60, env: io.env });
-      if (r.exitCode === 0 && r.stdout.trim() !== "") {
-        temp = new TempKubeconfig(r.stdout);
-        kubeconfig = temp.file;
-      } else {
-        const why = r.timedOut ? "timed out" : `failed (exit ${r.exitCode ?? "none"})`;
-        // Never echo stdout here: it would be the kubeconfig.
-        discovery = failedDiscovery(
-          "kind",
-          `${shellJoin(argv)} ${why}`,
-          shellJoin(argv),
-          r.stderr,
-          r.exitCode,
-        );
-      }
-    }
-
-    const executor = new KubectlExecutor({ kubeconfig, context: opts.context, env: io.env });
-    if (opts.contextFile !== undefined) {
-      discovery = { context: readContextFile(opts.contextFile, opts), problems: [], evidence: [] };
-    } else if (discovery === undefined) {
-      log("check: discovering the lab (kubectl get)");
-      discovery = await discoverLabContext(executor, opts.contextOptions);
-    }
+    const lab = await openLab(opts, io, log, "check");
+    temp = lab.temp;
+    const executor = lab.executor;
+    let discovery = lab.discovery;
     for (const p of discovery.problems) log(`check: ${p.fatal ? "error" : "warning"}: ${p.message}`);
 
     // `--node-device auto`: clusters other than kind name their node device differently.

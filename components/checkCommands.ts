@@ -58,7 +58,14 @@ export function checkCommand(
     "json",
     ...(opts.failOnFailure ? ["--fail-on-failure"] : []),
   ]);
-  if (!opts.kubeconfigFromEnv) return runner;
+  return opts.kubeconfigFromEnv ? withKubeconfigFromEnv(runner) : runner;
+}
+
+/**
+ * Wraps a runner command line so that the kubeconfig in LAB_KUBECONFIG reaches it as a mode-0600
+ * temp file (`--kubeconfig "$kc"` appended) that the trap removes.
+ */
+export function withKubeconfigFromEnv(runner: string): string {
   return [
     "set -eu",
     "umask 077",

@@ -54,6 +54,10 @@ export interface LabConfig {
   readonly k8sServiceHost?: string;
   /** The node device the checks use; undefined means "detect" (existing mode). */
   readonly nodeDevice?: string;
+  readonly runPerformance: boolean;
+  readonly perfDurationSeconds: number;
+  readonly perfStreams: number;
+  readonly perfPingSamples: number;
 }
 
 /** One config key: its default (as the raw string Pulumi would hold) and its documentation. */
@@ -136,6 +140,17 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
     default: "",
     description:
       "existing mode: API server address for Cilium (default: the control-plane node's InternalIP).",
+  },
+  runPerformance: {
+    default: "false",
+    description:
+      "Measure throughput (iperf3) and latency (ping) pod-to-pod, pod-to-NodePort and node-to-node after the checks.",
+  },
+  perfDurationSeconds: { default: "10", description: "Duration of each iperf3 run, in seconds (1-120)." },
+  perfStreams: { default: "1", description: "Parallel iperf3 streams (1-16)." },
+  perfPingSamples: {
+    default: "100",
+    description: "Ping samples per pair for the latency percentiles (5-1000).",
   },
   nodeDevice: {
     default: "",
@@ -440,6 +455,16 @@ export function validateConfig(raw: Raw): LabConfig {
   }
   const nodeDevice = nodeDeviceRaw || (clusterMode === "existing" ? undefined : "eth0");
 
+  const runPerformance = bool("runPerformance");
+  const perfDurationSeconds = int(
+    "perfDurationSeconds",
+    1,
+    120,
+    "must be an integer from 1 to 120 (seconds)",
+  );
+  const perfStreams = int("perfStreams", 1, 16, "must be an integer from 1 to 16");
+  const perfPingSamples = int("perfPingSamples", 5, 1000, "must be an integer from 5 to 1000");
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     clusterName,
@@ -468,6 +493,10 @@ export function validateConfig(raw: Raw): LabConfig {
     installCilium,
     k8sServiceHost,
     nodeDevice,
+    runPerformance,
+    perfDurationSeconds,
+    perfStreams,
+    perfPingSamples,
   };
 }
 

@@ -122,3 +122,40 @@ describe("check wiring (under mocks)", () => {
     assert.deepStrictEqual(inputs(a), inputs(b));
   });
 });
+
+describe("performance wiring (under mocks)", () => {
+  it("measures nothing unless runPerformance is true", async () => {
+    const r = await runLab({});
+    assert.deepStrictEqual(ofType(r.resources, "lab:index:LabPerformance"), []);
+    assert.match(String((r.outputs.performance as Obj).summary), /not measured/);
+  });
+
+  it("runs one bounded measurement after the checks and publishes what the runner printed", async () => {
+    const doc = JSON.parse(
+      fs.readFileSync(path.join(__dirname, "fixtures", "report", "seed-stack-output.json"), "utf8"),
+    ) as { performance: Obj };
+    const r = await runLab({
+      config: { runPerformance: "true", perfDurationSeconds: "5", perfStreams: "2", perfPingSamples: "50" },
+      commandStdout: (name) =>
+        name === "perf-run" ? JSON.stringify({ performance: doc.performance }) : undefined,
+    });
+    const cmd = r.resources.find((x) => x.name === "perf-run");
+    assert.ok(cmd);
+    assert.match(
+      String(cmd.inputs.create),
+      /^timeout --kill-after=10 \d+ node -r ts-node\/register\/transpile-only checks\/perf\/cli\.ts --kind-cluster cilium-kubeproxy-replacement-ebpf/,
+    );
+    assert.match(String(cmd.inputs.create), /--duration 5 --streams 2 --samples 50/);
+    assert.deepStrictEqual(r.outputs.performance, doc.performance);
+  });
+
+  it("publishes a problem, not figures, when the runner printed nothing usable", async () => {
+    const r = await runLab({
+      config: { runPerformance: "true" },
+      commandStdout: (n) => (n === "perf-run" ? "oops" : undefined),
+    });
+    const perf = r.outputs.performance as { pairs: unknown[]; problems: string[] };
+    assert.deepStrictEqual(perf.pairs, []);
+    assert.match(perf.problems[0], /printed no \{ performance \} document/);
+  });
+});

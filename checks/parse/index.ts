@@ -21,3 +21,5 @@ export { parseTcFilters } from "./tc-filters";
 export type { AttachedProgram, Direction, TcFilterContext, TcFilters } from "./tc-filters";
 export { parseTcpdump } from "./tcpdump";
 export type { Packet, PacketKind, TcpdumpCapture } from "./tcpdump";
+export { parseIperf3 } from "./iperf3";
+export type { Iperf3Connection, Iperf3Result, Iperf3Stream } from "./iperf3";

@@ -5,13 +5,8 @@
  * measures the pairs one after another with `kubectl exec`, and prints one JSON document
  * `{ "performance": {...} }` on stdout (or a table with `--output text`). Progress goes to stderr.
  */
-import * as fs from "node:fs";
-
-import { shellJoin } from "../../lib/shell";
-import { parseCliArgs, TempKubeconfig } from "../cli";
-import { discoverLabContext, validateLabContext, type Discovery } from "../context";
-import { KubectlExecutor, runProcess, terminateAllProcesses } from "../executor";
-import type { LabContext } from "../types";
+import { openLab, parseCliArgs, TempKubeconfig, UsageError } from "../cli";
+import { terminateAllProcesses } from "../executor";
 import { renderPerformanceText } from "./format";
 import { PERF_PAIRS } from "./pairs";
 import { planPerformance, runPerformance } from "./runner";
@@ -94,21 +89,6 @@ export function splitPerfArgs(args: readonly string[]): { settings: Partial<Perf
   return { settings: settings as Partial<PerfSettings>, rest };
 }
 
-/** A recorded LabContext (the same file format as npm run check --context-file). */
-function readContextFile(file: string): LabContext {
-  let value: unknown;
-  try {
-    value = JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new PerfUsageError(`--context-file ${file}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  const errors = validateLabContext(value);
-  if (errors.length > 0)
-    throw new PerfUsageError(`--context-file ${file} is not a lab context: ${errors.join("; ")}`);
-  const ctx = value as LabContext;
-  return { ...ctx, nativeRoutingCidr: ctx.nativeRoutingCidr ?? "10.0.0.0/8" };
-}
-
 function pairLine(p: PerfPair): string {
   return `perf: ${p.verdict.padEnd(12)} ${p.name}: ${p.reason}`;
 }
@@ -167,35 +147,10 @@ export async function main(args: readonly string[], io: PerfCliIO): Promise<numb
   }
 
   try {
-    let kubeconfig = opts.kubeconfig;
-    let discovery: Discovery | undefined;
-    const offline = opts.dryRun && opts.contextFile !== undefined;
-    if (opts.kindCluster !== undefined && !offline) {
-      const argv = ["kind", "get", "kubeconfig", "--name", opts.kindCluster];
-      log(`perf: reading the kubeconfig of kind cluster ${opts.kindCluster}`);
-      const r = await runProcess(argv, { timeoutSeconds: 60, env: io.env });
-      if (r.exitCode === 0 && r.stdout.trim() !== "") {
-        temp = new TempKubeconfig(r.stdout);
-        kubeconfig = temp.file;
-      } else {
-        const why = r.timedOut ? "timed out" : `failed (exit ${r.exitCode ?? "none"})`;
-        // Never echo stdout here: it would be the kubeconfig.
-        discovery = {
-          problems: [{ source: "kind", fatal: true, message: `${shellJoin(argv)} ${why}` }],
-          evidence: [
-            { command: shellJoin(argv), output: r.stderr, exitCode: r.exitCode, timedOut: r.timedOut },
-          ],
-        };
-      }
-    }
-
-    const executor = new KubectlExecutor({ kubeconfig, context: opts.context, env: io.env });
-    if (opts.contextFile !== undefined) {
-      discovery = { context: readContextFile(opts.contextFile), problems: [], evidence: [] };
-    } else if (discovery === undefined) {
-      log("perf: discovering the lab (kubectl get)");
-      discovery = await discoverLabContext(executor, opts.contextOptions);
-    }
+    const lab = await openLab(opts, io, log, "perf");
+    temp = lab.temp;
+    const executor = lab.executor;
+    const discovery = lab.discovery;
     for (const p of discovery.problems) log(`perf: ${p.fatal ? "error" : "warning"}: ${p.message}`);
 
     if (opts.dryRun) {
@@ -231,7 +186,7 @@ export async function main(args: readonly string[], io: PerfCliIO): Promise<numb
     );
     return opts.failOnFailure && performance.pairs.some((p) => p.verdict === "fail") ? 1 : 0;
   } catch (err) {
-    if (err instanceof PerfUsageError) {
+    if (err instanceof PerfUsageError || err instanceof UsageError) {
       log(`perf: ${err.message}`);
       return 2;
     }

@@ -31,6 +31,8 @@ export {
 export type { RunPerformanceOptions } from "./runner";
 export { parseCurlSamples, parsePingSamples, percentile, percentiles } from "./samples";
 export type { CurlSamples, Percentiles, PingSamples } from "./samples";
+export { perfCommand, perfWorstCaseSeconds, readPerformanceOutput } from "./stack";
+export type { PerfCommandOptions } from "./stack";
 export { DEFAULT_PERF_SETTINGS, PERF_LIMITS, resolvePerfSettings } from "./settings";
 export type {
   LatencyMethod,

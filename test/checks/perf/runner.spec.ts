@@ -12,7 +12,9 @@ import {
 } from "../../../checks/perf/measurements";
 import { PERF_PAIRS } from "../../../checks/perf/pairs";
 import { computeRatios, planPerformance, runPerformance, summarizePairs } from "../../../checks/perf/runner";
+import { renderPerformanceText } from "../../../checks/perf/format";
 import { DEFAULT_PERF_SETTINGS, resolvePerfSettings } from "../../../checks/perf/settings";
+import { perfCommand, perfWorstCaseSeconds, readPerformanceOutput } from "../../../checks/perf/stack";
 import type { PerfPair } from "../../../checks/perf/types";
 import type { LabContext } from "../../../checks/types";
 
@@ -298,5 +300,62 @@ describe("performance settings and helpers", () => {
       ],
     );
     assert.equal(plan.steps.find((s) => s.step === "client")?.delayMs, 2000);
+  });
+});
+
+describe("performance in the stack", () => {
+  it("runs the perf CLI with every value quoted and a timeout above the worst case", () => {
+    const cmd = perfCommand({
+      kindCluster: "lab x",
+      namespace: "default",
+      appLabel: "evescn",
+      durationSeconds: 5,
+    });
+    assert.match(
+      cmd,
+      /^timeout --kill-after=10 \d+ node -r ts-node\/register\/transpile-only checks\/perf\/cli\.ts --kind-cluster 'lab x' /,
+    );
+    assert.match(cmd, /--duration 5 --streams 1 --samples 100 --port 5201 --output json$/);
+    const timeout = Number(/^timeout --kill-after=10 (\d+)/.exec(cmd)?.[1]);
+    assert.equal(timeout, perfWorstCaseSeconds({ durationSeconds: 5 }) + 120);
+  });
+
+  it("bounds the run by the sum of each measurement's slowest step", () => {
+    const plan = planPerformance(SEED);
+    const byCheck = new Map<string, number>();
+    for (const s of plan.steps) {
+      byCheck.set(s.check, Math.max(byCheck.get(s.check) ?? 0, s.delayMs / 1000 + s.timeoutSeconds + 7));
+    }
+    const sum = [...byCheck.values()].reduce((a, b) => a + b, 0);
+    assert.equal(perfWorstCaseSeconds({}, SEED), Math.ceil(sum));
+    assert.equal(perfWorstCaseSeconds(), Math.ceil(sum));
+  });
+
+  it("reads the runner's document, and says what came instead when there is none", async () => {
+    const perf = await runPerformance(SEED, new RecordedExecutor(healthy()), {
+      ...FAST,
+      only: ["node-to-node"],
+    });
+    assert.deepEqual(readPerformanceOutput(JSON.stringify({ performance: perf })), perf);
+    const empty = readPerformanceOutput("kubectl: not found\n", { pingSamples: 20 });
+    assert.equal(empty.summary, "0/0 pairs measured");
+    assert.equal(empty.settings.pingSamples, 20);
+    assert.deepEqual(empty.problems, [
+      'error: the performance runner printed no { performance } document (it printed "kubectl: not found")',
+    ]);
+    assert.match(readPerformanceOutput("").problems[0], /it printed nothing/);
+  });
+});
+
+describe("renderPerformanceText", () => {
+  it("prints one row per pair, the ratios and the summary line last", async () => {
+    const perf = await runPerformance(SEED, new RecordedExecutor(healthy()), FAST);
+    const text = renderPerformanceText(perf);
+    const lines = text.trimEnd().split("\n");
+    assert.match(lines[0], /^PAIR +VERDICT +MBIT\/S +RETR +RTT P50\/P90\/P99 MS +SAMPLES$/);
+    assert.match(lines[1], /^pod-to-pod-same-node +PASS +11914\.6 +2 +0\.039\/0\.042\/0\.044 +20$/);
+    assert.match(lines[3], /^pod-to-nodeport +PASS +- +- +0\.882\/5\.298\/13\.496 \(tcp connect\) +20$/);
+    assert.ok(lines.includes("  crossNodePodVsNode = 1.000"));
+    assert.equal(lines[lines.length - 1], "4/4 pairs measured");
   });
 });

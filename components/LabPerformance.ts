@@ -1,0 +1,67 @@
+import * as command from "@pulumi/command";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { perfCommand, perfWorstCaseSeconds, readPerformanceOutput } from "../checks/perf/stack";
+import type { Performance, PerfSettings } from "../checks/perf/types";
+import { withKubeconfigFromEnv } from "./checkCommands";
+
+/** Arguments of {@link LabPerformance}. */
+export interface LabPerformanceArgs {
+  readonly settings: Pick<PerfSettings, "durationSeconds" | "streams" | "pingSamples">;
+  readonly namespace: string;
+  readonly appLabel: string;
+  /** The kind cluster the runner reads its kubeconfig from. */
+  readonly kindCluster?: pulumi.Input<string>;
+  /** existing mode: a kubeconfig file, or the kubeconfig value (passed in the environment). */
+  readonly kubeconfigPath?: string;
+  readonly kubeconfig?: pulumi.Input<string>;
+  readonly context?: string;
+  /** Changing it re-runs the measurement. */
+  readonly runId: string;
+  /** The checks: the measurement runs after them, alone, so nothing distorts it. */
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * One Command that measures the datapath pair by pair (pod↔pod same node, across nodes,
+ * pod→NodePort, node↔node) after the checks, published as the `performance` output.
+ */
+export class LabPerformance extends pulumi.ComponentResource {
+  public readonly command: command.local.Command;
+  public readonly performance: pulumi.Output<Performance>;
+
+  constructor(name: string, args: LabPerformanceArgs, opts?: pulumi.ComponentResourceOptions) {
+    const { dependsOn, kindCluster, kubeconfig, ...rest } = args;
+    super("lab:index:LabPerformance", name, rest, opts);
+    const perfSettings = { ...args.settings };
+    // The whole run is bounded: the Command's own timeout is above the runner's `timeout`.
+    const minutes = Math.ceil((perfWorstCaseSeconds(perfSettings) + 180) / 60);
+    this.command = new command.local.Command(
+      `${name}-run`,
+      {
+        create: pulumi.output(kindCluster).apply((cluster) => {
+          const runner = perfCommand({
+            ...perfSettings,
+            kindCluster: cluster,
+            kubeconfigPath: args.kubeconfigPath,
+            context: args.context,
+            namespace: args.namespace,
+            appLabel: args.appLabel,
+          });
+          return kubeconfig === undefined ? runner : withKubeconfigFromEnv(runner);
+        }),
+        environment: kubeconfig === undefined ? undefined : { LAB_KUBECONFIG: pulumi.secret(kubeconfig) },
+        dir: path.resolve(__dirname, ".."),
+        logging: "stderr",
+        triggers: [args.runId],
+        addPreviousOutputInEnv: false,
+      },
+      { parent: this, dependsOn, customTimeouts: { create: `${minutes}m` } },
+    );
+    // The runner never prints the kubeconfig: the figures stay readable.
+    this.performance = pulumi.unsecret(
+      this.command.stdout.apply((out) => readPerformanceOutput(out, perfSettings)),
+    );
+    this.registerOutputs({ command: this.command, performance: this.performance });
+  }
+}
