@@ -244,11 +244,15 @@ type Raw = Readonly<Record<string, string | undefined>>;
 export function validateConfig(raw: Raw): LabConfig {
   const problems: ConfigProblem[] = [];
   const bad = (key: string, value: string, allowed: string) =>
-    problems.push({ key, value: CONFIG_KEYS[key]?.secret ? "[secret]" : value, allowed });
-  const get = (key: string): string => raw[key] ?? CONFIG_KEYS[key].default ?? "";
+    problems.push({
+      key,
+      value: Object.hasOwn(CONFIG_KEYS, key) && CONFIG_KEYS[key].secret ? "[secret]" : value,
+      allowed,
+    });
+  const get = (key: string): string => raw[key] ?? CONFIG_KEYS[key]?.default ?? "";
 
   for (const key of Object.keys(raw)) {
-    if (!(key in CONFIG_KEYS) && raw[key] !== undefined) {
+    if (!Object.hasOwn(CONFIG_KEYS, key) && raw[key] !== undefined) {
       bad(key, raw[key] ?? "", `unknown key; known keys: ${Object.keys(CONFIG_KEYS).join(", ")}`);
     }
   }
@@ -431,8 +435,9 @@ export function validateConfig(raw: Raw): LabConfig {
     for (const key of ["kubeconfigPath", "kubeconfig", "context", "k8sServiceHost"]) {
       if (get(key) !== "") bad(key, get(key), "is only used with clusterMode existing");
     }
-    if (!installCilium)
+    if (get("installCilium") === "false") {
       bad("installCilium", "false", "kind mode always installs Cilium (the cluster has no CNI)");
+    }
   }
   if (context !== undefined && !/^[A-Za-z0-9@._:/-]{1,253}$/.test(context)) {
     bad("context", context, "must be a kubeconfig context name ([A-Za-z0-9@._:/-], at most 253 characters)");

@@ -2,6 +2,25 @@ import { quote } from "shell-quote";
 
 /** Words made only of these characters need no quoting in any position (POSIX sh). */
 const PLAIN_WORD = /^[A-Za-z0-9_@%+:,./-]+$/;
+/** Words the shell reads as syntax in command position. */
+const RESERVED = new Set([
+  "if",
+  "then",
+  "else",
+  "elif",
+  "fi",
+  "do",
+  "done",
+  "case",
+  "esac",
+  "while",
+  "until",
+  "for",
+  "in",
+  "!",
+  "{",
+  "}",
+]);
 /** After the first word `=` is plain too (in the first word it could read as an assignment). */
 const PLAIN_ARG = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
@@ -13,7 +32,11 @@ const PLAIN_ARG = /^[A-Za-z0-9_@%+=:,./-]+$/;
  */
 export function shellJoin(argv: readonly string[]): string {
   return argv
-    .map((word, i) => ((i === 0 ? PLAIN_WORD : PLAIN_ARG).test(word) ? word : quote([word])))
+    .map((word, i) => {
+      // A reserved word in command position is syntax: quoted, it runs as a command name.
+      if (i === 0 && RESERVED.has(word)) return `'${word}'`;
+      return (i === 0 ? PLAIN_WORD : PLAIN_ARG).test(word) ? word : quote([word]);
+    })
     .join(" ");
 }
 

@@ -39,7 +39,8 @@ export function seedDocs(): Record<DocKey, any> & KubectlDocs {
  * A fake `kubectl` (Node script). Every call appends one JSON line to $FAKE_KUBECTL_LOG:
  * `{ argv, pid, kubeconfig, kubeconfigMode, kubeconfigExists }`. `get` answers from the recorded
  * fixtures (exit 1 with a NotFound message for anything else, or a refused connection for everything
- * when $FAKE_KUBECTL_FAIL is set); `exec ... -- CMD` runs CMD on this machine as its child.
+ * when $FAKE_KUBECTL_FAIL is set); `exec ... -- CMD` runs CMD on this machine as its child, unless CMD
+ * (or its `sh -c` script) would touch the network: those are refused (exit 126).
  */
 const FAKE_KUBECTL = `#!/usr/bin/env node
 const fs = require("fs");
@@ -64,6 +65,14 @@ const verbAt = argv.findIndex((a) => a === "get" || a === "exec");
 const verb = argv[verbAt];
 if (verb === "exec") {
   const cmd = argv.slice(argv.indexOf("--") + 1);
+  // Fail closed: the command runs on THIS machine, so nothing that sends or captures traffic may
+  // run (a check's probe would ping the seed's addresses through the host's real network).
+  const NETWORK = /(^|[^A-Za-z0-9_-])(ping|curl|wget|tcpdump|iperf3|nc|ncat|socat|arping|traceroute|conntrack|iptables[a-z-]*|ip|tc|bpftool|cilium|cilium-dbg|kubectl)([^A-Za-z0-9_-]|$)/;
+  const script = cmd[0] === "sh" || cmd[0] === "/bin/sh" || cmd[0] === "bash" ? cmd.slice(1).join(" ") : "";
+  if (NETWORK.test(cmd[0] || "") || NETWORK.test(script) || cmd[0] === "timeout") {
+    process.stderr.write("fake kubectl: refusing to run " + JSON.stringify(cmd) + " on this machine\\n");
+    process.exit(126);
+  }
   const r = spawnSync(cmd[0], cmd.slice(1), { stdio: "inherit" });
   process.exit(r.status === null ? 1 : r.status);
 }
