@@ -317,6 +317,39 @@ function failedDiscovery(
   };
 }
 
+/**
+ * While a run holds a private kubeconfig: on SIGINT/SIGTERM end every kubectl process group, remove
+ * the kubeconfig and exit (130/143). `release()` uninstalls the handlers and removes the kubeconfig.
+ */
+export function guardRun(
+  io: Pick<CliIO, "handleSignals">,
+  log: (text: string) => void,
+  tag: string,
+): { hold(temp: TempKubeconfig | undefined): void; release(): void } {
+  let temp: TempKubeconfig | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log(`${tag}: ${signal}: stopping`);
+    void terminateAllProcesses().finally(() => {
+      temp?.remove();
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    });
+  };
+  if (io.handleSignals ?? true) {
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+  }
+  return {
+    hold: (t) => {
+      temp = t;
+    },
+    release: () => {
+      process.removeListener("SIGINT", onSignal);
+      process.removeListener("SIGTERM", onSignal);
+      temp?.remove();
+    },
+  };
+}
+
 /** What {@link openLab} found: the executor to use and the discovered (or recorded) lab. */
 export interface OpenedLab {
   readonly executor: KubectlExecutor;
@@ -396,23 +429,10 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
     return 1;
   }
 
-  let temp: TempKubeconfig | undefined;
-  const cleanup = (): void => temp?.remove();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    log(`check: ${signal}: stopping`);
-    void terminateAllProcesses().finally(() => {
-      cleanup();
-      process.exit(signal === "SIGINT" ? 130 : 143);
-    });
-  };
-  if (io.handleSignals ?? true) {
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
-  }
-
+  const guard = guardRun(io, log, "check");
   try {
     const lab = await openLab(opts, io, log, "check");
-    temp = lab.temp;
+    guard.hold(lab.temp);
     const executor = lab.executor;
     let discovery = lab.discovery;
     for (const p of discovery.problems) log(`check: ${p.fatal ? "error" : "warning"}: ${p.message}`);
@@ -457,9 +477,7 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
     log(`check: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return 1;
   } finally {
-    process.removeListener("SIGINT", onSignal);
-    process.removeListener("SIGTERM", onSignal);
-    cleanup();
+    guard.release();
   }
 }
 

@@ -5,8 +5,7 @@
  * measures the pairs one after another with `kubectl exec`, and prints one JSON document
  * `{ "performance": {...} }` on stdout (or a table with `--output text`). Progress goes to stderr.
  */
-import { openLab, parseCliArgs, TempKubeconfig, UsageError } from "../cli";
-import { terminateAllProcesses } from "../executor";
+import { guardRun, openLab, parseCliArgs, UsageError } from "../cli";
 import { renderPerformanceText } from "./format";
 import { PERF_PAIRS } from "./pairs";
 import { planPerformance, runPerformance } from "./runner";
@@ -132,23 +131,10 @@ export async function main(args: readonly string[], io: PerfCliIO): Promise<numb
     return 2;
   }
 
-  let temp: TempKubeconfig | undefined;
-  const cleanup = (): void => temp?.remove();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    log(`perf: ${signal}: stopping`);
-    void terminateAllProcesses().finally(() => {
-      cleanup();
-      process.exit(signal === "SIGINT" ? 130 : 143);
-    });
-  };
-  if (io.handleSignals ?? true) {
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
-  }
-
+  const guard = guardRun(io, log, "perf");
   try {
     const lab = await openLab(opts, io, log, "perf");
-    temp = lab.temp;
+    guard.hold(lab.temp);
     const executor = lab.executor;
     const discovery = lab.discovery;
     for (const p of discovery.problems) log(`perf: ${p.fatal ? "error" : "warning"}: ${p.message}`);
@@ -193,9 +179,7 @@ export async function main(args: readonly string[], io: PerfCliIO): Promise<numb
     log(`perf: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return 1;
   } finally {
-    process.removeListener("SIGINT", onSignal);
-    process.removeListener("SIGTERM", onSignal);
-    cleanup();
+    guard.release();
   }
 }
 
