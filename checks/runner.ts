@@ -56,8 +56,27 @@ export function selectChecks(defs: readonly CheckDefinition[], only?: readonly s
   return defs.filter((d) => wanted.has(d.name));
 }
 
-function isDiscovery(x: LabContext | Discovery): x is Discovery {
-  return "problems" in x && "evidence" in x;
+/**
+ * A context or a discovery, read the same way by the check and performance runners: the discovery,
+ * its problems as lines, the context (undefined when discovery failed) and, then, why.
+ */
+export function readDiscovery(ctxOrDiscovery: LabContext | Discovery): {
+  readonly discovery: Discovery;
+  readonly problems: string[];
+  readonly ctx: LabContext | undefined;
+  readonly undiscovered: string;
+} {
+  const discovery: Discovery =
+    "problems" in ctxOrDiscovery && "evidence" in ctxOrDiscovery
+      ? ctxOrDiscovery
+      : { context: ctxOrDiscovery as LabContext, problems: [], evidence: [] };
+  const fatal = discovery.problems.filter((p) => p.fatal).map((p) => p.message);
+  return {
+    discovery,
+    problems: discovery.problems.map((p) => `${p.fatal ? "error" : "warning"}: ${p.message}`),
+    ctx: discovery.context,
+    undiscovered: `the lab could not be discovered: ${fatal.join("; ") || "no context"}`,
+  };
 }
 
 /**
@@ -72,15 +91,9 @@ export async function runChecks(
   opts: RunChecksOptions = {},
 ): Promise<RunReport> {
   const selected = selectChecks(defs, opts.only);
-  const discovery: Discovery = isDiscovery(ctxOrDiscovery)
-    ? ctxOrDiscovery
-    : { context: ctxOrDiscovery, problems: [], evidence: [] };
-  const problems = discovery.problems.map((p) => `${p.fatal ? "error" : "warning"}: ${p.message}`);
-  const ctx = discovery.context;
+  const { discovery, problems, ctx, undiscovered: reason } = readDiscovery(ctxOrDiscovery);
 
   if (ctx === undefined) {
-    const fatal = discovery.problems.filter((p) => p.fatal).map((p) => p.message);
-    const reason = `the lab could not be discovered: ${fatal.join("; ") || "no context"}`;
     const results = selected.map((d): CheckResult => {
       const r: CheckResult = {
         name: d.name,

@@ -8,7 +8,7 @@
  * handling as the checks.
  */
 import type { Discovery } from "../context";
-import { planChecks, runChecks, selectChecks, type ExecPlan } from "../runner";
+import { planChecks, readDiscovery, runChecks, selectChecks, type ExecPlan } from "../runner";
 import type { CheckDefinition, CheckResult, Executor, LabContext, Verdict } from "../types";
 import { MEASUREMENT_FACT, measurementsOf, type MeasurementFigures } from "./measurements";
 import { PERF_PAIRS } from "./pairs";
@@ -40,10 +40,6 @@ export function selectPairs(pairs: readonly PerfDefinition[], only?: readonly st
     throw new Error(`unknown pair(s): ${unknown.join(", ")}; known: ${[...names].join(", ")}`);
   }
   return pairs.filter((p) => only.includes(p.name));
-}
-
-function isDiscovery(x: LabContext | Discovery): x is Discovery {
-  return "problems" in x && "evidence" in x;
 }
 
 /** `3/4 pairs measured`, then `, N failed` and `, N inconclusive` when there are any. */
@@ -150,15 +146,9 @@ export async function runPerformance(
 ): Promise<Performance> {
   const settings = resolvePerfSettings(opts);
   const selected = selectPairs(opts.pairs ?? PERF_PAIRS, opts.only);
-  const discovery: Discovery = isDiscovery(ctxOrDiscovery)
-    ? ctxOrDiscovery
-    : { context: ctxOrDiscovery, problems: [], evidence: [] };
-  const problems = discovery.problems.map((p) => `${p.fatal ? "error" : "warning"}: ${p.message}`);
-  const ctx = discovery.context;
+  const { discovery, problems, ctx, undiscovered: reason } = readDiscovery(ctxOrDiscovery);
 
   if (ctx === undefined) {
-    const fatal = discovery.problems.filter((p) => p.fatal).map((p) => p.message);
-    const reason = `the lab could not be discovered: ${fatal.join("; ") || "no context"}`;
     const pairs = selected.map((def): PerfPair => {
       const pair: PerfPair = {
         name: def.name,
