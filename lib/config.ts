@@ -11,13 +11,14 @@ import * as ipaddr from "ipaddr.js";
 import * as path from "path";
 import * as semver from "semver";
 import { SUPPORTED_RANGE, isSupportedCiliumVersion } from "./chartIndex";
+import { cidrContains, cidrsOverlap, parseIPv4Cidr } from "./cidr";
+import { CONFIG_KEYS } from "./configKeys";
+
+export { cidrContains, cidrsOverlap, parseIPv4Cidr } from "./cidr";
+export { CONFIG_KEYS, DEFAULT_TEST_IMAGE, type KeySpec } from "./configKeys";
 
 /** The Pulumi project name; config keys are `cilium-ebpf-lab:<key>`. */
 export const PROJECT = "cilium-ebpf-lab";
-
-/** Public, pinned, multi-arch image with ping, curl, tcpdump, ip, iptables, conntrack, iperf3, python3. */
-export const DEFAULT_TEST_IMAGE =
-  "nicolaka/netshoot:v0.13@sha256:a20c2531bf35436ed3766cd6cfe89d352b050ccc4d7005ce6400adf97503da1b";
 
 export type ClusterMode = "kind" | "existing";
 
@@ -60,105 +61,6 @@ export interface LabConfig {
   readonly perfPingSamples: number;
 }
 
-/** One config key: its default (as the raw string Pulumi would hold) and its documentation. */
-export interface KeySpec {
-  readonly default?: string;
-  readonly description: string;
-  /** Never echoed in errors. */
-  readonly secret?: boolean;
-}
-
-/** Every config key the stack reads. Pulumi.yaml documents the same keys (a test compares them). */
-export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
-  clusterName: {
-    default: "cilium-kubeproxy-replacement-ebpf",
-    description:
-      "kind cluster name and Cilium cluster.name (DNS-1123 label, at most 32 chars for Cilium >= 1.16).",
-  },
-  nodeImage: { default: "kindest/node:v1.23.4", description: "kind node image (the seed's v1.23.4)." },
-  workers: { default: "2", description: "Number of kind worker nodes (1-10)." },
-  ciliumVersion: { default: "1.13.0-rc5", description: `Cilium chart version (${SUPPORTED_RANGE}).` },
-  nativeRoutingCidr: {
-    default: "10.0.0.0/8",
-    description: "ipv4NativeRoutingCIDR: traffic to it is routed natively and not masqueraded.",
-  },
-  podCidr: { default: "10.0.0.0/8", description: "Cilium cluster-pool IPv4 pod CIDR." },
-  podCidrMaskSize: { default: "24", description: "Per-node pod CIDR mask size (cluster-pool)." },
-  nodeNetwork: {
-    default: "172.18.0.0/16",
-    description: "Subnet of the Docker network the kind nodes live on (the seed's 172.18.0.0/16).",
-  },
-  nodeNetworkName: {
-    default: "",
-    description: "Name of the Docker network created for the nodes. Defaults to kind-<clusterName>.",
-  },
-  registryMirrors: {
-    default: "{}",
-    description:
-      'containerd registry mirrors, {"registry": ["https://endpoint"]} (containerd 1.x node images).',
-  },
-  testImage: {
-    default: DEFAULT_TEST_IMAGE,
-    description: "Image of the test DaemonSet, client and node probes.",
-  },
-  nodePort: { default: "32000", description: "NodePort of the serversvc Service (30000-32767)." },
-  namespace: { default: "default", description: "Namespace of the test workload." },
-  appLabel: { default: "evescn", description: "Value of the app label of the test DaemonSet." },
-  runChecks: { default: "true", description: "Run the datapath checks on pulumi up." },
-  failOnCheckFailure: {
-    default: "false",
-    description: "Make pulumi up fail when a check fails (for CI; the evidence is then not published).",
-  },
-  checkTimeoutSeconds: { default: "30", description: "Timeout of each probe command, in seconds (5-120)." },
-  checksRunId: {
-    default: "1",
-    description: "Change this value (any string) to re-run the checks without recreating anything.",
-  },
-  clusterMode: {
-    default: "kind",
-    description: "kind (create a kind cluster) or existing (use the cluster of kubeconfigPath/kubeconfig).",
-  },
-  kubeconfigPath: {
-    default: "",
-    description: "existing mode: path of the kubeconfig file of the cluster.",
-  },
-  kubeconfig: {
-    default: "",
-    description:
-      "existing mode: the kubeconfig itself, as a secret (pulumi config set --secret kubeconfig ...).",
-    secret: true,
-  },
-  context: {
-    default: "",
-    description: "existing mode: kubeconfig context to use (default: its current context).",
-  },
-  installCilium: {
-    default: "true",
-    description: "existing mode: install Cilium (true) or verify the Cilium already running (false).",
-  },
-  k8sServiceHost: {
-    default: "",
-    description:
-      "existing mode: API server address for Cilium (default: the control-plane node's InternalIP).",
-  },
-  runPerformance: {
-    default: "false",
-    description:
-      "Measure throughput (iperf3) and latency (ping) pod-to-pod, pod-to-NodePort and node-to-node after the checks.",
-  },
-  perfDurationSeconds: { default: "10", description: "Duration of each iperf3 run, in seconds (1-120)." },
-  perfStreams: { default: "1", description: "Parallel iperf3 streams (1-16)." },
-  perfPingSamples: {
-    default: "100",
-    description: "Ping samples per pair for the latency percentiles (5-1000).",
-  },
-  nodeDevice: {
-    default: "",
-    description:
-      "Node's main network device for the checks (default: eth0 on kind, detected on existing clusters).",
-  },
-};
-
 /** One bad key. */
 export interface ConfigProblem {
   readonly key: string;
@@ -193,41 +95,6 @@ const MIRROR_URL =
 const MAX_CLUSTER_NAME = 63 - "-control-plane".length;
 /** Cilium >= 1.16 refuses a cluster.name over 32 characters (validate.yaml). */
 const MAX_CILIUM_CLUSTER_NAME = 32;
-
-/** Parses a strict IPv4 CIDR in network form (no host bits, four-part dotted quad). */
-export function parseIPv4Cidr(value: string): { addr: ipaddr.IPv4; prefix: number } | string {
-  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(value);
-  if (!m || !ipaddr.IPv4.isValidFourPartDecimal(m[1])) {
-    return "must be an IPv4 CIDR such as 10.0.0.0/8";
-  }
-  const prefix = Number(m[2]);
-  if (prefix > 32) return "the prefix length must be 0-32";
-  const addr = ipaddr.IPv4.parse(m[1]);
-  const network = ipaddr.IPv4.networkAddressFromCIDR(value);
-  if (network.toString() !== addr.toString()) {
-    return `has host bits set; did you mean ${network.toString()}/${prefix}?`;
-  }
-  return { addr, prefix };
-}
-
-/** True when CIDR `inner` lies inside CIDR `outer` (both valid network-form IPv4 CIDRs). */
-export function cidrContains(outer: string, inner: string): boolean {
-  const o = ipaddr.parseCIDR(outer) as [ipaddr.IPv4, number];
-  const i = ipaddr.parseCIDR(inner) as [ipaddr.IPv4, number];
-  return i[1] >= o[1] && i[0].match(o);
-}
-
-/** True when two IPv4 CIDRs share at least one address. */
-export function cidrsOverlap(a: string, b: string): boolean {
-  return cidrContains(a, b) || cidrContains(b, a) || sharesPrefix(a, b);
-}
-
-function sharesPrefix(a: string, b: string): boolean {
-  const pa = ipaddr.parseCIDR(a) as [ipaddr.IPv4, number];
-  const pb = ipaddr.parseCIDR(b) as [ipaddr.IPv4, number];
-  const shorter = Math.min(pa[1], pb[1]);
-  return pa[0].match(pb[0], shorter);
-}
 
 /** Reads the Kubernetes version from a kindest/node tag: `kindest/node:v1.23.4@sha256:...` → `1.23.4`. */
 export function kubernetesVersionOfImage(image: string): string | undefined {
