@@ -75,7 +75,9 @@ export function usableOutput(
   }
   if (!opts.allowEmpty && result.stdout.trim() === "") {
     const why = result.stderr.trim() === "" ? "" : ` (stderr: ${excerpt(result.stderr)})`;
-    return no(`${label} printed nothing usable${why}`);
+    // An allowed non-zero exit with nothing on stdout is more likely kubectl failing than the probe.
+    const code = result.exitCode === 0 ? "" : ` exited with code ${result.exitCode} and`;
+    return no(`${label}${code} printed nothing usable${why}`);
   }
   return { ok: true, output: result.stdout };
 }

@@ -96,6 +96,17 @@ describe("verdict helpers", () => {
       );
       assert.equal(usableOutput(STEP, result({ stdout: "" }), { allowEmpty: true }).ok, true);
     });
+
+    it("names an allowed non-zero exit with empty output, which is how a failing kubectl looks", () => {
+      assert.equal(
+        reasonOf(
+          usableOutput(STEP, result({ exitCode: 1, stdout: "", stderr: 'error: pods "net" not found' }), {
+            okExitCodes: [0, 1],
+          }),
+        ),
+        'inconclusive: "ping" on net exited with code 1 and printed nothing usable (stderr: error: pods "net" not found)',
+      );
+    });
   });
 
   describe("sections", () => {
