@@ -5,13 +5,12 @@ import * as path from "node:path";
 
 import {
   KubectlExecutor,
-  NetnsExecutor,
-  RecordedExecutor,
   kubectlExecDisplay,
   liveProcessGroupCount,
   runProcess,
   terminateAllProcesses,
 } from "../../checks/executor";
+import { NetnsExecutor, RecordedExecutor } from "../../checks/localExecutors";
 import { canUseNetns, groupMembers, makeFakeBin, sleep, type FakeBin } from "./helpers/fakes";
 
 /** The first stdout line of a `sh -c 'echo $$; ...'` command: the shell's pid, which is its pgid. */

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 
 import type { Discovery } from "../../checks/context";
-import { LocalExecutor, NetnsExecutor, RecordedExecutor } from "../../checks/executor";
+import { LocalExecutor, NetnsExecutor, RecordedExecutor } from "../../checks/localExecutors";
 import { summarize, toStackOutputs } from "../../checks/report";
 import { planChecks, runChecks } from "../../checks/runner";
 import type { CheckDefinition, ExecResult, Judgement, LabContext, ProbeStep } from "../../checks/types";

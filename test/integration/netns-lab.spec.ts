@@ -28,7 +28,7 @@ import {
   redirectPeerCrossNode,
   redirectPeerSameNode,
 } from "../../checks/defs";
-import { NetnsExecutor } from "../../checks/executor";
+import { NetnsExecutor } from "../../checks/localExecutors";
 import { parseTcpdump } from "../../checks/parse";
 import { splitSections } from "../../checks/probes";
 import { runChecks, type RunReport } from "../../checks/runner";

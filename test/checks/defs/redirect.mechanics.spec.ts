@@ -14,7 +14,7 @@ import * as os from "os";
 import * as path from "path";
 
 import { redirectPeerSameNode } from "../../../checks/defs/redirect";
-import { NetnsExecutor } from "../../../checks/executor";
+import { NetnsExecutor } from "../../../checks/localExecutors";
 import type { ExecResult, LabContext } from "../../../checks/types";
 
 const PREFIX = `ckdef${process.pid}-`;

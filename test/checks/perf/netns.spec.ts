@@ -3,7 +3,7 @@ import { execFileSync, spawn, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 
-import { NetnsExecutor } from "../../../checks/executor";
+import { NetnsExecutor } from "../../../checks/localExecutors";
 import { runPerformance } from "../../../checks/perf/runner";
 import type { Performance } from "../../../checks/perf/types";
 import type { LabContext, LabPod } from "../../../checks/types";

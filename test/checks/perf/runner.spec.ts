@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 
-import { RecordedExecutor, type Recording } from "../../../checks/executor";
+import { RecordedExecutor, type Recording } from "../../../checks/localExecutors";
 import type { Discovery } from "../../../checks/context";
 import { parseIperf3 } from "../../../checks/parse/iperf3";
 import {
