@@ -5,6 +5,7 @@
  * document (a RunReport) on stdout, or a text table on a terminal. Logs and progress go to stderr.
  * The same program runs inside the stack's Command resources and by hand against any cluster.
  */
+import { runCliMain } from "../lib/cliMain";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as nodePath from "node:path";
@@ -481,14 +482,4 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`check: ${String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runCliMain(main, "check");

@@ -2,6 +2,7 @@
  * Pure helpers of {@link LabChecks}: the runner command line of one check, and the merge of the
  * runners' JSON documents into the `checks` and `datapath` stack outputs.
  */
+import { runnerArgv } from "../lib/runnerArgv";
 import { shellJoin } from "../lib/shell";
 import { PublishedResult, RunReport, summarize } from "../checks/report";
 
@@ -33,16 +34,7 @@ export function checkCommand(
   opts: RunnerOptions & { kindCluster?: string; failOnFailure: boolean; kubeconfigFromEnv?: boolean },
 ): string {
   const runner = shellJoin([
-    "timeout",
-    "--kill-after=10",
-    String(RUNNER_TIMEOUT_SECONDS),
-    "node",
-    "-r",
-    "ts-node/register/transpile-only",
-    "checks/cli.ts",
-    ...(opts.kindCluster ? ["--kind-cluster", opts.kindCluster] : []),
-    ...(opts.kubeconfigPath ? ["--kubeconfig", opts.kubeconfigPath] : []),
-    ...(opts.context ? ["--context", opts.context] : []),
+    ...runnerArgv("checks/cli.ts", RUNNER_TIMEOUT_SECONDS, opts),
     ...(opts.nodeDevice ? ["--node-device", opts.nodeDevice] : []),
     "--namespace",
     opts.namespace,

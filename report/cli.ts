@@ -6,6 +6,7 @@
  * compact table, and writes the Markdown report and, when there are performance figures, the SVG
  * chart next to it (`report-performance.svg` for `report.md`).
  */
+import { runCliMain } from "../lib/cliMain";
 import * as fs from "node:fs";
 import * as nodePath from "node:path";
 import { parseArgs } from "node:util";
@@ -189,14 +190,4 @@ export async function main(args: readonly string[], io: ReportCliIO): Promise<nu
   return 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`report: ${String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runCliMain(main, "report");

@@ -5,6 +5,7 @@
  * measures the pairs one after another with `kubectl exec`, and prints one JSON document
  * `{ "performance": {...} }` on stdout (or a table with `--output text`). Progress goes to stderr.
  */
+import { runCliMain } from "../../lib/cliMain";
 import { guardRun, openLab, parseCliArgs, UsageError } from "../cli";
 import { renderPerformanceText } from "./format";
 import { PERF_PAIRS } from "./pairs";
@@ -183,14 +184,4 @@ export async function main(args: readonly string[], io: PerfCliIO): Promise<numb
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`perf: ${String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runCliMain(main, "perf");

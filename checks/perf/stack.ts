@@ -2,6 +2,7 @@
  * Pure helpers for running the performance runner from the stack (a Command resource) and turning
  * what it printed into the `performance` output, the way components/checkCommands.ts does for checks.
  */
+import { runnerArgv } from "../../lib/runnerArgv";
 import { shellJoin } from "../../lib/shell";
 import type { LabContext } from "../types";
 import { measurementsOf } from "./measurements";
@@ -70,16 +71,7 @@ export function perfCommand(opts: PerfCommandOptions): string {
   const settings = resolvePerfSettings(opts);
   const timeout = opts.timeoutSeconds ?? perfWorstCaseSeconds(settings) + 120;
   return shellJoin([
-    "timeout",
-    "--kill-after=10",
-    String(timeout),
-    "node",
-    "-r",
-    "ts-node/register/transpile-only",
-    "checks/perf/cli.ts",
-    ...(opts.kindCluster ? ["--kind-cluster", opts.kindCluster] : []),
-    ...(opts.kubeconfigPath ? ["--kubeconfig", opts.kubeconfigPath] : []),
-    ...(opts.context ? ["--context", opts.context] : []),
+    ...runnerArgv("checks/perf/cli.ts", timeout, opts),
     "--namespace",
     opts.namespace,
     "--app-label",

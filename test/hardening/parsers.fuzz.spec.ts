@@ -20,20 +20,9 @@ import * as fs from "fs";
 import * as path from "path";
 import fc from "fast-check";
 import { ALL_CHECKS } from "../../checks/defs";
-import {
-  parseArp,
-  parseCiliumStatus,
-  parseIpAddr,
-  parseIpRoute,
-  parseIperf3,
-  parseIptablesSave,
-  parsePing,
-  parseServiceList,
-  parseTcFilters,
-  parseTcpdump,
-} from "../../checks/parse";
+import { parseIperf3 } from "../../checks/parse";
 import * as parseModule from "../../checks/parse";
-import type { TcFilterContext } from "../../checks/parse";
+import { PARSERS_BY_FIXTURE_FOLDER } from "../helpers/parsers";
 import type { CheckDefinition, ExecResult, LabContext } from "../../checks/types";
 import { SEED_CONTEXT, caseResults } from "../checks/defs/seedContext";
 
@@ -55,15 +44,7 @@ type Parser = (raw: string, args?: unknown) => Parsed;
 
 /** Every exported parser, by fixture folder. */
 const PARSERS: Readonly<Record<string, Parser>> = {
-  arp: (raw) => parseArp(raw),
-  "cilium-status": (raw) => parseCiliumStatus(raw),
-  "ip-addr": (raw) => parseIpAddr(raw),
-  "ip-route": (raw) => parseIpRoute(raw),
-  "iptables-save": (raw) => parseIptablesSave(raw),
-  ping: (raw) => parsePing(raw),
-  "service-list": (raw) => parseServiceList(raw),
-  "tc-filters": (raw, args) => parseTcFilters(raw, args as TcFilterContext | undefined),
-  tcpdump: (raw) => parseTcpdump(raw),
+  ...PARSERS_BY_FIXTURE_FOLDER,
   iperf3: (raw) => parseIperf3(raw),
 };
 

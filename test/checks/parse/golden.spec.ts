@@ -1,18 +1,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import {
-  parseArp,
-  parseCiliumStatus,
-  parseIpAddr,
-  parseIpRoute,
-  parseIptablesSave,
-  parsePing,
-  parseServiceList,
-  parseTcFilters,
-  parseTcpdump,
-} from "../../../checks/parse";
-import type { TcFilterContext } from "../../../checks/parse";
+import { PARSERS_BY_FIXTURE_FOLDER } from "../../helpers/parsers";
 
 /**
  * Golden fixtures: test/fixtures/parse/<parser>/<case>.txt is real tool output (see SOURCES.md),
@@ -22,19 +11,7 @@ import type { TcFilterContext } from "../../../checks/parse";
 const FIXTURES = path.resolve(__dirname, "../../fixtures/parse");
 const SEED = path.resolve(__dirname, "../../../../shared/seed/000_aeb09caae6829f2e.txt");
 
-type Parser = (raw: string, args: unknown) => { readonly raw: string };
-
-const PARSERS: Readonly<Record<string, Parser>> = {
-  arp: (raw) => parseArp(raw),
-  "cilium-status": (raw) => parseCiliumStatus(raw),
-  "ip-addr": (raw) => parseIpAddr(raw),
-  "ip-route": (raw) => parseIpRoute(raw),
-  "iptables-save": (raw) => parseIptablesSave(raw),
-  ping: (raw) => parsePing(raw),
-  "service-list": (raw) => parseServiceList(raw),
-  "tc-filters": (raw, args) => parseTcFilters(raw, args as TcFilterContext | undefined),
-  tcpdump: (raw) => parseTcpdump(raw),
-};
+const PARSERS = PARSERS_BY_FIXTURE_FOLDER;
 
 /** The result as JSON sees it: keys holding undefined disappear; `raw` is checked on its own. */
 function comparable(result: { readonly raw: string }): unknown {
