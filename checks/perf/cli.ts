@@ -6,7 +6,8 @@
  * `{ "performance": {...} }` on stdout (or a table with `--output text`). Progress goes to stderr.
  */
 import { runCliMain } from "../../lib/cliMain";
-import { guardRun, openLab, parseCliArgs, UsageError } from "../cli";
+import { parseCliArgs } from "../cli";
+import { guardRun, openLab, UsageError } from "../labAccess";
 import { renderPerformanceText } from "./format";
 import { PERF_PAIRS } from "./pairs";
 import { planPerformance, runPerformance } from "./runner";
