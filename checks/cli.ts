@@ -16,7 +16,6 @@ import { planChecks, runChecks, selectChecks, type ExecPlan } from "./runner";
 import type { RunReport } from "./report";
 import type { CheckDefinition, CheckResult } from "./types";
 
-
 export const USAGE = `Usage: npm run check -- [flags]
 
 Runs the datapath checks of the Cilium lab against a cluster and prints the results.
