@@ -52,7 +52,7 @@ export interface ExecResult {
 }
 
 /**
- * Runs argv in a target. Implementations: `kubectl exec` (checks/executor.ts), `ip netns exec`
+ * Runs argv in a target. Implementations: `kubectl exec` (runner/executor.ts), `ip netns exec`
  * (tests), recorded fixtures (tests). Every call carries a timeout in seconds.
  */
 export interface Executor {

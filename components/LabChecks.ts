@@ -21,7 +21,7 @@ export interface LabChecksArgs extends RunnerOptions {
 
 /**
  * One Command resource per check, all in parallel: each runs the standalone check runner
- * (`checks/cli.ts --only <name>`), which prints one JSON document; the results become the
+ * (`cli/check.ts --only <name>`), which prints one JSON document; the results become the
  * `checks` and `datapath` outputs. A check that fails does not fail `pulumi up` unless asked,
  * so the evidence of a failure is always published.
  */

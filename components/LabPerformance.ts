@@ -1,8 +1,8 @@
 import * as command from "@pulumi/command";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { perfCommand, perfWorstCaseSeconds, readPerformanceOutput } from "../checks/perf/stack";
-import type { Performance, PerfSettings } from "../checks/perf/types";
+import { perfCommand, perfWorstCaseSeconds, readPerformanceOutput } from "../perf/stack";
+import type { Performance, PerfSettings } from "../perf/types";
 import { withKubeconfigFromEnv } from "./checkCommands";
 
 /** Arguments of {@link LabPerformance}. */

@@ -4,7 +4,7 @@
  */
 import { runnerArgv } from "../lib/runnerArgv";
 import { shellJoin } from "../lib/shell";
-import { PublishedResult, RunReport, summarize } from "../checks/report";
+import { PublishedResult, RunReport, summarize } from "../runner/results";
 
 /** Options passed to the standalone runner. */
 export interface RunnerOptions {
@@ -34,7 +34,7 @@ export function checkCommand(
   opts: RunnerOptions & { kindCluster?: string; failOnFailure: boolean; kubeconfigFromEnv?: boolean },
 ): string {
   const runner = shellJoin([
-    ...runnerArgv("checks/cli.ts", RUNNER_TIMEOUT_SECONDS, opts),
+    ...runnerArgv("cli/check.ts", RUNNER_TIMEOUT_SECONDS, opts),
     ...(opts.nodeDevice ? ["--node-device", opts.nodeDevice] : []),
     "--namespace",
     opts.namespace,
@@ -96,7 +96,7 @@ export function mergeCheckOutputs(names: readonly string[], stdouts: readonly st
         proves: "",
         verdict: "inconclusive",
         reason: `the check runner printed no result for ${name}${raw.trim() === "" ? " (empty output)" : ""}`,
-        evidence: [{ command: `checks/cli.ts --only ${name}`, output: raw.slice(0, 4000) }],
+        evidence: [{ command: `cli/check.ts --only ${name}`, output: raw.slice(0, 4000) }],
         durationMs: 0,
       });
       return;

@@ -2,7 +2,7 @@
  * The lab report: read the stack outputs or a runner's JSON, render a terminal table, a Markdown
  * report with Mermaid packet paths and folded evidence, and an SVG chart of the performance figures.
  */
-export { main as reportMain, parseReportArgs, REPORT_USAGE, svgPathFor } from "./cli";
+export { main as reportMain, parseReportArgs, REPORT_USAGE, svgPathFor } from "../cli/report";
 export { cell, fencedBlock, htmlText, inlineCode, mdText, mermaidLabel, oneLine } from "./escape";
 export { READING_THE_FIGURES, RATIO_MEANINGS, renderMarkdown } from "./markdown";
 export type { MarkdownOptions } from "./markdown";

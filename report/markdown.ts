@@ -4,8 +4,8 @@
  * chart, and every command's evidence folded under its check. Pure and deterministic: no clock
  * (a timestamp appears only when the document carries `generatedAt`).
  */
-import { fixed } from "../checks/perf/format";
-import type { PerfPair, Performance, PerfRatios } from "../checks/perf/types";
+import { fixed } from "../perf/format";
+import type { PerfPair, Performance, PerfRatios } from "../perf/types";
 import type { Verdict } from "../checks/types";
 import { cell, fencedBlock, htmlText, inlineCode, mdText, oneLine } from "./escape";
 import { crossNodeDiagram, sameNodeDiagram } from "./mermaid";

@@ -5,8 +5,8 @@
  * performance runner's `{ performance }`. Reading never throws for a malformed piece: what is missing
  * or odd goes to `issues`, shown at the top of the report.
  */
-import { summarize } from "../checks/report";
-import type { PerfPair, Performance } from "../checks/perf/types";
+import { summarize } from "../runner/results";
+import type { PerfPair, Performance } from "../perf/types";
 import type { Verdict } from "../checks/types";
 
 export interface ReportEvidence {

@@ -4,7 +4,7 @@
  * (a bar to p50, a whisker to p99 with a tick at p90). Pure and deterministic: same figures, same
  * bytes (fixed layout, fixed number formatting, no clock, no random ids).
  */
-import type { PerfPair, Performance } from "../checks/perf/types";
+import type { PerfPair, Performance } from "../perf/types";
 import { htmlText } from "./escape";
 
 const WIDTH = 820;

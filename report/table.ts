@@ -1,5 +1,5 @@
 /** The compact terminal table: one line per check (and per performance pair), then the summaries. */
-import { fixed, rttTriple } from "../checks/perf/format";
+import { fixed, rttTriple } from "../perf/format";
 import { oneLine } from "./escape";
 import type { ReportDoc } from "./model";
 

@@ -7,7 +7,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { ALL_CHECKS } from "../checks/defs";
-import { runChecks } from "../checks/runner";
+import { runChecks } from "../runner/runner";
 import type { CheckDefinition, ExecResult, ExecTarget, Executor } from "../checks/types";
 import { FIXTURES, SEED_CONTEXT, caseResults } from "./checks/defs/seedContext";
 import { runLab } from "./helpers/pulumiMocks";

@@ -8,7 +8,8 @@ import { bpfAttachPoints } from "./attach";
 import { noKubeProxy } from "./kubeProxy";
 import { bpfMasquerade } from "./masquerade";
 import { pingCrossNode, pingSameNode } from "./ping";
-import { redirectNeigh, redirectPeerCrossNode, redirectPeerSameNode } from "./redirect";
+import { redirectNeigh } from "./redirectNeigh";
+import { redirectPeerCrossNode, redirectPeerSameNode } from "./redirectPeer";
 import { ciliumAgentStatus } from "./status";
 import { clusteripFromPod, nodeportFromPod, serviceTable } from "./services";
 

@@ -14,7 +14,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
-import { main, type CliIO } from "../../checks/cli";
+import { main, type CliIO } from "../../cli/check";
 import {
   FAKE_KUBECONFIG,
   isSecret,
@@ -25,7 +25,7 @@ import {
   type RunResult,
 } from "../helpers/pulumiMocks";
 import { makeStubs, type StubDir } from "../helpers/stubs";
-import { makeFakeBin } from "../checks/helpers/fakes";
+import { makeFakeBin } from "../helpers/fakes";
 
 /** Distinctive pieces of FAKE_KUBECONFIG: the key, the CA, the server URL, the field name. */
 const MARKERS = [

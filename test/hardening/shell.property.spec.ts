@@ -18,7 +18,7 @@ import * as path from "path";
 import fc from "fast-check";
 import { ALL_CHECKS } from "../../checks/defs";
 import type { LabContext, LabPod } from "../../checks/types";
-import { perfCommand } from "../../checks/perf/stack";
+import { perfCommand } from "../../perf/stack";
 import { checkCommand, withKubeconfigFromEnv } from "../../components/checkCommands";
 import { existingInventoryScript } from "../../components/ExistingCluster";
 import {
@@ -382,7 +382,7 @@ function stackScripts(): Script[] {
     "node",
     "-r",
     "ts-node/register/transpile-only",
-    "checks/cli.ts",
+    "cli/check.ts",
     ...(extra.kind !== undefined ? ["--kind-cluster", extra.kind] : []),
     ...(extra.kubeconfig !== undefined ? ["--kubeconfig", extra.kubeconfig] : []),
     "--context",
@@ -478,7 +478,7 @@ function stackScripts(): Script[] {
     "node",
     "-r",
     "ts-node/register/transpile-only",
-    "checks/perf/cli.ts",
+    "cli/perf.ts",
     ...(extra.kind !== undefined ? ["--kind-cluster", extra.kind] : []),
     ...(extra.kubeconfig !== undefined ? ["--kubeconfig", extra.kubeconfig] : []),
     "--context",

@@ -28,10 +28,10 @@ import {
   redirectPeerCrossNode,
   redirectPeerSameNode,
 } from "../../checks/defs";
-import { NetnsExecutor } from "../../checks/localExecutors";
+import { NetnsExecutor } from "../../runner/localExecutors";
 import { parseTcpdump } from "../../checks/parse";
 import { splitSections } from "../../checks/probes";
-import { runChecks, type RunReport } from "../../checks/runner";
+import { runChecks, type RunReport } from "../../runner/runner";
 import type {
   CheckDefinition,
   CheckResult,

@@ -13,8 +13,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-import { redirectPeerSameNode } from "../../../checks/defs/redirect";
-import { NetnsExecutor } from "../../../checks/localExecutors";
+import { redirectPeerSameNode } from "../../../checks/defs/redirectPeer";
+import { NetnsExecutor } from "../../../runner/localExecutors";
 import type { ExecResult, LabContext } from "../../../checks/types";
 
 const PREFIX = `ckdef${process.pid}-`;

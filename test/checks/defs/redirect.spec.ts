@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 
-import { redirectNeigh, redirectPeerCrossNode, redirectPeerSameNode } from "../../../checks/defs/redirect";
+import { redirectNeigh } from "../../../checks/defs/redirectNeigh";
+import { redirectPeerCrossNode, redirectPeerSameNode } from "../../../checks/defs/redirectPeer";
 import { TRAFFIC_DELAY_MS } from "../../../checks/probes";
 import { SEED_CONTEXT, WORKER2, judgeCase, runCases } from "./seedContext";
 

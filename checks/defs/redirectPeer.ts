@@ -1,0 +1,285 @@
+/**
+ * `redirect-peer-same-node` and `redirect-peer-cross-node` (bpf_redirect_peer), as the seed observes
+ * them with tcpdump (`redirect-neigh` is in redirectNeigh.ts).
+ *
+ * bpf_redirect_peer, seed: while `net` (10.0.2.40) pings a pod, the pod's own eth0 sees the request and
+ * the reply, but on the host side of the veth pairs the DESTINATION pod's veth (lxccb7c1b078d26,
+ * lxc56a9c4b40736) shows only the echo reply and the SOURCE pod's veth (lxcbf5cb1e7ceb0) only the
+ * echo request: packets towards a pod are put straight into its namespace, skipping the host-side
+ * veth; packets leaving a pod cross it. With Legacy host routing both veths see both directions.
+ *
+ * Finding the host-side veth in one parallel phase: each pod prints `/sys/class/net/eth0/iflink` (the
+ * ifindex of its peer on the node) in the same exec as its traffic or sanity capture, and the node
+ * script captures on every lxc device of the node at once and labels each capture with the device's
+ * ifindex; the judge matches them. No step waits for another's output.
+ */
+import { parseCiliumStatus, parseTcpdump } from "../parse";
+import {
+  CAPTURE_OK_EXIT_CODES,
+  CAPTURE_SECONDS,
+  PING_OK_EXIT_CODES,
+  shCommand,
+  TRAFFIC_DELAY_MS,
+  withTimeout,
+} from "../probes";
+import type { CheckDefinition, ExecResult, Judgement, LabContext, LabPod, ProbeStep } from "../types";
+import {
+  combine,
+  fail,
+  inconclusive,
+  pass,
+  sameText,
+  usableSection,
+  usableSections,
+  usableStep,
+} from "../verdict";
+import {
+  STEP_MARGIN_SECONDS,
+  agentTarget,
+  agentOn,
+  crossNodePeer,
+  probeOn,
+  podTarget,
+  sameNodePeer,
+  stepById,
+} from "./common";
+import { readPing } from "./ping";
+import {
+  describeSeen,
+  destinationScript,
+  icmpBetween,
+  iflinkOf,
+  PING_DEADLINE_SECONDS,
+  seenBetween,
+  sourceScript,
+  vethCapture,
+  vethCaptureScript,
+  type Seen,
+} from "./vethCapture";
+
+const STATUS_TIMEOUT_SECONDS = 30;
+
+interface PeerPlan {
+  readonly src: LabPod;
+  readonly dst: LabPod;
+  /** Nodes whose lxc devices are captured: the source's, then the destination's when different. */
+  readonly nodes: readonly string[];
+}
+
+function vethStepId(node: string): string {
+  return `veths:${node}`;
+}
+
+function peerSteps(plan: PeerPlan | undefined, ctx: LabContext): ProbeStep[] {
+  if (plan === undefined) return [];
+  const filter = icmpBetween(plan.src.ip, plan.dst.ip);
+  const steps: ProbeStep[] = [
+    {
+      id: "source",
+      target: podTarget(plan.src),
+      argv: shCommand(sourceScript(plan.dst.ip)),
+      timeoutSeconds: PING_DEADLINE_SECONDS + 5 + STEP_MARGIN_SECONDS,
+      delayMs: TRAFFIC_DELAY_MS,
+    },
+    {
+      id: "destination",
+      target: podTarget(plan.dst),
+      argv: shCommand(destinationScript(filter)),
+      timeoutSeconds: CAPTURE_SECONDS + 5 + STEP_MARGIN_SECONDS,
+    },
+  ];
+  for (const node of plan.nodes) {
+    const probe = probeOn(ctx, node);
+    if (probe === undefined) continue;
+    steps.push({
+      id: vethStepId(node),
+      target: podTarget(probe),
+      argv: shCommand(vethCaptureScript(filter)),
+      timeoutSeconds: CAPTURE_SECONDS + STEP_MARGIN_SECONDS,
+    });
+  }
+  const agent = agentOn(ctx, plan.dst.node);
+  if (agent !== undefined) {
+    steps.push({
+      id: "host-routing",
+      target: agentTarget(agent),
+      argv: withTimeout(STATUS_TIMEOUT_SECONDS, ["cilium", "status"]),
+      timeoutSeconds: STATUS_TIMEOUT_SECONDS + STEP_MARGIN_SECONDS,
+    });
+  }
+  return steps;
+}
+
+type HostRouting = "BPF" | "Legacy" | undefined;
+
+function hostRoutingOf(
+  step: ProbeStep | undefined,
+  results: ReadonlyMap<string, ExecResult>,
+): { mode: HostRouting; note?: string } {
+  if (step === undefined)
+    return { mode: undefined, note: "no Cilium agent on the destination node to read the host routing mode" };
+  const out = usableStep(step, results, { okExitCodes: [0, 1] });
+  if (!out.ok) return { mode: undefined, note: `host routing mode unknown (${out.judgement.reason})` };
+  const mode = parseCiliumStatus(out.output).hostRouting;
+  if (sameText(mode, "BPF")) return { mode: "BPF" };
+  if (sameText(mode, "Legacy")) return { mode: "Legacy" };
+  return { mode: undefined, note: `host routing mode not shown by cilium status (${mode ?? "no line"})` };
+}
+
+/** Judges what one veth saw against the expectation for its role. */
+function judgeVeth(
+  role: "source" | "destination",
+  dev: string,
+  pod: LabPod,
+  seen: Seen,
+  mode: HostRouting,
+): Judgement {
+  const where = `${dev}, the host-side veth of ${role} ${pod.name} (${pod.node})`;
+  if (mode === "Legacy") {
+    if (seen.request && seen.reply)
+      return pass(`${where} saw both directions, as expected with Legacy host routing`);
+    return fail(
+      `expected both the echo request and the echo reply on ${where} with Legacy host routing, saw ${describeSeen(seen)}`,
+    );
+  }
+  // BPF host routing: the packet towards a pod skips its host-side veth, the one leaving it crosses it.
+  const crosses = role === "source" ? "request" : "reply";
+  const skips = role === "source" ? "reply" : "request";
+  if (seen[skips]) {
+    return fail(
+      `expected only the echo ${crosses} on ${where} (bpf_redirect_peer delivers the ${skips} straight into the pod), saw ${describeSeen(seen)}`,
+    );
+  }
+  if (!seen[crosses]) {
+    return inconclusive(
+      `the capture on ${where} saw neither direction, so the missing echo ${skips} proves nothing`,
+    );
+  }
+  return pass(`${where} saw only the echo ${crosses}`);
+}
+
+function judgePeer(
+  ctx: LabContext,
+  results: ReadonlyMap<string, ExecResult>,
+  plan: PeerPlan | undefined,
+  missing: string,
+  factKey: string,
+): Judgement {
+  if (plan === undefined) return inconclusive(missing);
+  const all = peerSteps(plan, ctx);
+  const absent = plan.nodes.filter((n) => probeOn(ctx, n) === undefined);
+  if (absent.length > 0)
+    return inconclusive(`no node-probe pod on ${absent.join(", ")}: cannot capture on the veths`);
+  const sourceStep = stepById(all, "source");
+  const destinationStep = stepById(all, "destination");
+  if (sourceStep === undefined || destinationStep === undefined) return inconclusive("steps missing");
+
+  // The traffic: without replies the captures prove nothing.
+  const srcSections = usableSections(sourceStep, results);
+  if (!srcSections.ok) return srcSections.judgement;
+  const pingSection = usableSection(sourceStep, srcSections.sections, "ping", {
+    okExitCodes: PING_OK_EXIT_CODES,
+  });
+  if (!pingSection.ok) return pingSection.judgement;
+  const ping = readPing(sourceStep, pingSection.section.output);
+  if ("judgement" in ping) return ping.judgement;
+  if (ping.ping.received === 0) {
+    return inconclusive(
+      `${plan.src.name} got no echo reply from ${plan.dst.name} (${plan.dst.ip}), so the captures prove nothing (see the ping checks)`,
+    );
+  }
+
+  // The sanity twin: the destination pod's own eth0 sees both directions.
+  const dstSections = usableSections(destinationStep, results);
+  if (!dstSections.ok) return dstSections.judgement;
+  const sanity = usableSection(destinationStep, dstSections.sections, "capture", {
+    okExitCodes: CAPTURE_OK_EXIT_CODES,
+    allowEmpty: true,
+  });
+  if (!sanity.ok) return sanity.judgement;
+  const inPod = seenBetween(parseTcpdump(sanity.section.output).packets, plan.src.ip, plan.dst.ip);
+  if (!inPod.request || !inPod.reply) {
+    return inconclusive(
+      `the sanity capture on eth0 inside ${plan.dst.name} saw ${describeSeen(inPod)}: the capture did not work, so the veth captures prove nothing`,
+    );
+  }
+
+  const srcIf = iflinkOf(sourceStep, results);
+  if ("judgement" in srcIf) return srcIf.judgement;
+  const dstIf = iflinkOf(destinationStep, results);
+  if ("judgement" in dstIf) return dstIf.judgement;
+
+  const routing = hostRoutingOf(stepById(all, "host-routing"), results);
+  const parts: Judgement[] = [];
+  const facts: Record<string, unknown> = {};
+  for (const [role, pod, ifindex] of [
+    ["source", plan.src, srcIf.ifindex],
+    ["destination", plan.dst, dstIf.ifindex],
+  ] as const) {
+    const step = stepById(all, vethStepId(pod.node));
+    if (step === undefined) {
+      parts.push(inconclusive(`no capture step on ${pod.node}`));
+      continue;
+    }
+    const capture = vethCapture(step, results, ifindex, pod.node);
+    if ("judgement" in capture) {
+      parts.push(capture.judgement);
+      continue;
+    }
+    const seen = seenBetween(capture.packets, plan.src.ip, plan.dst.ip);
+    facts[`${role}Veth`] = { dev: capture.dev, request: seen.request, reply: seen.reply };
+    parts.push(judgeVeth(role, capture.dev, pod, seen, routing.mode));
+  }
+  const verdict = combine(parts, { [factKey]: { hostRouting: routing.mode ?? "unknown", ...facts } });
+  if (routing.mode !== undefined) {
+    const legacy =
+      routing.mode === "Legacy"
+        ? " (Legacy host routing: bpf_redirect_peer is not used, both directions cross the veths)"
+        : "";
+    return { ...verdict, reason: `${verdict.reason}${legacy}` };
+  }
+  // Mode unknown: a match with the BPF expectation is still a pass (noted); anything else cannot be judged.
+  if (verdict.verdict === "pass")
+    return { ...verdict, reason: `${verdict.reason} (${routing.note}; judged as BPF host routing)` };
+  return inconclusive(`${verdict.reason} (${routing.note}, so the expectation is unknown)`, verdict.facts);
+}
+
+function samePlan(ctx: LabContext): PeerPlan | undefined {
+  const dst = sameNodePeer(ctx);
+  return dst === undefined ? undefined : { src: ctx.client, dst, nodes: [ctx.client.node] };
+}
+
+function crossPlan(ctx: LabContext): PeerPlan | undefined {
+  const dst = crossNodePeer(ctx);
+  return dst === undefined ? undefined : { src: ctx.client, dst, nodes: [ctx.client.node, dst.node] };
+}
+
+export const redirectPeerSameNode: CheckDefinition = {
+  name: "redirect-peer-same-node",
+  proves:
+    "Between two pods on one node, bpf_redirect_peer delivers packets straight into the destination pod: its host-side veth shows only the echo reply and the source's only the echo request, while the pod's own eth0 sees both.",
+  steps: (ctx) => peerSteps(samePlan(ctx), ctx),
+  judge: (ctx, results) =>
+    judgePeer(
+      ctx,
+      results,
+      samePlan(ctx),
+      `no test pod on ${ctx.client.node}, the client's node`,
+      "redirectPeerSameNode",
+    ),
+};
+
+export const redirectPeerCrossNode: CheckDefinition = {
+  name: "redirect-peer-cross-node",
+  proves:
+    "Between pods on different nodes, bpf_redirect_peer delivers packets arriving from the network straight into the destination pod: its host-side veth shows only the echo reply and the source's only the echo request.",
+  steps: (ctx) => peerSteps(crossPlan(ctx), ctx),
+  judge: (ctx, results) =>
+    judgePeer(
+      ctx,
+      results,
+      crossPlan(ctx),
+      `no test pod on a node other than ${ctx.client.node}, the client's node`,
+      "redirectPeerCrossNode",
+    ),
+};

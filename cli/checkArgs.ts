@@ -1,0 +1,163 @@
+/**
+ * The flags of the check runner (`npm run check -- --help`), parsed and validated; the performance
+ * runner shares the cluster and lab flags.
+ */
+import { parseArgs } from "node:util";
+import * as ipaddr from "ipaddr.js";
+
+import { UsageError, type LabAccessOptions } from "../runner/labAccess";
+
+export const USAGE = `Usage: npm run check -- [flags]
+
+Runs the datapath checks of the Cilium lab against a cluster and prints the results.
+
+Cluster (at most one of --kubeconfig and --kind-cluster; default: kubectl's own configuration):
+  --kubeconfig FILE        kubeconfig file for kubectl
+  --kind-cluster NAME      use the kubeconfig of kind cluster NAME (kind get kubeconfig --name NAME),
+                           kept in a private temporary file (mode 0600) removed on exit
+  --context NAME           kubeconfig context
+  --context-file FILE      a recorded lab context (JSON) instead of discovering it; with --dry-run
+                           no cluster is needed
+
+The lab (defaults reproduce the seed):
+  --namespace NS           namespace of the test pods, client pod, service, node probes (default: default)
+  --app-label VALUE        app label of the test DaemonSet (default: evescn)
+  --client NAME            client pod (default: net)
+  --service NAME           NodePort service (default: serversvc)
+  --node-device DEV|auto   node's main device (default: eth0); auto reads it from a node-probe pod
+                           (ip route get <another node's IP>), for clusters other than kind
+  --native-cidr CIDR       Cilium's IPv4 native-routing CIDR (default: 10.0.0.0/8)
+
+Run:
+  --only NAME              run only this check; repeat the flag or separate names with commas
+  --dry-run                print the exec plan and counts; execute nothing
+  --timeout SECONDS        upper bound for every step's timeout
+  --fail-on-failure        exit 1 when a check fails (inconclusive does not count)
+  --output json|text       json (one RunReport document; default when stdout is not a terminal)
+                           or text (a table; default on a terminal)
+  -h, --help               print this help
+
+Exit status: 0; 1 with --fail-on-failure and a failed check, or when nothing could be run (a dry
+run without a context); 2 for a usage error.
+`;
+
+/** The check CLI's flags, parsed and validated. */
+export interface CliOptions extends LabAccessOptions {
+  readonly only?: string[];
+  readonly failOnFailure: boolean;
+  readonly timeout?: number;
+  readonly output: "json" | "text";
+  readonly help: boolean;
+}
+
+const FLAGS = {
+  kubeconfig: { type: "string" },
+  "kind-cluster": { type: "string" },
+  context: { type: "string" },
+  "context-file": { type: "string" },
+  namespace: { type: "string" },
+  "app-label": { type: "string" },
+  client: { type: "string" },
+  service: { type: "string" },
+  "node-device": { type: "string" },
+  "native-cidr": { type: "string" },
+  only: { type: "string", multiple: true },
+  "dry-run": { type: "boolean" },
+  "fail-on-failure": { type: "boolean" },
+  timeout: { type: "string" },
+  output: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+function parseFlags(args: readonly string[]) {
+  return parseArgs({ args: [...args], options: FLAGS, strict: true, allowPositionals: false });
+}
+
+/** Parses and validates the flags; throws {@link UsageError} with a message naming the flag. */
+export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): CliOptions {
+  let values: ReturnType<typeof parseFlags>["values"];
+  try {
+    ({ values } = parseFlags(args));
+  } catch (err) {
+    const text = err instanceof Error ? err.message : String(err);
+    const unknown = /^Unknown option '([^']+)'/.exec(text);
+    if (unknown !== null) throw new UsageError(`unknown flag ${unknown[1]}`);
+    const positional = /^Unexpected argument '([^']*)'/.exec(text);
+    if (positional !== null) {
+      throw new UsageError(
+        `unexpected argument ${JSON.stringify(positional[1])}: flags only (repeat --only for each check name)`,
+      );
+    }
+    throw new UsageError(text);
+  }
+
+  const nonEmpty = (flag: keyof typeof FLAGS): string | undefined => {
+    const v = values[flag];
+    if (typeof v === "string" && v.trim() === "") throw new UsageError(`--${flag} needs a non-empty value`);
+    return typeof v === "string" ? v : undefined;
+  };
+
+  if (values.kubeconfig !== undefined && values["kind-cluster"] !== undefined) {
+    throw new UsageError("--kubeconfig and --kind-cluster exclude each other: give one");
+  }
+
+  const output = values.output ?? (stdoutIsTTY ? "text" : "json");
+  if (output !== "json" && output !== "text") {
+    throw new UsageError(`--output must be one of: json, text (got ${JSON.stringify(output)})`);
+  }
+
+  let timeout: number | undefined;
+  if (values.timeout !== undefined) {
+    timeout = Number(values.timeout);
+    if (!Number.isFinite(timeout) || timeout <= 0) {
+      throw new UsageError(
+        `--timeout must be a positive number of seconds (got ${JSON.stringify(values.timeout)})`,
+      );
+    }
+  }
+
+  const nativeCidr = nonEmpty("native-cidr");
+  if (nativeCidr !== undefined) {
+    let ok = false;
+    try {
+      ok = ipaddr.parseCIDR(nativeCidr)[0].kind() === "ipv4";
+    } catch {
+      ok = false;
+    }
+    if (!ok)
+      throw new UsageError(
+        `--native-cidr must be an IPv4 CIDR such as 10.0.0.0/8 (got ${JSON.stringify(nativeCidr)})`,
+      );
+  }
+
+  const only = values.only
+    ?.flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter((v) => v !== "");
+  if (values.only !== undefined && (only === undefined || only.length === 0)) {
+    throw new UsageError("--only needs a check name");
+  }
+
+  return {
+    kubeconfig: nonEmpty("kubeconfig"),
+    kindCluster: nonEmpty("kind-cluster"),
+    context: nonEmpty("context"),
+    contextFile: nonEmpty("context-file"),
+    contextOptions: {
+      namespace: nonEmpty("namespace"),
+      appLabel: nonEmpty("app-label"),
+      client: nonEmpty("client"),
+      service: nonEmpty("service"),
+      nodeDevice: nonEmpty("node-device"),
+      nativeRoutingCidr: nativeCidr,
+    },
+    nodeDeviceSet: values["node-device"] !== undefined,
+    nativeCidrSet: nativeCidr !== undefined,
+    only,
+    dryRun: values["dry-run"] ?? false,
+    failOnFailure: values["fail-on-failure"] ?? false,
+    timeout,
+    output,
+    help: values.help ?? false,
+  };
+}

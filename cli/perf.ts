@@ -1,0 +1,188 @@
+/**
+ * The performance runner: `ts-node cli/perf.ts [flags]` (`npm run perf -- [flags]`).
+ *
+ * Discovers the lab like the check runner (same cluster and lab flags, parsed by cli/check.ts),
+ * measures the pairs one after another with `kubectl exec`, and prints one JSON document
+ * `{ "performance": {...} }` on stdout (or a table with `--output text`). Progress goes to stderr.
+ */
+import { runCliMain } from "./main";
+import { parseCliArgs } from "./checkArgs";
+import { guardRun, openLab, UsageError } from "../runner/labAccess";
+import { renderPerformanceText } from "../perf/format";
+import { PERF_PAIRS } from "../perf/pairs";
+import { planPerformance, runPerformance } from "../perf/runner";
+import { DEFAULT_PERF_SETTINGS, PERF_LIMITS, resolvePerfSettings } from "../perf/settings";
+import type { PerfPair, PerfSettings } from "../perf/types";
+
+const D = DEFAULT_PERF_SETTINGS;
+
+export const PERF_USAGE = `Usage: npm run perf -- [flags]
+
+Measures the lab's datapath performance, one pair at a time: TCP throughput (iperf3 -J, a transient
+server in the destination pod) and latency (ping -c N -i 0.2 per-packet RTTs; curl connect times for
+the NodePort), for ${PERF_PAIRS.map((p) => p.name).join(", ")}.
+Prints one JSON document { "performance": ... }.
+
+Cluster (as npm run check): --kubeconfig FILE | --kind-cluster NAME, --context NAME,
+  --context-file FILE (a recorded lab context; with --dry-run no cluster is needed)
+The lab (as npm run check): --namespace, --app-label, --client, --service, --node-device, --native-cidr
+
+Measurement:
+  --duration SECONDS       iperf3 run length (default ${D.durationSeconds}; ${PERF_LIMITS.durationSeconds.join("-")})
+  --streams N              parallel TCP streams, iperf3 -P (default ${D.streams}; ${PERF_LIMITS.streams.join("-")})
+  --samples N              latency samples per pair (default ${D.pingSamples}; ${PERF_LIMITS.pingSamples.join("-")})
+  --port PORT              iperf3 server port (default ${D.port})
+  --only NAME              measure only this pair; repeat or separate with commas
+
+Run:
+  --dry-run                print the exec plan; execute nothing
+  --fail-on-failure        exit 1 when a pair failed (no traffic at all; inconclusive does not count)
+  --output json|text       json (default when stdout is not a terminal) or text (a table)
+  -h, --help               print this help
+
+Exit status: 0; 1 with --fail-on-failure and a failed pair, or when nothing could be run; 2 for a
+usage error.
+`;
+
+/** What the CLI talks to; tests pass their own. */
+export interface PerfCliIO {
+  readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean };
+  readonly stderr: { write(text: string): unknown };
+  /** Variables merged over process.env for kind and kubectl (PATH included). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Handle SIGINT/SIGTERM (end child process groups, clean up, exit). Defaults to true. */
+  readonly handleSignals?: boolean;
+}
+
+class PerfUsageError extends Error {}
+
+/** The measurement flags this CLI adds to the check runner's, by flag name. */
+const OWN_FLAGS: Readonly<Record<string, keyof PerfSettings>> = {
+  "--duration": "durationSeconds",
+  "--streams": "streams",
+  "--samples": "pingSamples",
+  "--port": "port",
+};
+
+/**
+ * Takes the measurement flags (`--duration 5`, `--duration=5`) out of the arguments; the rest is
+ * parsed by the check runner's parser.
+ */
+export function splitPerfArgs(args: readonly string[]): { settings: Partial<PerfSettings>; rest: string[] } {
+  const settings: Record<string, number> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const [flag, inline] =
+      arg.startsWith("--") && arg.includes("=") ? arg.split(/=(.*)/s, 2) : [arg, undefined];
+    const key = OWN_FLAGS[flag];
+    if (key === undefined) {
+      rest.push(arg);
+      continue;
+    }
+    const value = inline ?? args[++i];
+    if (value === undefined || value.trim() === "") throw new PerfUsageError(`${flag} needs a value`);
+    if (!/^\d+$/.test(value.trim())) {
+      throw new PerfUsageError(`${flag} must be a whole number (got ${JSON.stringify(value)})`);
+    }
+    settings[key] = Number(value);
+  }
+  return { settings: settings as Partial<PerfSettings>, rest };
+}
+
+function pairLine(p: PerfPair): string {
+  return `perf: ${p.verdict.padEnd(12)} ${p.name}: ${p.reason}`;
+}
+
+/** Runs the CLI; resolves to the exit status. Never calls process.exit (except on a signal). */
+export async function main(args: readonly string[], io: PerfCliIO): Promise<number> {
+  const log = (text: string): void => void io.stderr.write(`${text}\n`);
+  let opts: ReturnType<typeof parseCliArgs>;
+  let settings: PerfSettings;
+  try {
+    const split = splitPerfArgs(args);
+    try {
+      opts = parseCliArgs(split.rest, io.stdout.isTTY === true);
+    } catch (err) {
+      throw new PerfUsageError(err instanceof Error ? err.message : String(err));
+    }
+    if (opts.help) {
+      io.stdout.write(PERF_USAGE);
+      return 0;
+    }
+    if (opts.timeout !== undefined) {
+      throw new PerfUsageError(
+        "--timeout does not apply to the performance run: its timeouts follow --duration and --samples",
+      );
+    }
+    try {
+      settings = resolvePerfSettings(split.settings);
+    } catch (err) {
+      throw new PerfUsageError(err instanceof Error ? err.message : String(err));
+    }
+    const known = PERF_PAIRS.map((p) => p.name);
+    const unknown = (opts.only ?? []).filter((n) => !known.includes(n));
+    if (unknown.length > 0) {
+      throw new PerfUsageError(
+        `--only: unknown pair ${unknown.join(", ")}; allowed values: ${known.join(", ")}`,
+      );
+    }
+  } catch (err) {
+    log(`perf: ${err instanceof Error ? err.message : String(err)}`);
+    log("Run with --help for the flags.");
+    return 2;
+  }
+
+  const guard = guardRun(io, log, "perf");
+  try {
+    const lab = await openLab(opts, io, log, "perf");
+    guard.hold(lab.temp);
+    const executor = lab.executor;
+    const discovery = lab.discovery;
+    for (const p of discovery.problems) log(`perf: ${p.fatal ? "error" : "warning"}: ${p.message}`);
+
+    if (opts.dryRun) {
+      if (discovery.context === undefined) {
+        log("perf: no lab context, so no plan: reach a cluster or give --context-file FILE");
+        return 1;
+      }
+      const plan = planPerformance(discovery.context, { ...settings, only: opts.only });
+      const text = [
+        ...plan.lines,
+        ...plan.errors.map((e) => `! ${e.check}: could not build its probe: ${e.error}`),
+        "",
+        `${plan.counts.totalExecs} execs in ${plan.counts.checks} measurements, run one measurement at a time`,
+      ].join("\n");
+      io.stdout.write(opts.output === "json" ? `${JSON.stringify(plan, null, 2)}\n` : `${text}\n`);
+      return 0;
+    }
+
+    log(
+      `perf: measuring ${opts.only?.length ?? PERF_PAIRS.length} pairs one after another ` +
+        `(${settings.durationSeconds} s x ${settings.streams} stream(s), ${settings.pingSamples} samples)`,
+    );
+    const performance = await runPerformance(discovery, executor, {
+      ...settings,
+      only: opts.only,
+      onPair: (p) => log(pairLine(p)),
+    });
+    log(`perf: ${performance.summary}`);
+    io.stdout.write(
+      opts.output === "json"
+        ? `${JSON.stringify({ performance }, null, 2)}\n`
+        : renderPerformanceText(performance),
+    );
+    return opts.failOnFailure && performance.pairs.some((p) => p.verdict === "fail") ? 1 : 0;
+  } catch (err) {
+    if (err instanceof PerfUsageError || err instanceof UsageError) {
+      log(`perf: ${err.message}`);
+      return 2;
+    }
+    log(`perf: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return 1;
+  } finally {
+    guard.release();
+  }
+}
+
+if (require.main === module) runCliMain(main, "perf");

@@ -1,0 +1,113 @@
+/**
+ * Pure helpers for running the performance runner from the stack (a Command resource) and turning
+ * what it printed into the `performance` output, the way components/checkCommands.ts does for checks.
+ */
+import { runnerArgv } from "../lib/runnerArgv";
+import { shellJoin } from "../lib/shell";
+import type { LabContext } from "../checks/types";
+import { measurementsOf } from "./measurements";
+import { PERF_PAIRS } from "./pairs";
+import { resolvePerfSettings } from "./settings";
+import type { Performance, PerfSettings } from "./types";
+
+/** Options of {@link perfCommand}. */
+export interface PerfCommandOptions extends Partial<PerfSettings> {
+  readonly kindCluster?: string;
+  readonly kubeconfigPath?: string;
+  readonly context?: string;
+  readonly namespace: string;
+  readonly appLabel: string;
+  /** Seconds after which the whole runner is cut. Defaults to {@link perfWorstCaseSeconds} + 120. */
+  readonly timeoutSeconds?: number;
+}
+
+/** `KubectlExecutor` ends kubectl this long after a step's timeout (its margin of 5 s, then 2 s). */
+const KUBECTL_MARGIN_SECONDS = 7;
+
+const standIn = (name: string, node: string, ip: string) => ({ name, namespace: "default", node, ip });
+
+/** A lab of the seed's shape, for bounding the run time before the real lab is known. */
+const STAND_IN: LabContext = {
+  nodes: [
+    { name: "a", role: "worker", internalIp: "192.0.2.1", podCidrs: ["10.0.1.0/24"] },
+    { name: "b", role: "worker", internalIp: "192.0.2.2", podCidrs: ["10.0.2.0/24"] },
+  ],
+  testPods: [standIn("test-a", "a", "10.0.1.2"), standIn("test-b", "b", "10.0.2.2")],
+  client: standIn("client", "a", "10.0.1.3"),
+  ciliumPods: [],
+  probePods: [standIn("probe-a", "a", "192.0.2.1"), standIn("probe-b", "b", "192.0.2.2")],
+  kubeProxyPods: [],
+  service: { name: "svc", clusterIp: "10.96.0.10", port: 8080, nodePort: 32000 },
+  nodeDevice: "eth0",
+};
+
+/**
+ * Seconds a run can take at worst: each measurement's slowest step (its delay, its timeout, kubectl's
+ * margin), summed over the pairs, which run one after another. For the stack's Command timeout.
+ */
+export function perfWorstCaseSeconds(
+  partial: Partial<PerfSettings> = {},
+  ctx: LabContext = STAND_IN,
+): number {
+  const settings = resolvePerfSettings(partial);
+  let total = 0;
+  for (const pair of PERF_PAIRS) {
+    for (const m of measurementsOf(pair, settings)) {
+      const steps = m.steps(ctx);
+      if (steps.length === 0) continue;
+      total += Math.max(
+        ...steps.map((s) => (s.delayMs ?? 0) / 1000 + s.timeoutSeconds + KUBECTL_MARGIN_SECONDS),
+      );
+    }
+  }
+  return Math.ceil(total);
+}
+
+/**
+ * The shell command of the performance Command resource: `timeout` around the TypeScript runner
+ * (transpile-only: the stack already type-checked it), every value quoted.
+ */
+export function perfCommand(opts: PerfCommandOptions): string {
+  const settings = resolvePerfSettings(opts);
+  const timeout = opts.timeoutSeconds ?? perfWorstCaseSeconds(settings) + 120;
+  return shellJoin([
+    ...runnerArgv("cli/perf.ts", timeout, opts),
+    "--namespace",
+    opts.namespace,
+    "--app-label",
+    opts.appLabel,
+    "--duration",
+    String(settings.durationSeconds),
+    "--streams",
+    String(settings.streams),
+    "--samples",
+    String(settings.pingSamples),
+    "--port",
+    String(settings.port),
+    "--output",
+    "json",
+  ]);
+}
+
+/**
+ * The `performance` output from the runner's stdout. Never throws: output without a usable
+ * `{ performance }` document gives an empty performance whose problem says what was printed.
+ */
+export function readPerformanceOutput(stdout: string, settings: Partial<PerfSettings> = {}): Performance {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(stdout);
+  } catch {
+    doc = undefined;
+  }
+  const perf = (doc as { performance?: Performance } | undefined)?.performance;
+  if (perf !== undefined && Array.isArray(perf.pairs) && typeof perf.summary === "string") return perf;
+  const shown = stdout.trim() === "" ? "nothing" : JSON.stringify(stdout.trim().slice(0, 300));
+  return {
+    summary: "0/0 pairs measured",
+    settings: resolvePerfSettings(settings),
+    pairs: [],
+    ratios: {},
+    problems: [`error: the performance runner printed no { performance } document (it printed ${shown})`],
+  };
+}

@@ -1,0 +1,126 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+import { main, PERF_USAGE, splitPerfArgs } from "../../cli/perf";
+import type { Performance } from "../../perf/types";
+
+const FIXTURES = path.resolve(__dirname, "../fixtures/perf");
+const CONTEXT = path.join(FIXTURES, "seed-context.json");
+
+/** Captures what the CLI writes. */
+function io(env?: Record<string, string>) {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    io: {
+      stdout: { write: (t: string) => out.push(t), isTTY: false },
+      stderr: { write: (t: string) => err.push(t) },
+      env,
+      handleSignals: false,
+    },
+  };
+}
+
+describe("perf CLI", () => {
+  it("prints its usage with --help", async () => {
+    const c = io();
+    assert.equal(await main(["--help"], c.io), 0);
+    assert.equal(c.out.join(""), PERF_USAGE);
+    assert.match(PERF_USAGE, /--duration SECONDS +iperf3 run length \(default 10; 1-120\)/);
+  });
+
+  for (const [args, message] of [
+    [["--duration", "0"], /durationSeconds must be an integer from 1 to 120 \(got 0\)/],
+    [["--streams", "two"], /--streams must be a whole number \(got "two"\)/],
+    [["--samples"], /--samples needs a value/],
+    [["--only", "pod-to-moon"], /--only: unknown pair pod-to-moon; allowed values: pod-to-pod-same-node/],
+    [["--timeout", "5"], /--timeout does not apply/],
+    [["--bogus"], /unknown flag --bogus/],
+  ] as const) {
+    it(`rejects ${args.join(" ")} as a usage error (exit 2) naming the flag`, async () => {
+      const c = io();
+      assert.equal(await main([...args], c.io), 2);
+      assert.match(c.err.join(""), message);
+      assert.equal(c.out.join(""), "");
+    });
+  }
+
+  it("takes the measurement flags in both spellings and leaves the rest to the check runner's parser", () => {
+    assert.deepEqual(
+      splitPerfArgs(["--duration=5", "--kind-cluster", "lab", "--samples", "20", "--dry-run"]),
+      {
+        settings: { durationSeconds: 5, pingSamples: 20 },
+        rest: ["--kind-cluster", "lab", "--dry-run"],
+      },
+    );
+  });
+
+  it("prints the plan of a dry run from a recorded context without a cluster", async () => {
+    const c = io();
+    assert.equal(
+      await main(["--context-file", CONTEXT, "--dry-run", "--output", "json", "--duration", "3"], c.io),
+      0,
+    );
+    const plan = JSON.parse(c.out.join("")) as {
+      counts: { checks: number; totalExecs: number };
+      steps: { command: string }[];
+    };
+    assert.equal(plan.counts.checks, 7);
+    assert.equal(plan.counts.totalExecs, 10);
+    assert.ok(plan.steps.some((s) => /iperf3 -c 10\.0\.0\.72 -p 5201 -t 3 -P 1 -i 0 -J/.test(s.command)));
+  });
+
+  describe("a run through kubectl (a fake kubectl answering with recorded outputs)", () => {
+    let dir: string;
+
+    before(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), "perf-cli-"));
+      // Answers `kubectl ... exec -n NS POD -- argv...` by what argv runs; records the pods it was asked.
+      const script = [
+        "#!/bin/sh",
+        `printf 'CALL %s\\n' "$(echo "$*" | head -n 1)" >> "${dir}/calls"`,
+        'case "$*" in',
+        `  *"iperf3 -c"*) cat "${FIXTURES}/iperf3/loopback-single-stream.txt" ;;`,
+        '  *"iperf3 -s"*) echo "Server listening on 5201" ;;',
+        `  *" ping "*) cat "${FIXTURES}/ping/iputils-loopback-20.txt" ;;`,
+        `  *curl*) cat "${FIXTURES}/curl/loopback-http-20.txt" ;;`,
+        '  *) echo "fake kubectl: unexpected $*" >&2; exit 1 ;;',
+        "esac",
+      ].join("\n");
+      fs.writeFileSync(path.join(dir, "kubectl"), `${script}\n`, { mode: 0o755 });
+    });
+
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("prints one JSON document { performance } with every pair measured", async function () {
+      this.timeout(20_000); // the client waits 2 s for its server
+      const c = io({ PATH: `${dir}:${process.env.PATH ?? ""}` });
+      const code = await main(
+        [
+          "--context-file",
+          CONTEXT,
+          "--duration",
+          "1",
+          "--samples",
+          "20",
+          "--only",
+          "pod-to-pod-cross-node,pod-to-nodeport",
+        ],
+        c.io,
+      );
+      assert.equal(code, 0, c.err.join(""));
+      const doc = JSON.parse(c.out.join("")) as { performance: Performance };
+      assert.deepEqual(Object.keys(doc), ["performance"]);
+      assert.equal(doc.performance.summary, "2/2 pairs measured");
+      assert.equal(doc.performance.pairs[0].throughputMbps, 11914.63);
+      assert.match(c.err.join(""), /perf: pass +pod-to-pod-cross-node: throughput: 11914\.6 Mbit\/s/);
+      const calls = fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n");
+      assert.equal(calls.length, 4); // server, client, ping; curl
+      assert.match(calls[0], /exec -n default evescn-q7xhn -- timeout \d+ iperf3 -s -1 -p 5201$/);
+    });
+  });
+});

@@ -1,0 +1,223 @@
+/**
+ * Test doubles shared by the check-runner specs: fake `kubectl` and `kind` executables written to a
+ * temporary directory (put it first on PATH), the recorded kubectl JSON of the seed lab, and a look
+ * at process groups through /proc.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+import type { DocKey, KubectlDocs } from "../../runner/discovery";
+
+export const FIXTURES = path.join(__dirname, "..", "fixtures", "context");
+export const SEED_CONTEXT_FILE = path.join(FIXTURES, "seed-lab.json");
+
+/** Recorded `kubectl get -o json` output of the seed lab, by document. */
+export const KUBECTL_FIXTURE_FILES: Readonly<Record<DocKey, string>> = {
+  nodes: "nodes.json",
+  ciliumNodes: "ciliumnodes.json",
+  testPods: "pods-evescn.json",
+  client: "pod-net.json",
+  ciliumPods: "pods-cilium.json",
+  probePods: "pods-node-probe.json",
+  kubeProxyPods: "pods-kube-proxy.json",
+  service: "svc-serversvc.json",
+};
+
+/** Fresh parsed copies of the recorded documents (tests mutate them). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function seedDocs(): Record<DocKey, any> & KubectlDocs {
+  const out: Record<string, unknown> = {};
+  for (const [key, file] of Object.entries(KUBECTL_FIXTURE_FILES)) {
+    out[key] = JSON.parse(fs.readFileSync(path.join(FIXTURES, "kubectl", file), "utf8"));
+  }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return out as Record<DocKey, any>;
+}
+
+/**
+ * A fake `kubectl` (Node script). Every call appends one JSON line to $FAKE_KUBECTL_LOG:
+ * `{ argv, pid, kubeconfig, kubeconfigMode, kubeconfigExists }`. `get` answers from the recorded
+ * fixtures (exit 1 with a NotFound message for anything else, or a refused connection for everything
+ * when $FAKE_KUBECTL_FAIL is set); `exec ... -- CMD` runs CMD on this machine as its child, unless CMD
+ * (or its `sh -c` script) would touch the network: those are refused (exit 126).
+ */
+const FAKE_KUBECTL = `#!/usr/bin/env node
+const fs = require("fs");
+const path = require("path");
+const { spawnSync } = require("child_process");
+const argv = process.argv.slice(2);
+const i = argv.indexOf("--kubeconfig");
+const kubeconfig = i >= 0 ? argv[i + 1] : undefined;
+let kubeconfigMode;
+let kubeconfigExists = false;
+if (kubeconfig !== undefined && fs.existsSync(kubeconfig)) {
+  kubeconfigExists = true;
+  kubeconfigMode = (fs.statSync(kubeconfig).mode & 0o777).toString(8);
+}
+if (process.env.FAKE_KUBECTL_LOG) {
+  fs.appendFileSync(
+    process.env.FAKE_KUBECTL_LOG,
+    JSON.stringify({ argv, pid: process.pid, kubeconfig, kubeconfigMode, kubeconfigExists }) + "\\n",
+  );
+}
+const verbAt = argv.findIndex((a) => a === "get" || a === "exec");
+const verb = argv[verbAt];
+if (verb === "exec") {
+  const cmd = argv.slice(argv.indexOf("--") + 1);
+  // Fail closed: the command runs on THIS machine, so nothing that sends or captures traffic may
+  // run (a check's probe would ping the seed's addresses through the host's real network).
+  const NETWORK = /(^|[^A-Za-z0-9_-])(ping|curl|wget|tcpdump|iperf3|nc|ncat|socat|arping|traceroute|conntrack|iptables[a-z-]*|ip|tc|bpftool|cilium|cilium-dbg|kubectl)([^A-Za-z0-9_-]|$)/;
+  const script = cmd[0] === "sh" || cmd[0] === "/bin/sh" || cmd[0] === "bash" ? cmd.slice(1).join(" ") : "";
+  if (NETWORK.test(cmd[0] || "") || NETWORK.test(script) || cmd[0] === "timeout") {
+    process.stderr.write("fake kubectl: refusing to run " + JSON.stringify(cmd) + " on this machine\\n");
+    process.exit(126);
+  }
+  const r = spawnSync(cmd[0], cmd.slice(1), { stdio: "inherit" });
+  process.exit(r.status === null ? 1 : r.status);
+}
+if (verb === "get" && !process.env.FAKE_KUBECTL_FAIL) {
+  const rest = argv.slice(verbAt + 1);
+  const has = (w) => rest.includes(w);
+  let file;
+  if (has("nodes")) file = "nodes.json";
+  else if (has("ciliumnodes.cilium.io")) file = "ciliumnodes.json";
+  else if (has("pod") && has("net")) file = "pod-net.json";
+  else if (has("app=evescn")) file = "pods-evescn.json";
+  else if (has("k8s-app=cilium")) file = "pods-cilium.json";
+  else if (has("app.kubernetes.io/name=node-probe")) file = "pods-node-probe.json";
+  else if (has("k8s-app=kube-proxy")) file = "pods-kube-proxy.json";
+  else if (has("service") && has("serversvc")) file = "svc-serversvc.json";
+  if (file !== undefined) {
+    process.stdout.write(fs.readFileSync(path.join(process.env.FAKE_KUBECTL_FIXTURES, file), "utf8"));
+    process.exit(0);
+  }
+}
+process.stderr.write(
+  process.env.FAKE_KUBECTL_FAIL
+    ? "The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?\\n"
+    : "Error from server (NotFound): the server could not find the requested resource\\n",
+);
+process.exit(1);
+`;
+
+/**
+ * A fake `kind`: appends its argv to $FAKE_KIND_LOG; `get kubeconfig --name N` prints a kubeconfig
+ * for cluster N, or fails like kind does when $FAKE_KIND_FAIL is set.
+ */
+const FAKE_KIND = `#!/bin/sh
+[ -n "$FAKE_KIND_LOG" ] && printf '%s\\n' "$*" >> "$FAKE_KIND_LOG"
+if [ -n "$FAKE_KIND_FAIL" ]; then
+  echo "ERROR: could not locate any control plane nodes for cluster named '$4'. Use the --name option to select a different cluster" >&2
+  exit 1
+fi
+cat <<KUBECONFIG
+apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: ZmFrZQ==
+    server: https://127.0.0.1:40123
+  name: kind-$4
+contexts:
+- context:
+    cluster: kind-$4
+    user: kind-$4
+  name: kind-$4
+current-context: kind-$4
+kind: Config
+preferences: {}
+users:
+- name: kind-$4
+  user:
+    client-certificate-data: ZmFrZQ==
+    client-key-data: ZmFrZQ==
+KUBECONFIG
+`;
+
+/** One line of the fake kubectl's log. */
+export interface KubectlCall {
+  readonly argv: string[];
+  readonly pid: number;
+  readonly kubeconfig?: string;
+  readonly kubeconfigMode?: string;
+  readonly kubeconfigExists: boolean;
+}
+
+/** A temporary directory with fake kubectl and kind, and the env that puts them first on PATH. */
+export interface FakeBin {
+  readonly dir: string;
+  readonly env: Record<string, string>;
+  kubectlCalls(): KubectlCall[];
+  kindCalls(): string[];
+  remove(): void;
+}
+
+export function makeFakeBin(extraEnv: Record<string, string> = {}): FakeBin {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-bin-"));
+  fs.writeFileSync(path.join(dir, "kubectl"), FAKE_KUBECTL, { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, "kind"), FAKE_KIND, { mode: 0o755 });
+  const kubectlLog = path.join(dir, "kubectl.log");
+  const kindLog = path.join(dir, "kind.log");
+  const lines = (file: string): string[] =>
+    fs.existsSync(file)
+      ? fs
+          .readFileSync(file, "utf8")
+          .split("\n")
+          .filter((l) => l !== "")
+      : [];
+  return {
+    dir,
+    env: {
+      PATH: `${dir}:${process.env.PATH ?? ""}`,
+      FAKE_KUBECTL_LOG: kubectlLog,
+      FAKE_KIND_LOG: kindLog,
+      FAKE_KUBECTL_FIXTURES: path.join(FIXTURES, "kubectl"),
+      ...extraEnv,
+    },
+    kubectlCalls: () => lines(kubectlLog).map((l) => JSON.parse(l) as KubectlCall),
+    kindCalls: () => lines(kindLog),
+    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Processes (not zombies) whose process group is pgid, read from /proc. */
+export function groupMembers(pgid: number): { pid: number; state: string; comm: string }[] {
+  const out: { pid: number; state: string; comm: string }[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) === pgid && fields[0] !== "Z" && fields[0] !== "X") {
+      out.push({ pid: Number(entry), state: fields[0], comm });
+    }
+  }
+  return out;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls until fn returns true or the time is up; returns the last value. */
+export async function waitFor(fn: () => boolean, timeoutMs: number, stepMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (fn()) return true;
+    await sleep(stepMs);
+  }
+  return fn();
+}
+
+/** True when this process may create network namespaces (root, with `ip` and `tcpdump` installed). */
+export function canUseNetns(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  const has = (tool: string): boolean =>
+    (process.env.PATH ?? "").split(":").some((d) => d !== "" && fs.existsSync(path.join(d, tool)));
+  return has("ip") && has("tcpdump") && has("ping");
+}
