@@ -24,8 +24,8 @@ export interface RunnerOptions {
 export const RUNNER_TIMEOUT_SECONDS = 600;
 
 /**
- * The shell command of one check's Command resource: `timeout` around the TypeScript runner
- * (transpile-only: the stack already type-checked it), every value quoted. With
+ * The shell command of one check's Command resource: `timeout` around the runner
+ * (`node cli/run.js check`), every value quoted. With
  * `kubeconfigFromEnv` the kubeconfig arrives in LAB_KUBECONFIG and is written to a mode-0600 temp
  * file that the trap removes.
  */
@@ -34,7 +34,7 @@ export function checkCommand(
   opts: RunnerOptions & { kindCluster?: string; failOnFailure: boolean; kubeconfigFromEnv?: boolean },
 ): string {
   const runner = shellJoin([
-    ...runnerArgv("cli/check.ts", RUNNER_TIMEOUT_SECONDS, opts),
+    ...runnerArgv("check", RUNNER_TIMEOUT_SECONDS, opts),
     ...(opts.nodeDevice ? ["--node-device", opts.nodeDevice] : []),
     "--namespace",
     opts.namespace,

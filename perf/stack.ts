@@ -64,14 +64,14 @@ export function perfWorstCaseSeconds(
 }
 
 /**
- * The shell command of the performance Command resource: `timeout` around the TypeScript runner
- * (transpile-only: the stack already type-checked it), every value quoted.
+ * The shell command of the performance Command resource: `timeout` around the runner
+ * (`node cli/run.js perf`), every value quoted.
  */
 export function perfCommand(opts: PerfCommandOptions): string {
   const settings = resolvePerfSettings(opts);
   const timeout = opts.timeoutSeconds ?? perfWorstCaseSeconds(settings) + 120;
   return shellJoin([
-    ...runnerArgv("cli/perf.ts", timeout, opts),
+    ...runnerArgv("perf", timeout, opts),
     "--namespace",
     opts.namespace,
     "--app-label",

@@ -143,7 +143,7 @@ describe("performance wiring (under mocks)", () => {
     assert.ok(cmd);
     assert.match(
       String(cmd.inputs.create),
-      /^timeout --kill-after=10 \d+ node -r ts-node\/register\/transpile-only cli\/perf\.ts --kind-cluster cilium-kubeproxy-replacement-ebpf/,
+      /^timeout --kill-after=10 \d+ node cli\/run\.js perf --kind-cluster cilium-kubeproxy-replacement-ebpf/,
     );
     assert.match(String(cmd.inputs.create), /--duration 5 --streams 2 --samples 50/);
     assert.deepStrictEqual(r.outputs.performance, doc.performance);

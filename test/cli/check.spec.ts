@@ -191,14 +191,7 @@ describe("check CLI: usage", () => {
     this.timeout(90000); // a fresh process compiles the definitions
     const r = spawnSync(
       process.execPath,
-      [
-        "-r",
-        "ts-node/register/transpile-only",
-        "cli/check.ts",
-        "--dry-run",
-        "--context-file",
-        SEED_CONTEXT_FILE,
-      ],
+      ["cli/run.js", "check", "--dry-run", "--context-file", SEED_CONTEXT_FILE],
       { cwd: ROOT, encoding: "utf8", timeout: 60000 },
     );
     assert.equal(r.status, 0, r.stderr);
@@ -216,15 +209,11 @@ describe("check CLI: usage", () => {
 
   it("rejects an unknown flag with exit 2 as a real process (npm run check)", function () {
     this.timeout(60000);
-    const r = spawnSync(
-      process.execPath,
-      ["-r", "ts-node/register/transpile-only", "cli/check.ts", "--frobnicate"],
-      {
-        cwd: ROOT,
-        encoding: "utf8",
-        timeout: 60000,
-      },
-    );
+    const r = spawnSync(process.execPath, ["cli/run.js", "check", "--frobnicate"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 60000,
+    });
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /check: unknown flag --frobnicate/);
   });

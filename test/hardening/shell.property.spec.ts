@@ -380,9 +380,8 @@ function stackScripts(): Script[] {
   ].map((id) => hostile(id));
   const runnerArgs = (extra: { kind?: string; kubeconfig?: string }) => [
     "node",
-    "-r",
-    "ts-node/register/transpile-only",
-    "cli/check.ts",
+    "cli/run.js",
+    "check",
     ...(extra.kind !== undefined ? ["--kind-cluster", extra.kind] : []),
     ...(extra.kubeconfig !== undefined ? ["--kubeconfig", extra.kubeconfig] : []),
     "--context",
@@ -476,9 +475,8 @@ function stackScripts(): Script[] {
   ];
   const perfArgs = (extra: { kind?: string; kubeconfig?: string }) => [
     "node",
-    "-r",
-    "ts-node/register/transpile-only",
-    "cli/perf.ts",
+    "cli/run.js",
+    "perf",
     ...(extra.kind !== undefined ? ["--kind-cluster", extra.kind] : []),
     ...(extra.kubeconfig !== undefined ? ["--kubeconfig", extra.kubeconfig] : []),
     "--context",

@@ -307,10 +307,7 @@ describe("performance in the stack", () => {
       appLabel: "evescn",
       durationSeconds: 5,
     });
-    assert.match(
-      cmd,
-      /^timeout --kill-after=10 \d+ node -r ts-node\/register\/transpile-only cli\/perf\.ts --kind-cluster 'lab x' /,
-    );
+    assert.match(cmd, /^timeout --kill-after=10 \d+ node cli\/run\.js perf --kind-cluster 'lab x' /);
     assert.match(cmd, /--duration 5 --streams 1 --samples 100 --port 5201 --output json$/);
     const timeout = Number(/^timeout --kill-after=10 (\d+)/.exec(cmd)?.[1]);
     assert.equal(timeout, perfWorstCaseSeconds({ durationSeconds: 5 }) + 120);
