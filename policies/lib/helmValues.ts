@@ -27,10 +27,7 @@ const PROXY_TARGET = "__getSpecialProxyTarget";
 
 /** Reads one asset of `valueYamlFiles` (a proxied asset object): its YAML, or why not. */
 async function readAsset(entry: unknown): Promise<{ doc?: unknown; problem?: string }> {
-  const target = ((entry as Record<string, unknown>)?.[PROXY_TARGET] ?? entry) as Record<
-    string,
-    unknown
-  >;
+  const target = ((entry as Record<string, unknown>)?.[PROXY_TARGET] ?? entry) as Record<string, unknown>;
   try {
     let text: string;
     if (target && target.text !== undefined) {

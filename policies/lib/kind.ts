@@ -75,7 +75,8 @@ export function kindSettingPolicy(spec: KindSettingRule): ResourceValidationPoli
       const config = configOf(spec.name, defaults, args);
       if (args.type === TYPES.command) {
         const create = kindCreateOf(props);
-        if (create === undefined) args.notApplicable("Policy only applies to Commands that run kind create cluster");
+        if (create === undefined)
+          args.notApplicable("Policy only applies to Commands that run kind create cluster");
         judgeCommand(spec, create as KindCreate, want, report);
         return;
       }
@@ -126,7 +127,9 @@ function judgeCommand(
   }
   const reading = readKindConfig(create.config.text);
   if (!reading.ok) {
-    report(`${spec.rule}: found ${reading.problem} in ${create.config.from}; give kind a config with ${yamlKey}: ${want}`);
+    report(
+      `${spec.rule}: found ${reading.problem} in ${create.config.from}; give kind a config with ${yamlKey}: ${want}`,
+    );
     return;
   }
   const inYaml = peek(reading.config, yamlKey);

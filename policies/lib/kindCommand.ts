@@ -126,11 +126,16 @@ export function kindCreateOf(props: Plain): KindCreate | undefined {
         if (target !== undefined) written.set(target, heredoc.body);
       }
       // name=value and export name=value, alone on the line or chained with ;/&&.
-      for (const t of tokens) {
-        if (typeof t !== "string") continue;
+      // A value from a command substitution (`dir=$(mktemp -d)`) is not known: `$dir` stays as written.
+      tokens.forEach((t, i) => {
+        if (typeof t !== "string") return;
         const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(t);
-        if (m) vars.set(m[1], m[2]);
-      }
+        if (!m) return;
+        const next = tokens[i + 1];
+        const substituted = m[2].endsWith("$") && typeof next === "object" && "op" in next && next.op === "(";
+        if (substituted) vars.delete(m[1]);
+        else vars.set(m[1], m[2]);
+      });
       continue;
     }
     const image = flag(tokens, start + 3, "--image");
@@ -138,19 +143,26 @@ export function kindCreateOf(props: Plain): KindCreate | undefined {
     const imageKnown = image !== undefined && !image.includes("$") ? image : undefined;
     if (configPath === undefined) return { image: imageKnown, config: { kind: "none" } };
     if (configPath === "-" || configPath === "/dev/stdin") {
-      if (heredoc) return { image: imageKnown, config: { kind: "text", text: heredoc.body, from: "a heredoc" } };
+      if (heredoc)
+        return { image: imageKnown, config: { kind: "text", text: heredoc.body, from: "a heredoc" } };
       const stdin = need(props, "stdin");
       if (typeof stdin === "string" && stdin.trim() !== "") {
         return { image: imageKnown, config: { kind: "text", text: stdin, from: "the Command's stdin" } };
       }
       return {
         image: imageKnown,
-        config: { kind: "unreadable", problem: "kind create cluster --config - with no stdin given to the Command" },
+        config: {
+          kind: "unreadable",
+          problem: "kind create cluster --config - with no stdin given to the Command",
+        },
       };
     }
     const body = written.get(configPath);
     if (body !== undefined) {
-      return { image: imageKnown, config: { kind: "text", text: body, from: `the file ${configPath} the command writes` } };
+      return {
+        image: imageKnown,
+        config: { kind: "text", text: body, from: `the file ${configPath} the command writes` },
+      };
     }
     return {
       image: imageKnown,

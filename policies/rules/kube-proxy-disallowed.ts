@@ -58,7 +58,11 @@ export const kubeProxyDisallowed: ResourceValidationPolicy = {
     },
   },
   validateResource: (args, report) => {
-    const kind = isDaemonSetType(args.type) ? "DaemonSet" : isConfigMapType(args.type) ? "ConfigMap" : undefined;
+    const kind = isDaemonSetType(args.type)
+      ? "DaemonSet"
+      : isConfigMapType(args.type)
+        ? "ConfigMap"
+        : undefined;
     if (kind === undefined) {
       args.notApplicable("Policy only applies to DaemonSets and ConfigMaps");
       return;
@@ -74,7 +78,8 @@ export const kubeProxyDisallowed: ResourceValidationPolicy = {
       metas.push(metadataOf(props, "spec.template.metadata"));
     }
     const reasons: string[] = [];
-    if (metas[0].name !== undefined && config.names.includes(metas[0].name)) reasons.push(`name ${metas[0].name}`);
+    if (metas[0].name !== undefined && config.names.includes(metas[0].name))
+      reasons.push(`name ${metas[0].name}`);
     for (const [key, value] of Object.entries(config.labels)) {
       if (metas.some((m) => m.labels[key] === value)) reasons.push(`label ${key}=${value}`);
     }

@@ -46,7 +46,9 @@ const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as {
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const server = require("@pulumi/policy/server") as {
-  makeAnalyzeRpcFun: (...a: unknown[]) => (call: unknown, cb: (err: unknown, resp: unknown) => void) => Promise<void>;
+  makeAnalyzeRpcFun: (
+    ...a: unknown[]
+  ) => (call: unknown, cb: (err: unknown, resp: unknown) => void) => Promise<void>;
   makeAnalyzeStackRpcFun: (
     ...a: unknown[]
   ) => (call: unknown, cb: (err: unknown, resp: unknown) => void) => Promise<void>;
@@ -97,7 +99,8 @@ export function toWire(value: unknown): unknown {
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map(toWire);
   const rec = value as Record<string, unknown>;
-  if (rec[specialSigKey] === specialSecretSig) return { [specialSigKey]: specialSecretSig, value: toWire(rec.value) };
+  if (rec[specialSigKey] === specialSecretSig)
+    return { [specialSigKey]: specialSecretSig, value: toWire(rec.value) };
   if (rec[specialSigKey] === RESOURCE_SIG) {
     return typeof rec.id === "string" && rec.id !== "" ? rec.id : rec.urn;
   }
@@ -124,7 +127,13 @@ export interface DeclareOptions {
 
 /** Runs index.ts under mocks in `phase` and returns every resource as the engine holds it. */
 export async function declare(phase: Phase, opts: DeclareOptions = {}): Promise<EngineResource[]> {
-  const seen: { type: string; name: string; inputs: Record<string, unknown>; extra: Record<string, unknown>; k8s: boolean }[] = [];
+  const seen: {
+    type: string;
+    name: string;
+    inputs: Record<string, unknown>;
+    extra: Record<string, unknown>;
+    k8s: boolean;
+  }[] = [];
   const preview = phase !== "up";
   await pulumi.runtime.setMocks(
     {
@@ -317,7 +326,10 @@ export function violations(diags: readonly Diagnostic[]): Diagnostic[] {
 export function printViolation(d: Diagnostic): string {
   const clause = d.urn === "" ? "" : `  (${displayType(urnType(d.urn))}: ${d.urn.split("::").pop()})`;
   const head = `        - [${d.level}]  ${d.policy}${clause}`;
-  const lines = d.message.replace(/\n$/, "").split("\n").map((l) => `          ${l}`);
+  const lines = d.message
+    .replace(/\n$/, "")
+    .split("\n")
+    .map((l) => `          ${l}`);
   return [head, ...lines].join("\n");
 }
 
@@ -332,5 +344,7 @@ function displayType(type: string): string {
   const slash = mod.lastIndexOf("/");
   if (slash < 0) return type;
   const file = mod.slice(slash + 1);
-  return file === name.charAt(0).toLowerCase() + name.slice(1) ? `${pkg}:${mod.slice(0, slash)}:${name}` : type;
+  return file === name.charAt(0).toLowerCase() + name.slice(1)
+    ? `${pkg}:${mod.slice(0, slash)}:${name}`
+    : type;
 }
