@@ -6,10 +6,12 @@
  *
  * The engine hands a policy an asset as the `@pulumi/pulumi` asset object whose `path`/`text` is a
  * promise (pulumi-policy sdk/nodejs/policy/deserialize.ts, `specialAssetSig`), wrapped in the
- * unknown-checking proxy; so files are read asynchronously from the unwrapped object. A FileAsset
- * path is relative to the program's directory, which is the analyzer's working directory when the
- * Node language host starts it (pulumi/pulumi pkg/resource/plugin/analyzer_plugin.go line 202:
- * `newPlugin(ctx, ctx.Pwd, ...)`). A file that cannot be read is named, not guessed.
+ * unknown-checking proxy; so files are read asynchronously from the unwrapped object. A relative
+ * FileAsset path is relative to the program's directory, but a Node policy pack runs in its own
+ * directory (pulumi/pulumi sdk/nodejs/cmd/pulumi-language-nodejs/main.go lines 1744-1747: "node
+ * policy packs used to always run with the working directory set to the policy pack directory"), so
+ * relative paths are read from this repository's root, the project the pack belongs to (the pack
+ * runs only inside it: see README "Policy pack"). A file that cannot be read is named, not guessed.
  */
 import { readFile } from "node:fs/promises";
 import * as path from "node:path";
@@ -21,6 +23,9 @@ export interface HelmValues {
   readonly values: Record<string, unknown>;
   readonly unreadable: readonly string[];
 }
+
+/** The project directory: the repository root, two levels above policies/lib. */
+const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 
 /** The proxy's hook that returns the real object (pulumi-policy proxy.ts `getSpecialProxyTarget`, not typed). */
 const PROXY_TARGET = "__getSpecialProxyTarget";
@@ -34,7 +39,7 @@ async function readAsset(entry: unknown): Promise<{ doc?: unknown; problem?: str
       text = String(await target.text);
     } else if (target && target.path !== undefined) {
       const file = String(await target.path);
-      text = await readFile(path.resolve(file), "utf8");
+      text = await readFile(path.resolve(PROJECT_DIR, file), "utf8");
     } else {
       return { problem: "a values file that is neither a FileAsset nor a StringAsset" };
     }

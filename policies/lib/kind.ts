@@ -3,7 +3,7 @@
  * its inputs: the Node SDK sends a local component's args to the engine from 3.202, pulumi/pulumi
  * CHANGELOG.md 3.202.0 "Send component inputs to be saved in state", sdk/nodejs/resource.ts
  * `ComponentResource` constructor; the engine analyzes them unchecked since a component has no
- * provider, pkg/resource/deploy/step_generator.go lines 1250 and 3450-3465, commit 1b59498), and any
+ * provider, pkg/resource/deploy/step_generator.go lines 1264-1310 and 3450-3465, commit 1b59498), and any
  * stack's `command:local:Command` that runs `kind create cluster` (./kindCommand.ts).
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";

@@ -22,7 +22,7 @@
  *   1424-1440);
  * - preview of an existing stack: yes (recorded outputs; changed objects previewed by a configured
  *   provider);
- * - up: yes, after every step ran (deployment_executor.go lines 406-417); it is advisory.
+ * - up: yes, after every step ran (deployment_executor.go lines 407-417); it is advisory.
  *
  * Why: the lab's checks reach the test server and the node probe on every node, the control-plane
  * included (NodePort on every node IP, per-node BPF evidence); a DaemonSet that skips the

@@ -18,7 +18,7 @@
  *   validation refuses an overlapping nodeNetwork/nativeRoutingCidr before anything is declared.)
  * - preview of an existing stack: yes (unchanged resources keep their recorded outputs; a changed
  *   release is previewed by a provider that is configured);
- * - up: yes, but AnalyzeStack runs after every step (deployment_executor.go lines 406-417), so a
+ * - up: yes, but AnalyzeStack runs after every step (deployment_executor.go lines 407-417), so a
  *   mandatory violation fails the update after the resources were changed.
  * helm.v3.Chart and helm.v4.Chart are components whose outputs hold no values: not judged here.
  * (The KindCluster's `nodeSubnet` is an arg, not a registered output: never visible here.)
