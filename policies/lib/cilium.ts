@@ -6,13 +6,7 @@
  * index (`lib/chartIndex.ts`, data in `data/cilium-chart-index.json`); how the templates use them
  * (defaults, fallbacks) is written here, from the chart notes in the Cilium values/templates.
  */
-import * as k8s from "@pulumi/kubernetes";
-import {
-  ReportViolation,
-  ResourceValidation,
-  ResourceValidationArgs,
-  validateResourceOfType,
-} from "@pulumi/policy";
+import { ReportViolation, ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
 import * as semver from "semver";
 import {
   INDEXED_VERSIONS,
@@ -21,7 +15,9 @@ import {
   isSupportedCiliumVersion,
   keyStatus,
 } from "../../lib/chartIndex";
-import { Plain, need, show, snapshot } from "./props";
+import { helmValuesOf } from "./helmValues";
+import { Plain, need, peek, show } from "./props";
+import { HELM_TYPES, TYPES, validateResourceOfToken } from "./types";
 
 /** The chart default of the cluster-pool pod CIDR (`clusterPoolIPv4PodCIDR` in 1.13, the list after). */
 export const DEFAULT_POD_CIDR = "10.0.0.0/8";
@@ -77,32 +73,56 @@ export function unsupportedVersionMessage(version: unknown): string {
 }
 
 /**
- * A resource validation for the Cilium Helm release: other resources and other charts are not
- * applicable; a release whose chart version the pack cannot judge is a violation saying which
- * versions it can (`rule` starts that message); otherwise `check` judges the values.
+ * The chart version a Helm resource pins: `version`, or for helm.v3.Chart `fetchOpts.version` when
+ * `version` is unset (ChartOpts accepts either).
+ */
+export function chartVersionOf(type: string, props: Plain): unknown {
+  const version = need(props, "version");
+  if ((version === undefined || version === "") && type === TYPES.helmChartV3) {
+    return need(props, "fetchOpts.version");
+  }
+  return version;
+}
+
+/**
+ * A resource validation for Cilium installed by Helm: `helm.v3.Release`, `helm.v3.Chart` or
+ * `helm.v4.Chart` (their inputs: chart, version, values and readable `valueYamlFiles`). Other
+ * resources and other charts are not applicable; a chart version the pack cannot judge is a
+ * violation saying which versions it can (`rule` starts that message); otherwise `check` judges the
+ * merged values. Value files the pack cannot read are reported by cilium-unknown-values-reported.
  */
 export function validateCiliumRelease(
   rule: string,
-  check: (chart: CiliumChart, report: ReportViolation, args: ResourceValidationArgs) => void,
+  check: (
+    chart: CiliumChart,
+    report: ReportViolation,
+    args: ResourceValidationArgs,
+    unreadable: readonly string[],
+  ) => void,
 ): ResourceValidation {
-  return validateResourceOfType(k8s.helm.v3.Release, (_props, args, report) => {
-    const props = snapshot(args.props);
+  return validateResourceOfToken(HELM_TYPES, async (props, args, report) => {
     if (!isCiliumChart(need(props, "chart"))) {
-      args.notApplicable("Policy only applies to Helm releases of the Cilium chart");
+      args.notApplicable("Policy only applies to Helm resources of the Cilium chart");
     }
-    const version = need(props, "version");
+    const version = chartVersionOf(args.type, props);
     const indexedVersion = indexedVersionOf(version);
     if (indexedVersion === undefined) {
       report(`${rule}, and ${unsupportedVersionMessage(version)}`);
       return;
     }
-    const values = need(props, "values") ?? {};
+    const { values, unreadable } = await helmValuesOf(args.props as Record<string, unknown>);
     check(
       { version: version as string, indexedVersion, minor: semver.minor(version as string), values },
       report,
       args,
+      unreadable,
     );
   });
+}
+
+/** Whether stack-resource props (outputs) are a Cilium Helm release, without throwing on unknowns. */
+export function isCiliumRelease(type: string, props: Plain): boolean {
+  return HELM_TYPES.includes(type) && isCiliumChart(peek(props, "chart"));
 }
 
 /** Where the native-routing CIDR comes from and what it is. */

@@ -1,11 +1,16 @@
 /**
- * Reading the lab's `lab:index:KindCluster` component: its args (as props) and the kind config YAML
- * it passes to `kind create cluster`, which is what kind actually reads.
+ * Reading a kind cluster before it exists: the lab's `lab:index:KindCluster` component (its args are
+ * its inputs: the Node SDK sends a local component's args to the engine from 3.202, pulumi/pulumi
+ * CHANGELOG.md 3.202.0 "Send component inputs to be saved in state", sdk/nodejs/resource.ts
+ * `ComponentResource` constructor; the engine analyzes them unchecked since a component has no
+ * provider, pkg/resource/deploy/step_generator.go lines 1264-1310 and 3450-3465, commit 1b59498), and any
+ * stack's `command:local:Command` that runs `kind create cluster` (./kindCommand.ts).
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { parse } from "yaml";
 import { configOf } from "./config";
 import { Plain, found, isRecord, need, peek } from "./props";
+import { KindCreate, kindCreateOf } from "./kindCommand";
 import { TYPES, validateResourceOfToken } from "./types";
 
 /** The parsed kind config, or why it could not be read. */
@@ -66,8 +71,15 @@ export function kindSettingPolicy(spec: KindSettingRule): ResourceValidationPoli
         },
       },
     },
-    validateResource: validateResourceOfToken(TYPES.kindCluster, (props, args, report) => {
-      const config = configOf(defaults, args);
+    validateResource: validateResourceOfToken([TYPES.kindCluster, TYPES.command], (props, args, report) => {
+      const config = configOf(spec.name, defaults, args);
+      if (args.type === TYPES.command) {
+        const create = kindCreateOf(props);
+        if (create === undefined)
+          args.notApplicable("Policy only applies to Commands that run kind create cluster");
+        judgeCommand(spec, create as KindCreate, want, report);
+        return;
+      }
       const arg = need(props, spec.arg);
       if (arg !== spec.expected) {
         report(
@@ -89,4 +101,42 @@ export function kindSettingPolicy(spec: KindSettingRule): ResourceValidationPoli
       }
     }),
   };
+}
+
+/** The kind setting in the config a Command gives `kind create cluster` (the only place it can be). */
+function judgeCommand(
+  spec: KindSettingRule,
+  create: KindCreate,
+  want: string,
+  report: (message: string) => void,
+): void {
+  const yamlKey = `networking.${spec.arg}`;
+  const where = "kind create cluster in this Command";
+  if (create.config.kind === "unreadable") {
+    report(
+      `${spec.rule}: found ${create.config.problem}; give kind its config on the Command's stdin (--config -) or write the file from a heredoc in create, with ${yamlKey}: ${want}`,
+    );
+    return;
+  }
+  if (create.config.kind === "none") {
+    const why = spec.whenUnset ? `, so ${spec.whenUnset}` : "";
+    report(
+      `${spec.rule}: found ${where} without --config (kind's defaults${why}); pass a kind config with ${yamlKey}: ${want} (--config - and the Command's stdin)`,
+    );
+    return;
+  }
+  const reading = readKindConfig(create.config.text);
+  if (!reading.ok) {
+    report(
+      `${spec.rule}: found ${reading.problem} in ${create.config.from}; give kind a config with ${yamlKey}: ${want}`,
+    );
+    return;
+  }
+  const inYaml = peek(reading.config, yamlKey);
+  if (inYaml !== spec.expected) {
+    const why = (inYaml === undefined || inYaml === null) && spec.whenUnset ? ` (${spec.whenUnset})` : "";
+    report(
+      `${spec.rule}: found ${found(yamlKey, inYaml)}${why} in the kind config of ${where} (${create.config.from}); set ${yamlKey}: ${want} there`,
+    );
+  }
 }

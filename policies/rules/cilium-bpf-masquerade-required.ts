@@ -40,7 +40,7 @@ export const ciliumBpfMasqueradeRequired: ResourceValidationPolicy = {
     },
   },
   validateResource: validateCiliumRelease(RULE, (chart, report, args) => {
-    const config = configOf(DEFAULTS, args);
+    const config = configOf("cilium-bpf-masquerade-required", DEFAULTS, args);
     const masquerade = need(chart.values, "bpf.masquerade");
     if (masquerade !== true) {
       const why =

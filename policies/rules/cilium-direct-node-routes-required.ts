@@ -48,7 +48,7 @@ export const ciliumDirectNodeRoutesRequired: ResourceValidationPolicy = {
     },
   },
   validateResource: validateCiliumRelease(RULE, (chart, report, args) => {
-    const config = configOf(DEFAULTS, args);
+    const config = configOf("cilium-direct-node-routes-required", DEFAULTS, args);
     const direct = need(chart.values, "autoDirectNodeRoutes");
     if (!isTrue(direct)) {
       const why = direct === undefined || direct === null ? " (the chart default is false)" : "";

@@ -42,7 +42,7 @@ export const ciliumHostLegacyRoutingDisallowed: ResourceValidationPolicy = {
     },
   },
   validateResource: validateCiliumRelease(RULE, (chart, report, args) => {
-    const config = configOf(DEFAULTS, args);
+    const config = configOf("cilium-host-legacy-routing-disallowed", DEFAULTS, args);
     const legacy = need(chart.values, "bpf.hostLegacyRouting");
     if (isTrue(legacy)) {
       report(

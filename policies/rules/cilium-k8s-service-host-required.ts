@@ -44,7 +44,7 @@ export const ciliumK8sServiceHostRequired: ResourceValidationPolicy = {
     },
   },
   validateResource: validateCiliumRelease(RULE, (chart, report, args) => {
-    const config = configOf(DEFAULTS, args);
+    const config = configOf("cilium-k8s-service-host-required", DEFAULTS, args);
     const host = need(chart.values, "k8sServiceHost");
     const ref = need(chart.values, "k8sServiceHostRef");
     const refKnown = chartHasKey(chart.indexedVersion, "k8sServiceHostRef");

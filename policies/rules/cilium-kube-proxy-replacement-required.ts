@@ -43,7 +43,7 @@ export const ciliumKubeProxyReplacementRequired: ResourceValidationPolicy = {
     },
   },
   validateResource: validateCiliumRelease(RULE, (chart, report, args) => {
-    const config = configOf(DEFAULTS, args);
+    const config = configOf("cilium-kube-proxy-replacement-required", DEFAULTS, args);
     const raw = need(chart.values, "kubeProxyReplacement");
     // The 1.14+ templates pass the value through toString, so true and "true" are the same.
     const value = raw === undefined || raw === null ? undefined : String(raw);

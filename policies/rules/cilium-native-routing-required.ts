@@ -44,7 +44,7 @@ export const ciliumNativeRoutingRequired: ResourceValidationPolicy = {
     },
   },
   validateResource: validateCiliumRelease(RULE, (chart, report, args) => {
-    const config = configOf(DEFAULTS, args);
+    const config = configOf("cilium-native-routing-required", DEFAULTS, args);
     const tunnel = need(chart.values, "tunnel");
     const tunnelSet = tunnel !== undefined && tunnel !== null && tunnel !== "";
 

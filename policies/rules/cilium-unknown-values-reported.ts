@@ -2,7 +2,9 @@
  * cilium-unknown-values-reported: every Helm value of the Cilium release is a key the chart of that
  * version knows.
  *
- * What it reports (advisory):
+ * What it reports (advisory), on the inputs of a helm.v3.Release, helm.v3.Chart or helm.v4.Chart of
+ * the Cilium chart (values merged over readable valueYamlFiles):
+ * - value files the pack could not read (their values are judged by no policy);
  * - top-level keys the chart does not have, present or commented out in its values.yaml, with the
  *   likely intended key (`monitorAggregation` → `bpf.monitorAggregation`, typos by edit distance);
  * - keys (at any depth) that other indexed chart versions have but this one does not: removed ones
@@ -67,8 +69,13 @@ export const ciliumUnknownValuesReported: ResourceValidationPolicy = {
       },
     },
   },
-  validateResource: validateCiliumRelease(RULE, (chart, report, args) => {
-    const config = configOf(DEFAULTS, args);
+  validateResource: validateCiliumRelease(RULE, (chart, report, args, unreadable) => {
+    const config = configOf("cilium-unknown-values-reported", DEFAULTS, args);
+    for (const problem of unreadable) {
+      report(
+        `${RULE}, and the pack could not read a values file: found ${problem}; its values were not judged by any policy of this pack (give the values inline, or a FileAsset path relative to the project directory)`,
+      );
+    }
     const values = withoutUnknowns(chart.values);
     if (!isRecord(values)) return;
     const iv = chart.indexedVersion;

@@ -2,11 +2,27 @@
  * control-plane-taint-tolerated: the lab's DaemonSets run on the control-plane node too.
  *
  * What it checks: every DaemonSet labelled `app.kubernetes.io/part-of: cilium-ebpf-lab` tolerates
- * the NoSchedule taint kubeadm puts on the control-plane of the Kubernetes version in the
- * KindCluster's `nodeImage` tag: `node-role.kubernetes.io/master` below 1.24, both keys on 1.24,
- * `node-role.kubernetes.io/control-plane` from 1.25 (both when the tag is not a version). A
- * toleration with `operator: Exists` and no key tolerates every taint. Clusters without workers
- * (kind then removes the taint) and stacks without a KindCluster are not judged.
+ * the NoSchedule taint kubeadm puts on the control-plane of the Kubernetes version of the kind
+ * cluster the stack creates: `node-role.kubernetes.io/master` below 1.24, both keys on 1.24,
+ * `node-role.kubernetes.io/control-plane` from 1.25 (both when the image tag is not a version, or
+ * kind's default image is used). The cluster is any `command:local:Command` that runs `kind create
+ * cluster` (this lab's KindCluster runs one): the image comes from its `--image` flag or the
+ * per-node `image` of the kind config it reads. A toleration with `operator: Exists` and no key
+ * tolerates every taint. Clusters without worker nodes (kind then removes the taint) and stacks
+ * without a kind Command are not judged.
+ *
+ * Why a stack policy: it relates the cluster to the DaemonSets. It reads OUTPUTS (pulumi/pulumi
+ * pkg/resource/deploy/step_generator.go `AnalyzeResources`, lines 3518-3520): a Command's outputs
+ * carry its inputs (`create`, `stdin`) at every phase, but the KindCluster component's outputs are
+ * only what it registers (pkg/resource/deploy/step_executor.go lines 251-283: the component's
+ * outputs are set to the RegisterResourceOutputs payload), which holds no node image, so the
+ * previous version read nothing and never fired. When it can fire:
+ * - preview of a new stack: never. The DaemonSets sit on a Kubernetes provider whose kubeconfig is
+ *   unknown, which hands back EMPTY outputs at preview (pkg/resource/plugin/provider_plugin.go lines
+ *   1424-1440);
+ * - preview of an existing stack: yes (recorded outputs; changed objects previewed by a configured
+ *   provider);
+ * - up: yes, after every step ran (deployment_executor.go lines 407-417); it is advisory.
  *
  * Why: the lab's checks reach the test server and the node probe on every node, the control-plane
  * included (NodePort on every node IP, per-node BPF evidence); a DaemonSet that skips the
@@ -15,10 +31,12 @@
  * Source: https://docs.cilium.io/en/stable/installation/kind/ (multi-node kind clusters) and
  * https://kubernetes.io/docs/reference/labels-annotations-taints/#node-role-kubernetes-io-control-plane-taint
  */
-import { StackValidationPolicy } from "@pulumi/policy";
+import { StackValidationPolicy, UnknownValueError } from "@pulumi/policy";
 import { configOf } from "../lib/config";
 import { KubeMinor, controlPlaneTaintKeys, kubernetesVersionOfImage, tolerates } from "../lib/kubernetes";
-import { peek, str } from "../lib/props";
+import { readKindConfig } from "../lib/kind";
+import { kindCreateOf } from "../lib/kindCommand";
+import { field, isRecord, peek } from "../lib/props";
 import { describeObject, metadataOf, stackResources } from "../lib/stack";
 import { TYPES, isDaemonSetType } from "../lib/types";
 
@@ -35,7 +53,7 @@ const DEFAULTS: TaintConfig = { partOf: "cilium-ebpf-lab" };
 export const controlPlaneTaintTolerated: StackValidationPolicy = {
   name: "control-plane-taint-tolerated",
   description:
-    "Every DaemonSet labelled app.kubernetes.io/part-of=cilium-ebpf-lab must tolerate the control-plane NoSchedule taint of the KindCluster's Kubernetes version (master below 1.24, both on 1.24, control-plane from 1.25).",
+    "Every DaemonSet labelled app.kubernetes.io/part-of=cilium-ebpf-lab must tolerate the control-plane NoSchedule taint of the kind cluster's Kubernetes version (master below 1.24, both on 1.24, control-plane from 1.25); judged on outputs: at a preview of an existing stack and at up.",
   enforcementLevel: "advisory",
   configSchema: {
     properties: {
@@ -47,16 +65,9 @@ export const controlPlaneTaintTolerated: StackValidationPolicy = {
     },
   },
   validateStack: (args, report) => {
-    const config = configOf(DEFAULTS, args);
+    const config = configOf("control-plane-taint-tolerated", DEFAULTS, args);
     const resources = stackResources(args);
-    const clusters: { image: string; version: KubeMinor | undefined }[] = [];
-    for (const r of resources) {
-      if (r.type !== TYPES.kindCluster) continue;
-      const image = str(peek(r.props, "nodeImage"));
-      const workers = peek(r.props, "workers");
-      if (image === undefined || workers === 0) continue;
-      clusters.push({ image, version: kubernetesVersionOfImage(image) });
-    }
+    const clusters = resources.flatMap((r) => kindClusterOf(r.type, r.props));
     if (clusters.length === 0) return;
 
     for (const ds of resources) {
@@ -83,3 +94,32 @@ export const controlPlaneTaintTolerated: StackValidationPolicy = {
     }
   },
 };
+
+/** A kind cluster a Command creates (from its outputs), when it has worker nodes. */
+function kindClusterOf(type: string, props: unknown): { image: string; version: KubeMinor | undefined }[] {
+  if (type !== TYPES.command) return [];
+  let create;
+  try {
+    create = kindCreateOf(props);
+  } catch (err) {
+    if (err instanceof UnknownValueError) return []; // not known yet: judged once it is
+    throw err;
+  }
+  if (create === undefined) return [];
+  let nodes: unknown[] | undefined;
+  let nodeImage: string | undefined;
+  if (create.config.kind === "text") {
+    const reading = readKindConfig(create.config.text);
+    const list = reading.ok ? peek(reading.config, "nodes") : undefined;
+    if (Array.isArray(list)) {
+      nodes = list;
+      const images = list.map((n) => field(n, "image")).filter((i): i is string => typeof i === "string");
+      nodeImage = images[0];
+    }
+  }
+  // kind's default config is one control-plane node, whose taint kind removes.
+  if (create.config.kind === "none") return [];
+  if (nodes !== undefined && !nodes.some((n) => isRecord(n) && field(n, "role") === "worker")) return [];
+  const image = nodeImage ?? create.image ?? "kind's default node image";
+  return [{ image, version: kubernetesVersionOfImage(image) }];
+}

@@ -1,9 +1,11 @@
 /**
  * kind-kube-proxy-disabled: the kind cluster starts without kube-proxy.
  *
- * What it checks on `lab:index:KindCluster`: the component's `kubeProxyMode` is `none`, and the kind
- * config it hands to kind (`kindConfig`, parsed as YAML) has `networking.kubeProxyMode: none`, since
- * that document is what kind actually reads.
+ * What it checks, on resource inputs (so at every preview and before anything is created at `up`):
+ * - `lab:index:KindCluster`: the component's `kubeProxyMode` is `none`, and the kind config it hands
+ *   to kind (`kindConfig`, parsed as YAML) has `networking.kubeProxyMode: none`;
+ * - any `command:local:Command` whose `create` runs `kind create cluster`: the config kind reads has
+ *   `networking.kubeProxyMode: none` (see ../lib/kindCommand.ts for what is understood).
  *
  * Why: Cilium's eBPF kube-proxy replacement must be the only service implementation; with kube-proxy
  * present its iptables rules would still answer ClusterIP and NodePort traffic, and the lab's
@@ -16,7 +18,7 @@ import { kindSettingPolicy } from "../lib/kind";
 export const kindKubeProxyDisabled = kindSettingPolicy({
   name: "kind-kube-proxy-disabled",
   description:
-    "The kind cluster must not install kube-proxy: kubeProxyMode none in the component's args and in the kind config YAML it passes to kind.",
+    "kind must start without kube-proxy: kubeProxyMode none in the KindCluster's args and kind config, or in the config any Command gives kind create cluster.",
   rule: "kind must start without kube-proxy (Cilium replaces it in eBPF)",
   arg: "kubeProxyMode",
   expected: "none",

@@ -2,10 +2,26 @@
  * native-cidr-node-network-disjoint: the Cilium native-routing CIDR and the node network do not
  * overlap.
  *
- * What it checks: the IPv4 native-routing CIDR of every Cilium Helm release in the stack
+ * What it checks: the IPv4 native-routing CIDR of every Cilium helm.v3.Release in the stack
  * (`ipv4NativeRoutingCIDR`, or from 1.20 the cluster-pool entry with
  * `nativeRoutingCIDRFromClusterPool`) shares no address with the subnet of any Docker network
- * (`ipamConfigs[].subnet`), the KindCluster's `nodeSubnet`, or extra node networks from the config.
+ * (`ipamConfigs[].subnet`) or with the extra node networks of the policy config.
+ *
+ * Why a stack policy: it relates two resources (the release and the network), and only
+ * `validateStack` sees several resources at once. It sees their OUTPUTS (pulumi/pulumi
+ * pkg/resource/deploy/step_generator.go `AnalyzeResources`, lines 3518-3520: "AnalyzeStack is
+ * called on the final outputs of each resource"), which limits when it can fire:
+ * - preview of a new stack: never. The release sits on a Kubernetes provider whose kubeconfig is
+ *   not known yet, and such a provider hands back EMPTY outputs at preview (pkg/resource/plugin/
+ *   provider_plugin.go lines 1424-1440: "if the configuration for the provider is not fully known,
+ *   hand back an empty property map"), so there are no values to read. (This lab's own config
+ *   validation refuses an overlapping nodeNetwork/nativeRoutingCidr before anything is declared.)
+ * - preview of an existing stack: yes (unchanged resources keep their recorded outputs; a changed
+ *   release is previewed by a provider that is configured);
+ * - up: yes, but AnalyzeStack runs after every step (deployment_executor.go lines 407-417), so a
+ *   mandatory violation fails the update after the resources were changed.
+ * helm.v3.Chart and helm.v4.Chart are components whose outputs hold no values: not judged here.
+ * (The KindCluster's `nodeSubnet` is an arg, not a registered output: never visible here.)
  *
  * Why: Cilium neither masquerades nor tunnels traffic to the native-routing CIDR. If it covers the
  * node network, pod traffic to the nodes and the Docker gateway leaves with pod source addresses
@@ -17,7 +33,7 @@
  */
 import { StackValidationPolicy, UnknownValueError } from "@pulumi/policy";
 import { Cidr, isIPv6Cidr, overlaps, parseIPv4Cidr } from "../lib/cidr";
-import { indexedVersionOf, isCiliumChart, nativeRoutingCidr } from "../lib/cilium";
+import { indexedVersionOf, isCiliumRelease, nativeRoutingCidr } from "../lib/cilium";
 import { configOf } from "../lib/config";
 import { field, isUnknown, peek, str } from "../lib/props";
 import { StackResource, stackResources } from "../lib/stack";
@@ -41,7 +57,7 @@ interface NodeNetwork {
 export const nativeCidrNodeNetworkDisjoint: StackValidationPolicy = {
   name: "native-cidr-node-network-disjoint",
   description:
-    "The native-routing CIDR of the Cilium release must not overlap the Docker network's subnet nor the KindCluster's nodeSubnet.",
+    "The native-routing CIDR of the Cilium Helm release must not overlap the subnet of a Docker network in the stack (judged on outputs: at a preview of an existing stack and at up).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -54,14 +70,14 @@ export const nativeCidrNodeNetworkDisjoint: StackValidationPolicy = {
     },
   },
   validateStack: (args, report) => {
-    const config = configOf(DEFAULTS, args);
+    const config = configOf("native-cidr-node-network-disjoint", DEFAULTS, args);
     const resources = stackResources(args);
     const networks: NodeNetwork[] = [
       ...nodeNetworks(resources),
       ...config.extraNodeNetworks.map((text) => ({ what: "extraNodeNetworks entry", text })),
     ];
     for (const release of resources) {
-      if (release.type !== TYPES.helmRelease || !isCiliumChart(peek(release.props, "chart"))) continue;
+      if (release.type !== TYPES.helmRelease || !isCiliumRelease(release.type, release.props)) continue;
       const native = readNative(release);
       if (native === undefined) continue; // unset, invalid or unknown: cilium-direct-node-routes-required judges it
       for (const net of networks) {
@@ -97,23 +113,17 @@ function readNative(release: StackResource): { source: string; cidr: Cidr } | un
   }
 }
 
-/** The Docker networks' IPv4 subnets and the KindClusters' nodeSubnets. */
+/** The Docker networks' IPv4 subnets (from their outputs). */
 function nodeNetworks(resources: readonly StackResource[]): NodeNetwork[] {
   const out: NodeNetwork[] = [];
   for (const r of resources) {
-    if (r.type === TYPES.dockerNetwork) {
-      const name = str(peek(r.props, "name")) ?? r.name;
-      const ipam = peek(r.props, "ipamConfigs");
-      if (!Array.isArray(ipam)) continue;
-      for (const entry of ipam) {
-        const subnet = str(field(entry, "subnet"));
-        if (subnet !== undefined)
-          out.push({ what: `Docker network ${name} subnet`, text: subnet, urn: r.urn });
-      }
-    } else if (r.type === TYPES.kindCluster) {
-      const subnet = str(peek(r.props, "nodeSubnet"));
-      if (subnet !== undefined)
-        out.push({ what: `KindCluster ${r.name} nodeSubnet`, text: subnet, urn: r.urn });
+    if (r.type !== TYPES.dockerNetwork) continue;
+    const name = str(peek(r.props, "name")) ?? r.name;
+    const ipam = peek(r.props, "ipamConfigs");
+    if (!Array.isArray(ipam)) continue;
+    for (const entry of ipam) {
+      const subnet = str(field(entry, "subnet"));
+      if (subnet !== undefined) out.push({ what: `Docker network ${name} subnet`, text: subnet, urn: r.urn });
     }
   }
   return out;

@@ -6,6 +6,7 @@ import {
   V13,
   V18,
   kindCluster,
+  kindCommand,
   labStack,
   runStackPolicy,
   testServerDaemonSet,
@@ -111,16 +112,21 @@ describe("control-plane-taint-tolerated", () => {
     assert.deepEqual(await runStackPolicy(policy, [kindCluster(), bare]), []);
   });
 
-  it("skips clusters without workers (kind removes the taint) and stacks without a KindCluster", async () => {
+  it("skips clusters without workers (kind removes the taint) and stacks without a kind Command", async () => {
     const noWorkers = labStack(V13).map((r) =>
-      r.type === TYPE.kindCluster
-        ? withField(r, "workers", 0)
+      r.type === TYPE.command
+        ? kindCommand("kindest/node:v1.23.4", 0)
         : r.name === "lab-daemonset"
           ? withField(r, "spec.template.spec.tolerations", undefined)
           : r,
     );
     assert.deepEqual(await runStackPolicy(policy, noWorkers), []);
-    const existing = stack(V13, "kindest/node:v1.23.4", undefined).filter((r) => r.type !== TYPE.kindCluster);
+    const existing = stack(V13, "kindest/node:v1.23.4", undefined).filter((r) => r.type !== TYPE.command);
     assert.deepEqual(await runStackPolicy(policy, existing), []);
+  });
+
+  it("never reads the KindCluster component: its stack props are its registered outputs, without the image", async () => {
+    const onlyComponent = stack(V13, "kindest/node:v1.23.4", []).filter((r) => r.type !== TYPE.command);
+    assert.deepEqual(await runStackPolicy(policy, onlyComponent), []);
   });
 });

@@ -15,7 +15,7 @@ import {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { kindConfigYaml } from "../../components/kindConfig";
+import { kindConfigYaml, kindCreateScript } from "../../components/kindConfig";
 import { policies } from "../../policies/policies";
 
 /** A resource as a test (or the lead's mock run) describes it. */
@@ -174,6 +174,25 @@ export async function runStackPolicy(
 }
 
 /**
+ * The violations a policy (resource or stack) reports over a set of resources: a resource policy
+ * runs on each resource (its urn is the resource's), a stack policy once over the set.
+ */
+export async function runPolicyOver(
+  policy: ResourceValidationPolicy | StackValidationPolicy,
+  resources: readonly FixtureResource[],
+  config: Record<string, unknown> = {},
+): Promise<{ message: string; urn?: string }[]> {
+  if (isStackPolicy(policy)) return runStackPolicy(policy, resources, config);
+  const out: { message: string; urn?: string }[] = [];
+  for (const r of resources) {
+    for (const message of await runResourcePolicy(policy, r, config)) {
+      out.push({ message, urn: r.urn ?? urnOf(r.type, r.name) });
+    }
+  }
+  return out;
+}
+
+/**
  * Runs the whole pack: every resource policy over each resource and every stack policy over the
  * set, with the levels and config a `--policy-pack-config` file would give (`all` included;
  * `disabled` skips a policy). Used to check the stack `index.ts` declares under Pulumi mocks.
@@ -325,6 +344,24 @@ export function kindCluster(nodeImage = "kindest/node:v1.23.4"): FixtureResource
   };
 }
 
+/**
+ * The Command that creates the cluster, with the props it has as a stack resource (its outputs:
+ * the command provider's state holds its inputs and stdout/stderr), built by the lab's own script
+ * and config functions.
+ */
+export function kindCommand(nodeImage = "kindest/node:v1.23.4", workers = 2): FixtureResource {
+  return {
+    type: TYPE.command,
+    name: "kind-cluster",
+    props: {
+      create: kindCreateScript({ clusterName: CLUSTER, nodeImage, networkName: `kind-${CLUSTER}` }),
+      stdin: kindConfigYaml({ workers, registryMirrors: {}, disableDefaultCNI: true, kubeProxyMode: "none" }),
+      stdout: "",
+      stderr: "",
+    },
+  };
+}
+
 export function dockerNetwork(subnet = "172.18.0.0/16"): FixtureResource {
   return {
     type: TYPE.dockerNetwork,
@@ -431,11 +468,7 @@ export function labStack(version: string, nodeImage = "kindest/node:v1.23.4"): F
   return [
     kindCluster(nodeImage),
     dockerNetwork(),
-    {
-      type: TYPE.command,
-      name: "kind-cluster",
-      props: { create: "set -eu\nkind create cluster", stdout: "", stderr: "" },
-    },
+    kindCommand(nodeImage),
     {
       type: TYPE.ciliumRelease,
       name: "cilium",

@@ -39,7 +39,8 @@ describe("kind-default-cni-disabled", () => {
     const cluster = withField(kindCluster(), "kindConfig", config({ kubeProxyMode: "none" }));
     assertOneViolation(await runResourcePolicy(policy, cluster), {
       rule: RULE,
-      found: "found networking.disableDefaultCNI unset in the kind config kind reads",
+      found:
+        "found networking.disableDefaultCNI unset (kind then installs kindnet) in the kind config kind reads",
       fix: "set networking.disableDefaultCNI: true there",
     });
     assert.deepEqual(await runResourcePolicy(policy, cluster, { checkKindConfig: false }), []);

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { kubeProxyDisallowed as policy } from "../../policies/rules/kube-proxy-disallowed";
-import { FixtureResource, TYPE, V13, V18, labStack, runStackPolicy, urnOf, withField } from "./helpers";
+import { FixtureResource, TYPE, V13, V18, labStack, runPolicyOver, urnOf, withField } from "./helpers";
 
 const RULE = "The lab runs without kube-proxy (Cilium replaces it in eBPF)";
 const FIX = "remove it (kind is created with kubeProxyMode: none and Cilium serves every Service)";
@@ -28,15 +28,15 @@ function assertOne(violations: { message: string; urn?: string }[], found: strin
 describe("kube-proxy-disallowed", () => {
   for (const version of [V13, V18]) {
     it(`passes the stack as declared (Cilium ${version})`, async () => {
-      assert.deepEqual(await runStackPolicy(policy, labStack(version)), []);
+      assert.deepEqual(await runPolicyOver(policy, labStack(version)), []);
     });
   }
 
   it("reports a kube-proxy DaemonSet by name and label", async () => {
     const ds = kubeProxyDaemonSet();
     assertOne(
-      await runStackPolicy(policy, [...labStack(V18), ds]),
-      "found DaemonSet kube-system/kube-proxy (name kube-proxy, label k8s-app=kube-proxy) declared in the stack",
+      await runPolicyOver(policy, [...labStack(V18), ds]),
+      "found DaemonSet kube-system/kube-proxy (name kube-proxy, label k8s-app=kube-proxy)",
       urnOf(ds.type, ds.name),
     );
   });
@@ -45,7 +45,7 @@ describe("kube-proxy-disallowed", () => {
     const ds = withField(kubeProxyDaemonSet(), "metadata", { name: "proxy", namespace: "default" });
     const renamed = { ...ds, type: "kubernetes:extensions/v1beta1:DaemonSet" };
     assertOne(
-      await runStackPolicy(policy, [...labStack(V13), renamed]),
+      await runPolicyOver(policy, [...labStack(V13), renamed]),
       "found DaemonSet default/proxy (label k8s-app=kube-proxy)",
       urnOf(renamed.type, renamed.name),
     );
@@ -58,7 +58,7 @@ describe("kube-proxy-disallowed", () => {
       props: { metadata: { name: "kube-proxy", namespace: "kube-system" }, data: { "config.conf": "" } },
     };
     assertOne(
-      await runStackPolicy(policy, [...labStack(V18), cm]),
+      await runPolicyOver(policy, [...labStack(V18), cm]),
       "found ConfigMap kube-system/kube-proxy (name kube-proxy)",
       urnOf(cm.type, cm.name),
     );
@@ -67,9 +67,9 @@ describe("kube-proxy-disallowed", () => {
   it("uses the configured names and labels", async () => {
     const ds = withField(kubeProxyDaemonSet(), "metadata", { name: "my-proxy", namespace: "kube-system" });
     const plain = withField(ds, "spec.template.metadata.labels", { app: "my-proxy" });
-    assert.deepEqual(await runStackPolicy(policy, [plain]), []);
+    assert.deepEqual(await runPolicyOver(policy, [plain]), []);
     assertOne(
-      await runStackPolicy(policy, [plain], { names: ["my-proxy"], labels: {} }),
+      await runPolicyOver(policy, [plain], { names: ["my-proxy"], labels: {} }),
       "found DaemonSet kube-system/my-proxy (name my-proxy)",
       urnOf(plain.type, plain.name),
     );
@@ -81,6 +81,6 @@ describe("kube-proxy-disallowed", () => {
       name: "sa",
       props: { metadata: { name: "kube-proxy", namespace: "kube-system" } },
     };
-    assert.deepEqual(await runStackPolicy(policy, [...labStack(V18), sa]), []);
+    assert.deepEqual(await runPolicyOver(policy, [...labStack(V18), sa]), []);
   });
 });

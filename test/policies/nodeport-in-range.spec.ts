@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { nodeportInRange as policy } from "../../policies/rules/nodeport-in-range";
-import { V13, V18, labStack, nodePortService, runStackPolicy, urnOf, withField } from "./helpers";
+import { V13, V18, labStack, nodePortService, runPolicyOver, urnOf, withField } from "./helpers";
 
 const stackWith = (version: string, nodePort: unknown) =>
   labStack(version).map((r) =>
@@ -15,12 +15,12 @@ describe("nodeport-in-range", () => {
 
   for (const version of [V13, V18]) {
     it(`passes the stack as declared (Cilium ${version}, nodePort 32000)`, async () => {
-      assert.deepEqual(await runStackPolicy(policy, labStack(version)), []);
+      assert.deepEqual(await runPolicyOver(policy, labStack(version)), []);
     });
 
     for (const nodePort of [29999, 32768, 80]) {
       it(`reports nodePort ${nodePort} on the Service (Cilium ${version})`, async () => {
-        const violations = await runStackPolicy(policy, stackWith(version, nodePort));
+        const violations = await runPolicyOver(policy, stackWith(version, nodePort));
         assert.equal(violations.length, 1);
         assert.equal(
           violations[0].message,
@@ -32,7 +32,7 @@ describe("nodeport-in-range", () => {
   }
 
   it("uses the configured range", async () => {
-    const violations = await runStackPolicy(policy, labStack(V18), {
+    const violations = await runPolicyOver(policy, labStack(V18), {
       nodePortRange: { min: 30000, max: 31000 },
     });
     assert.equal(violations.length, 1);
@@ -41,7 +41,7 @@ describe("nodeport-in-range", () => {
       /service-node-port-range 30000-31000: found .* nodePort=32000; choose a nodePort in 30000-31000/,
     );
     assert.deepEqual(
-      await runStackPolicy(policy, stackWith(V18, 29000), { nodePortRange: { min: 20000, max: 32767 } }),
+      await runPolicyOver(policy, stackWith(V18, 29000), { nodePortRange: { min: 20000, max: 32767 } }),
       [],
     );
   });
@@ -53,11 +53,11 @@ describe("nodeport-in-range", () => {
       "metadata.name",
       "internal",
     );
-    assert.deepEqual(await runStackPolicy(policy, [auto, clusterIp]), []);
+    assert.deepEqual(await runPolicyOver(policy, [auto, clusterIp]), []);
   });
 
   it("judges LoadBalancer Services too (they allocate nodePorts)", async () => {
     const lb = withField(nodePortService(1000), "spec.type", "LoadBalancer");
-    assert.equal((await runStackPolicy(policy, [lb])).length, 1);
+    assert.equal((await runPolicyOver(policy, [lb])).length, 1);
   });
 });

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import {
   ResourceValidationPolicy,
@@ -94,17 +94,47 @@ describe("the cilium-ebpf-lab policy pack", () => {
     assert.match(index, /new PolicyPack\("cilium-ebpf-lab", \{ policies \}\);/);
   });
 
-  it("ships PulumiPolicy.yaml (nodejs) and a versioned package.json with the root's pinned versions", () => {
+  it("ships PulumiPolicy.yaml (nodejs) and a versioned package.json without dependencies of its own (defect 6)", () => {
     assert.match(readFileSync(path.join(POLICIES_DIR, "PulumiPolicy.yaml"), "utf8"), /^runtime: nodejs$/m);
     const pkg = JSON.parse(readFileSync(path.join(POLICIES_DIR, "package.json"), "utf8"));
-    const root = JSON.parse(readFileSync(path.join(POLICIES_DIR, "..", "package.json"), "utf8"));
     assert.equal(pkg.name, "cilium-ebpf-lab-policies");
     assert.equal(pkg.version, "0.1.0");
     assert.equal(pkg.main, "index.ts");
-    const rootDeps = { ...root.dependencies, ...root.devDependencies };
-    for (const [name, version] of Object.entries({ ...pkg.dependencies, ...pkg.devDependencies })) {
-      assert.equal(version, rootDeps[name], `${name} differs from the root package.json`);
+    // One locked install: a dependency list here would make the CLI's hint ("npm install in
+    // .../policies") build a second, unlocked copy of @pulumi/pulumi next to the root's.
+    assert.equal(pkg.dependencies, undefined);
+    assert.equal(pkg.devDependencies, undefined);
+    // Following that hint runs the root's locked install instead, and writes no lock file here.
+    assert.match(pkg.scripts.install, /cd \.\. && npm ci\b/);
+    assert.match(readFileSync(path.join(POLICIES_DIR, ".npmrc"), "utf8"), /^package-lock=false$/m);
+  });
+
+  it("imports only packages the root package.json declares, resolved from the root node_modules", () => {
+    const root = JSON.parse(readFileSync(path.join(POLICIES_DIR, "..", "package.json"), "utf8"));
+    const declared = { ...root.dependencies, ...root.devDependencies };
+    const files = [
+      "index.ts",
+      "policies.ts",
+      ...readdirSync(path.join(POLICIES_DIR, "lib")).map((f) => `lib/${f}`),
+      ...readdirSync(path.join(POLICIES_DIR, "rules")).map((f) => `rules/${f}`),
+    ];
+    const bare = new Set<string>();
+    for (const f of files) {
+      const text = readFileSync(path.join(POLICIES_DIR, f), "utf8");
+      for (const m of text.matchAll(/from "([^".][^"]*)"/g)) if (!m[1].startsWith("node:")) bare.add(m[1]);
     }
+    assert.ok(bare.size > 0);
+    for (const name of bare) {
+      const pkgName = name.startsWith("@") ? name.split("/").slice(0, 2).join("/") : name.split("/")[0];
+      assert.ok(declared[pkgName] !== undefined, `${name} is not declared in the root package.json`);
+      const resolved = require.resolve(name, { paths: [POLICIES_DIR] });
+      assert.ok(
+        resolved.startsWith(path.join(POLICIES_DIR, "..", "node_modules") + path.sep),
+        `${name} resolves to ${resolved}`,
+      );
+    }
+    // @pulumi/policy needs the SDK as a peer: the root's single copy.
+    assert.ok(declared["@pulumi/pulumi"] !== undefined);
   });
 
   describe("on the stack the lab declares", () => {
