@@ -90,8 +90,19 @@ export interface LabContext {
   readonly ciliumPods: readonly LabPod[];
   /** One node-probe pod per node (hostNetwork, privileged): a node's view. */
   readonly probePods: readonly LabPod[];
-  /** kube-proxy pods found in kube-system (there must be none). */
+  /** kube-proxy pods found in kube-system (there must be none): `k8s-app=kube-proxy` and static `component=kube-proxy`. */
   readonly kubeProxyPods: readonly string[];
+  /**
+   * Signs of a kube-proxy that runs without a pod (k3s's built-in proxy), one sentence each naming
+   * the node and what was read. Optional so recorded contexts without it stay valid.
+   */
+  readonly kubeProxySignals?: readonly string[];
+  /**
+   * Where the node-probe pods see the node's root filesystem (their hostPath mount of `/`), for
+   * running the node's own binaries with chroot. Defaults to `/host`; `/` in the network-namespace
+   * miniature, whose "nodes" share this machine's filesystem.
+   */
+  readonly nodeRoot?: string;
   readonly service: {
     readonly name: string;
     readonly clusterIp: string;

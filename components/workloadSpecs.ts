@@ -22,6 +22,9 @@ export interface WorkloadInput {
 export const PART_OF = "cilium-ebpf-lab";
 export const NODE_PROBE_NAME = "node-probe";
 
+/** Where the node-probe container sees the node's root filesystem (read-only). */
+export const NODE_ROOT_MOUNT = "/host";
+
 /**
  * The control-plane taint is `node-role.kubernetes.io/master` below Kubernetes 1.24, both keys on
  * 1.24 and `.../control-plane` from 1.25: tolerating both keeps the test pods on every node of any
@@ -140,6 +143,12 @@ export function clientPod(input: WorkloadInput) {
 /**
  * A privileged host-network pod on every node: the node's routes, iptables in both backends,
  * conntrack and captures on lxc devices, without `docker exec` into the kind node.
+ *
+ * The node's root filesystem is mounted read-only at {@link NODE_ROOT_MOUNT}, so checks run the
+ * node's own binaries with `chroot` (the probe image has no `iptables-legacy*`; checks/defs/
+ * kubeProxyNode.ts). containerd's CRI bind-mounts hostPath volumes with `rbind` (containerd
+ * pkg/cri container_create_linux.go `options := []string{"rbind"}`), so the node's /proc, /sys and
+ * /run are there as well.
  */
 export function nodeProbeDaemonSet(input: WorkloadInput) {
   const podLabels = {
@@ -165,8 +174,10 @@ export function nodeProbeDaemonSet(input: WorkloadInput) {
               image: input.image,
               command: ["sleep", "infinity"],
               securityContext: { privileged: true },
+              volumeMounts: [{ name: "node-root", mountPath: NODE_ROOT_MOUNT, readOnly: true }],
             },
           ],
+          volumes: [{ name: "node-root", hostPath: { path: "/", type: "Directory" } }],
         },
       },
     },

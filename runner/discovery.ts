@@ -9,6 +9,7 @@
 import * as ipaddr from "ipaddr.js";
 
 import type { Evidence, ExecResult, LabContext, LabNode, LabPod } from "../checks/types";
+import { inProcessKubeProxySignals, kubeProxyPodNames, kubeProxyStaticPodQuery } from "./kubeProxyDiscovery";
 
 /** Where the lab's pieces are and how they are named. */
 export interface ContextOptions {
@@ -32,9 +33,17 @@ export interface ContextOptions {
   readonly timeoutSeconds?: number;
 }
 
-/** The eight documents discovery reads, one `kubectl get` each. */
+/** The nine documents discovery reads, one `kubectl get` each. */
 export type DocKey =
-  "nodes" | "ciliumNodes" | "testPods" | "client" | "ciliumPods" | "probePods" | "kubeProxyPods" | "service";
+  | "nodes"
+  | "ciliumNodes"
+  | "testPods"
+  | "client"
+  | "ciliumPods"
+  | "probePods"
+  | "kubeProxyPods"
+  | "kubeProxyStaticPods"
+  | "service";
 
 export const DOC_KEYS: readonly DocKey[] = [
   "nodes",
@@ -44,6 +53,7 @@ export const DOC_KEYS: readonly DocKey[] = [
   "ciliumPods",
   "probePods",
   "kubeProxyPods",
+  "kubeProxyStaticPods",
   "service",
 ];
 
@@ -91,7 +101,9 @@ export function discoveryQueries(options: ContextOptions = {}): Record<DocKey, s
       "-o",
       "json",
     ],
+    // kubeadm's DaemonSet (cmd/kubeadm/app/phases/addons/proxy/manifests.go: `k8s-app: kube-proxy`).
     kubeProxyPods: ["get", "pods", "-n", sys, "-l", "k8s-app=kube-proxy", "-o", "json"],
+    kubeProxyStaticPods: kubeProxyStaticPodQuery(sys),
     service: ["get", "service", options.service ?? "serversvc", "-n", ns, "-o", "json"],
   };
 }
@@ -338,10 +350,11 @@ export function buildLabContext(
   }
   perNode("probePods", "node-probe pod", probePods);
 
-  const kubeProxyPods = list("kubeProxyPods", "kube-proxy pods")
-    .map((p) => str(path(p, "metadata", "name")))
-    .filter((n): n is string => n !== undefined)
-    .sort();
+  const kubeProxyPods = kubeProxyPodNames([
+    ...list("kubeProxyPods", "kube-proxy pods"),
+    ...list("kubeProxyStaticPods", "static kube-proxy pods"),
+  ]);
+  const kubeProxySignals = inProcessKubeProxySignals(nodeItems);
 
   let client: LabPod | undefined;
   const clientItems = list("client", "client pod");
@@ -381,6 +394,7 @@ export function buildLabContext(
       ciliumPods,
       probePods,
       kubeProxyPods,
+      ...(kubeProxySignals.length > 0 ? { kubeProxySignals } : {}),
       service,
       nodeDevice: options.nodeDevice ?? "eth0",
       nativeRoutingCidr: options.nativeRoutingCidr ?? "10.0.0.0/8",
@@ -444,6 +458,15 @@ export function validateLabContext(value: unknown): string[] {
     errors.push("service must be {name, clusterIp, port, nodePort}");
   }
   if (typeof o.nodeDevice !== "string") errors.push("nodeDevice must be a string");
+  if (
+    o.kubeProxySignals !== undefined &&
+    (!Array.isArray(o.kubeProxySignals) || !o.kubeProxySignals.every((n) => typeof n === "string"))
+  ) {
+    errors.push("kubeProxySignals must be a list of sentences when set");
+  }
+  if (o.nodeRoot !== undefined && (typeof o.nodeRoot !== "string" || !o.nodeRoot.startsWith("/"))) {
+    errors.push("nodeRoot must be an absolute path when set");
+  }
   if (o.nativeRoutingCidr !== undefined && typeof o.nativeRoutingCidr !== "string") {
     errors.push("nativeRoutingCidr must be a string when set");
   }

@@ -11,7 +11,8 @@ import { pingCrossNode, pingSameNode } from "./ping";
 import { redirectNeigh } from "./redirectNeigh";
 import { redirectPeerCrossNode, redirectPeerSameNode } from "./redirectPeer";
 import { ciliumAgentStatus } from "./status";
-import { clusteripFromPod, nodeportFromPod, serviceTable } from "./services";
+import { clusteripFromPod, nodeportFromPod } from "./services";
+import { serviceTable } from "./serviceTable";
 
 export const ALL_CHECKS: readonly CheckDefinition[] = Object.freeze([
   ciliumAgentStatus,

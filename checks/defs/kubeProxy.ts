@@ -3,45 +3,32 @@
  * and after `curl 172.18.0.2:32000` from `net`, `conntrack -L | grep 32000` and
  * `iptables-save | grep 32000` on worker2 print nothing.
  *
- * An empty dump proves nothing on its own, so each node must show iptables rules in at least one of
- * the two backends (kind's and Cilium's own chains are always there) and conntrack must answer with its
+ * kube-proxy is looked for as pods (`k8s-app=kube-proxy` DaemonSets, static `component=kube-proxy`
+ * pods), as signs of an in-process proxy (k3s) found by discovery, and on every node as iptables
+ * rules in both backends and an nftables `kube-proxy` table, read with the node's own binaries
+ * (kubeProxyNode.ts). An empty dump of the backend the node uses proves nothing, so it must hold
+ * rules (kind's, kubelet's and Cilium's chains are always there), and conntrack must answer with its
  * summary line. The check runs its own curl to the client's node NodePort first (delay 0) and reads
- * conntrack afterwards (delayed), because checks run in parallel and the order matters here.
+ * the nodes afterwards (delayed), because checks run in parallel and the order matters here.
  */
-import { shellJoin } from "../../lib/shell";
-import { parseIptablesSave } from "../parse";
-import {
-  conntrackCommand,
-  curlCommand,
-  curlWorstCaseSeconds,
-  sectionScript,
-  shCommand,
-  splitSections,
-  withTimeout,
-} from "../probes";
+import { curlCommand, curlWorstCaseSeconds, shCommand, splitSections } from "../probes";
 import type { CheckDefinition, ExecResult, Judgement, LabContext, ProbeStep } from "../types";
 import { combine, excerpt, fail, inconclusive, pass, type UsableOptions, usableStep } from "../verdict";
 import { STEP_MARGIN_SECONDS, list, nodeByName, nodesWithout, podTarget, stepById } from "./common";
+import {
+  CONNTRACK_SECTION,
+  DUMP_TIMEOUT_SECONDS,
+  judgeNodeRules,
+  nodeRootOf,
+  nodeScript,
+  type Backend,
+} from "./kubeProxyNode";
 import { CURL_DATAPATH_EXIT_CODES, judgeHttp } from "./services";
 
-const DUMP_TIMEOUT_SECONDS = 10;
 /** One attempt plus two retries: the NodePort is the service checks' business, this only needs traffic. */
 const KUBE_PROXY_CURL = { maxTimeSeconds: 3, retries: 2 } as const;
 /** The node dumps start once the curl is done (a healthy curl takes well under a second). */
 export const NODE_DUMP_DELAY_MS = 4000;
-
-export const IPTABLES_BACKENDS = ["iptables-legacy-save", "iptables-nft-save"] as const;
-
-/** The node script: both iptables dumps and the conntrack entries for the NodePort. */
-export function nodeScript(nodePort: number): string {
-  return sectionScript([
-    ...IPTABLES_BACKENDS.map((b) => ({
-      name: b,
-      command: shellJoin(withTimeout(DUMP_TIMEOUT_SECONDS, [b])),
-    })),
-    { name: "conntrack", command: shellJoin(conntrackCommand(nodePort, DUMP_TIMEOUT_SECONDS)) },
-  ]);
-}
 
 function nodeStepId(node: string): string {
   return `node:${node}`;
@@ -62,8 +49,8 @@ function steps(ctx: LabContext): ProbeStep[] {
     all.push({
       id: nodeStepId(probe.node),
       target: podTarget(probe),
-      argv: shCommand(nodeScript(ctx.service.nodePort)),
-      timeoutSeconds: 3 * DUMP_TIMEOUT_SECONDS + STEP_MARGIN_SECONDS,
+      argv: shCommand(nodeScript(ctx.service.nodePort, nodeRootOf(ctx))),
+      timeoutSeconds: 5 * DUMP_TIMEOUT_SECONDS + STEP_MARGIN_SECONDS,
       delayMs: NODE_DUMP_DELAY_MS,
     });
   }
@@ -89,50 +76,12 @@ function judgeNode(
   node: string,
   output: string,
   curlProblem: string | undefined,
-): Judgement[] {
+): { parts: Judgement[]; backend?: Backend } {
   const sections = splitSections(output);
-  const parts: Judgement[] = [];
+  const rules = judgeNodeRules(ctx, node, output);
+  const parts = [...rules.parts];
   const nodePort = ctx.service.nodePort;
-  let rulesSeen = 0;
-  const unusable: string[] = [];
-  for (const backend of IPTABLES_BACKENDS) {
-    const section = sections.get(backend);
-    if (section === undefined || section.exitCode === undefined) {
-      unusable.push(`${backend} did not finish`);
-      continue;
-    }
-    if (section.exitCode !== 0) {
-      unusable.push(
-        `${backend} exited with code ${section.exitCode} (${excerpt(section.output, 120) || "no output"})`,
-      );
-      continue;
-    }
-    const dump = parseIptablesSave(section.output);
-    rulesSeen += dump.ruleCount + dump.chains.length;
-    const kube = dump.chains.filter((c) => /^KUBE-(SERVICES|NODEPORTS|SVC-|SEP-|EXT-|FW-|XLB-)/.test(c));
-    if (dump.hasKubeProxyRules) {
-      parts.push(
-        fail(
-          `expected no kube-proxy rules in ${backend} on ${node}, found ${list(kube.slice(0, 5)) || "jumps to KUBE-SVC/KUBE-NODEPORTS"}`,
-        ),
-      );
-    }
-    if (dump.nodePortsMentioned.includes(nodePort)) {
-      parts.push(
-        fail(
-          `expected no iptables rule for NodePort ${nodePort} in ${backend} on ${node}, found one in KUBE-NODEPORTS`,
-        ),
-      );
-    }
-  }
-  if (rulesSeen === 0) {
-    const why = unusable.length > 0 ? `: ${unusable.join("; ")}` : " (both dumps are empty)";
-    parts.push(inconclusive(`no iptables rules readable on ${node}, so their absence proves nothing${why}`));
-  } else if (!parts.some((p) => p.verdict === "fail")) {
-    parts.push(pass(`no KUBE-SERVICES/KUBE-NODEPORTS/KUBE-SVC rules on ${node}`));
-  }
-
-  const ct = sections.get("conntrack");
+  const ct = sections.get(CONNTRACK_SECTION);
   if (ct === undefined || ct.exitCode === undefined) {
     parts.push(inconclusive(`conntrack did not finish on ${node}`));
   } else if (ct.exitCode !== 0) {
@@ -166,7 +115,7 @@ function judgeNode(
       parts.push(pass(`no conntrack entry for dport ${nodePort} on ${node}`));
     }
   }
-  return parts;
+  return { parts, backend: rules.backend };
 }
 
 function judge(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judgement {
@@ -177,9 +126,12 @@ function judge(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judge
   } else {
     parts.push(pass("no kube-proxy pods"));
   }
+  for (const signal of ctx.kubeProxySignals ?? [])
+    parts.push(fail(`expected no kube-proxy, found: ${signal}`));
   const missing = nodesWithout(ctx, ctx.probePods);
   if (missing.length > 0) parts.push(inconclusive(`no node-probe pod on ${list(missing)}`));
 
+  const backends: Record<string, Backend> = {};
   let curlProblem: string | undefined = "no NodePort request was made";
   const curlStep = stepById(all, "curl");
   if (curlStep === undefined) {
@@ -206,20 +158,23 @@ function judge(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judge
       parts.push(out.judgement);
       continue;
     }
-    parts.push(...judgeNode(ctx, probe.node, out.output, curlProblem));
+    const node = judgeNode(ctx, probe.node, out.output, curlProblem);
+    parts.push(...node.parts);
+    if (node.backend !== undefined) backends[probe.node] = node.backend;
   }
-  const verdict = combine(parts);
+  const verdict = combine(parts, { iptablesBackends: backends });
   if (verdict.verdict !== "pass") return verdict;
+  const inUse = [...new Set(Object.values(backends))].join(" and ");
   return pass(
-    `no kube-proxy pods; on ${ctx.probePods.length} nodes no kube-proxy iptables rules (legacy and nft) and no conntrack entry for NodePort ${ctx.service.nodePort} after a NodePort request`,
-    { kubeProxy: "absent" },
+    `no kube-proxy pods; on ${ctx.probePods.length} nodes no kube-proxy rules in the legacy or nf_tables iptables tables (read with each node's own iptables-*-save; in use: ${inUse}), no kube-proxy nftables table, and no conntrack entry for NodePort ${ctx.service.nodePort} after a NodePort request`,
+    { kubeProxy: "absent", iptablesBackends: backends },
   );
 }
 
 export const noKubeProxy: CheckDefinition = {
   name: "no-kube-proxy",
   proves:
-    "No kube-proxy runs and no node has kube-proxy iptables rules (legacy or nft) or netfilter conntrack entries for the NodePort after a NodePort request: services are handled entirely by Cilium's eBPF datapath.",
+    "No kube-proxy runs (no kube-proxy pod, static pod or k3s built-in proxy) and no node has kube-proxy rules in either iptables backend or an nftables kube-proxy table, nor netfilter conntrack entries for the NodePort after a NodePort request: services are handled entirely by Cilium's eBPF datapath.",
   steps,
   judge,
 };

@@ -1,13 +1,10 @@
 /**
- * Services without kube-proxy: `nodeport-from-pod`, `clusterip-from-pod` and `service-table`.
+ * Services without kube-proxy, seen from a pod: `nodeport-from-pod` and `clusterip-from-pod`
+ * (`service-table`, the agents' own view, is in serviceTable.ts).
  *
- * Seed: `curl 172.18.0.2:32000` from `net` answers `PodName: evescn-jzms5 | PodIP: eth0 10.0.2.202/32`,
- * and `cilium service list` on an agent shows `10.96.93.201:8080 ClusterIP`, `172.18.0.2:32000
- * NodePort` (the agent's own node IP) and `0.0.0.0:32000 NodePort`, each with the three test pods'
- * `IP:80 (active)` as backends.
+ * Seed: `curl 172.18.0.2:32000` from `net` answers `PodName: evescn-jzms5 | PodIP: eth0 10.0.2.202/32`.
  */
 import { shellJoin } from "../../lib/shell";
-import { parseServiceList, type ServiceEntry } from "../parse";
 import {
   curlCommand,
   curlWorstCaseSeconds,
@@ -15,20 +12,10 @@ import {
   parseCurlOutput,
   shCommand,
   splitSections,
-  withTimeout,
 } from "../probes";
 import type { CheckDefinition, ExecResult, Judgement, LabContext, ProbeStep } from "../types";
 import { combine, excerpt, fail, inconclusive, pass, usableStep } from "../verdict";
-import {
-  STEP_MARGIN_SECONDS,
-  TEST_POD_PORT,
-  agentTarget,
-  list,
-  nodeByName,
-  nodesWithout,
-  podTarget,
-  stepById,
-} from "./common";
+import { STEP_MARGIN_SECONDS, list, podTarget, stepById } from "./common";
 
 /**
  * Curl settings for service probes: 3 s per attempt, 4 retries one second apart, because NodePort
@@ -172,103 +159,4 @@ export const clusteripFromPod: CheckDefinition = {
     "The service's ClusterIP answers from a pod and is served by a test pod, translated by Cilium without kube-proxy.",
   steps: clusterIpSteps,
   judge: judgeClusterIp,
-};
-
-/** `10.96.0.10:53/TCP` → `10.96.0.10:53` (newer agents print the protocol). */
-export function withoutProtocol(address: string): string {
-  return address.replace(/\/(TCP|UDP|SCTP|ANY)$/i, "");
-}
-
-function tableStepId(node: string): string {
-  return `services:${node}`;
-}
-
-function serviceTableSteps(ctx: LabContext): ProbeStep[] {
-  return ctx.ciliumPods.map((pod) => ({
-    id: tableStepId(pod.node),
-    target: agentTarget(pod),
-    argv: withTimeout(20, ["cilium", "service", "list"]),
-    timeoutSeconds: 20 + STEP_MARGIN_SECONDS,
-  }));
-}
-
-function describe(entry: ServiceEntry): string {
-  return (
-    entry.backends.map((b) => `${b.address}${b.state ? ` (${b.state})` : ""}`).join(", ") || "no backends"
-  );
-}
-
-/** The expected frontend with every test pod as an active backend. */
-function judgeFrontend(
-  ctx: LabContext,
-  agent: string,
-  services: readonly ServiceEntry[],
-  frontend: string,
-  type: string,
-): Judgement {
-  const entry = services.find(
-    (s) => withoutProtocol(s.frontend) === frontend && s.type.toLowerCase() === type.toLowerCase(),
-  );
-  if (entry === undefined) {
-    const same = services.find((s) => withoutProtocol(s.frontend) === frontend);
-    const found = same === undefined ? "none" : `${same.frontend} ${same.type}`;
-    return fail(`expected ${type} frontend ${frontend} on ${agent}, found ${found}`);
-  }
-  const missing = ctx.testPods.filter((pod) => {
-    const backend = entry.backends.find((b) => withoutProtocol(b.address) === `${pod.ip}:${TEST_POD_PORT}`);
-    return backend === undefined || (backend.state !== undefined && backend.state.toLowerCase() !== "active");
-  });
-  if (missing.length > 0) {
-    const want = missing.map((p) => `${p.ip}:${TEST_POD_PORT} (${p.name})`);
-    return fail(
-      `expected ${list(want)} active behind ${type} ${frontend} on ${agent}, found ${describe(entry)}`,
-    );
-  }
-  return pass(`${frontend} ${type} → ${entry.backends.length} backends`);
-}
-
-function judgeServiceTable(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judgement {
-  if (ctx.ciliumPods.length === 0) return inconclusive("no Cilium agent pods found in kube-system");
-  if (ctx.testPods.length === 0) return inconclusive("no test pods known: no backends to expect");
-  const all = serviceTableSteps(ctx);
-  const parts: Judgement[] = [];
-  const missing = nodesWithout(ctx, ctx.ciliumPods);
-  if (missing.length > 0) parts.push(inconclusive(`no Cilium agent pod on ${list(missing)}`));
-  const { nodePort, clusterIp, port } = ctx.service;
-  for (const pod of ctx.ciliumPods) {
-    const step = stepById(all, tableStepId(pod.node));
-    if (step === undefined) continue;
-    const out = usableStep(step, results);
-    if (!out.ok) {
-      parts.push(out.judgement);
-      continue;
-    }
-    const services = parseServiceList(out.output).services;
-    if (services.length === 0) {
-      parts.push(
-        inconclusive(
-          `no services recognised in "cilium service list" on ${pod.name}: ${excerpt(out.output)}`,
-        ),
-      );
-      continue;
-    }
-    const node = nodeByName(ctx, pod.node);
-    const own: Judgement[] = [
-      judgeFrontend(ctx, pod.name, services, `${clusterIp}:${port}`, "ClusterIP"),
-      judgeFrontend(ctx, pod.name, services, `0.0.0.0:${nodePort}`, "NodePort"),
-    ];
-    if (node === undefined) own.push(inconclusive(`node ${pod.node} of ${pod.name} is not in the node list`));
-    else own.push(judgeFrontend(ctx, pod.name, services, `${node.internalIp}:${nodePort}`, "NodePort"));
-    const bad = own.filter((j) => j.verdict !== "pass");
-    parts.push(...(bad.length > 0 ? bad : [pass(`${pod.name}: ${own.map((j) => j.reason).join(", ")}`)]));
-  }
-  return combine(parts);
-}
-
-export const serviceTable: CheckDefinition = {
-  name: "service-table",
-  proves:
-    "Every Cilium agent holds the service in its eBPF service table: the ClusterIP, the NodePort on 0.0.0.0 and on its node's IP, each with every test pod as an active backend.",
-  steps: serviceTableSteps,
-  judge: judgeServiceTable,
 };

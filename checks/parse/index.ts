@@ -5,6 +5,8 @@
  */
 export { parseArp } from "./arp";
 export type { ArpEntry, ArpTable } from "./arp";
+export { lbAddress, parseBpfLbList } from "./bpf-lb-list";
+export type { LbFrontend, LbList } from "./bpf-lb-list";
 export { parseCiliumStatus } from "./cilium-status";
 export type { CiliumStatus } from "./cilium-status";
 export { parseIpAddr } from "./ip-addr";

@@ -30,6 +30,10 @@ const DPORT = /(?:^|\s)--dport\s+(?<port>\d{1,5})(?:\s|$)/;
 const KUBE_PROXY_CHAIN = /^KUBE-(?:SERVICES|NODEPORTS|SVC-|SEP-|EXT-|FW-|XLB-)/;
 const LEGACY_WARNING = /^# Warning: iptables-legacy tables present/;
 
+/** The issue an nft dump gets when iptables-nft-save warns that legacy tables exist and are not shown. */
+export const LEGACY_TABLES_ISSUE =
+  "iptables-nft-save reports iptables-legacy tables that this dump does not show";
+
 interface State {
   readonly chains: string[];
   readonly tables: string[];
@@ -117,7 +121,7 @@ export function parseIptablesSave(raw: string): IptablesDump {
       );
     }
     if (state.legacyWarning) {
-      issues.push("iptables-nft-save reports iptables-legacy tables that this dump does not show");
+      issues.push(LEGACY_TABLES_ISSUE);
     }
     issues.push(...unrecognisedIssue(state.unrecognised));
   }

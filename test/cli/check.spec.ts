@@ -232,7 +232,7 @@ describe("check CLI: a run", () => {
     assert.deepEqual(fake.kindCalls(), ["get kubeconfig --name lab"]);
 
     const calls = fake.kubectlCalls();
-    assert.equal(calls.filter((c) => c.argv.includes("get")).length, 8);
+    assert.equal(calls.filter((c) => c.argv.includes("get")).length, 9);
     assert.equal(calls.filter((c) => c.argv.includes("exec")).length, 6);
     const files = new Set(calls.map((c) => c.kubeconfig));
     assert.equal(files.size, 1);
@@ -272,7 +272,7 @@ describe("check CLI: a run", () => {
     assert.equal(r.code, 0);
     const report = JSON.parse(r.stdout) as RunReport;
     assert.ok(report.results.every((x) => x.verdict === "inconclusive"));
-    assert.equal(report.results[0].evidence.length, 8);
+    assert.equal(report.results[0].evidence.length, 9);
     assert.match(
       report.results[0].evidence[0].output,
       /The connection to the server 127\.0\.0\.1:6443 was refused/,

@@ -321,6 +321,7 @@ describe("parsers under fuzzed tool output", function () {
       .sort();
     assert.deepEqual(exported, [
       "parseArp",
+      "parseBpfLbList",
       "parseCiliumStatus",
       "parseIpAddr",
       "parseIpRoute",

@@ -21,6 +21,8 @@ export const KUBECTL_FIXTURE_FILES: Readonly<Record<DocKey, string>> = {
   ciliumPods: "pods-cilium.json",
   probePods: "pods-node-probe.json",
   kubeProxyPods: "pods-kube-proxy.json",
+  // the seed lab has no kube-proxy in any shape: the same empty list answers the static-pod query
+  kubeProxyStaticPods: "pods-kube-proxy.json",
   service: "svc-serversvc.json",
 };
 
@@ -86,7 +88,7 @@ if (verb === "get" && !process.env.FAKE_KUBECTL_FAIL) {
   else if (has("app=evescn")) file = "pods-evescn.json";
   else if (has("k8s-app=cilium")) file = "pods-cilium.json";
   else if (has("app.kubernetes.io/name=node-probe")) file = "pods-node-probe.json";
-  else if (has("k8s-app=kube-proxy")) file = "pods-kube-proxy.json";
+  else if (has("k8s-app=kube-proxy") || has("component=kube-proxy")) file = "pods-kube-proxy.json";
   else if (has("service") && has("serversvc")) file = "svc-serversvc.json";
   if (file !== undefined) {
     process.stdout.write(fs.readFileSync(path.join(process.env.FAKE_KUBECTL_FIXTURES, file), "utf8"));

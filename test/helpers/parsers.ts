@@ -1,4 +1,5 @@
 /** Every parser of checks/parse by the folder of its golden fixtures under test/fixtures/parse. */
+import { parseBpfLbList } from "../../checks/parse/bpf-lb-list";
 import {
   parseArp,
   parseCiliumStatus,
@@ -20,6 +21,7 @@ export type FixtureParser = (
 
 export const PARSERS_BY_FIXTURE_FOLDER: Readonly<Record<string, FixtureParser>> = {
   arp: (raw) => parseArp(raw),
+  "bpf-lb-list": (raw) => parseBpfLbList(raw),
   "cilium-status": (raw) => parseCiliumStatus(raw),
   "ip-addr": (raw) => parseIpAddr(raw),
   "ip-route": (raw) => parseIpRoute(raw),

@@ -97,6 +97,8 @@ function labContext(): LabContext {
     service: { name: "serversvc", clusterIp: "10.0.2.10", port: 80, nodePort: SPEC.nodePort },
     nodeDevice: "eth0",
     nativeRoutingCidr: "10.0.0.0/8",
+    // The "nodes" are namespaces of this machine: the node's own binaries are this machine's.
+    nodeRoot: "/",
   };
 }
 
@@ -247,9 +249,10 @@ describe("integration: the check definitions against a network-namespace miniatu
     assert.equal(r.verdict, "pass", r.reason);
   });
 
-  it("reads both iptables backends and conntrack in the node namespaces: no kube-proxy rules, no entries", () => {
+  it("reads both iptables backends with the node's binaries, nftables and conntrack in the node namespaces: no kube-proxy rules, no entries", () => {
     const r = byName("no-kube-proxy");
     assert.equal(r.verdict, "pass", r.reason);
+    assert.match(r.reason, /in use: nf_tables\)/);
     const dump = r.evidence.find((e) => e.command.includes("iptables-nft-save"));
     assert.ok(dump);
     assert.match(dump.output, /:LABT-FORWARD - \[0:0\]/);

@@ -234,12 +234,12 @@ function fakeRunner(opts: { failing?: Record<string, string>; delayMs?: number }
 }
 
 describe("discoverLabContext", () => {
-  it("runs the eight kubectl gets in parallel, each with a timeout, and builds the context", async () => {
+  it("runs the nine kubectl gets in parallel, each with a timeout, and builds the context", async () => {
     const { runner, calls } = fakeRunner({ delayMs: 300 });
     const started = Date.now();
     const d = await discoverLabContext(runner, { timeoutSeconds: 12 });
     assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
-    assert.equal(calls.length, 8);
+    assert.equal(calls.length, 9);
     assert.ok(calls.every((c) => c.at(-1) === "timeout=12"));
     assert.ok(calls.every((c) => c[0] === "get" && c.includes("json")));
     assert.deepEqual(d.problems, []);
@@ -328,7 +328,7 @@ describe("discoverLabContext", () => {
     };
     const d = await discoverLabContext(runner);
     assert.equal(d.context, undefined);
-    assert.equal(d.problems.length, 8);
+    assert.equal(d.problems.length, 9);
     assert.ok(d.evidence.every((e) => e.output === "boom"));
   });
 });

@@ -1,11 +1,6 @@
 import { strict as assert } from "assert";
 
-import {
-  clusteripFromPod,
-  nodeportFromPod,
-  serviceTable,
-  withoutProtocol,
-} from "../../../checks/defs/services";
+import { clusteripFromPod, nodeportFromPod } from "../../../checks/defs/services";
 import { SEED_CONTEXT, judgeCase, runCases } from "./seedContext";
 
 describe("nodeport-from-pod", () => {
@@ -110,54 +105,4 @@ describe("clusterip-from-pod", () => {
       "inconclusive",
     );
   });
-});
-
-describe("service-table", () => {
-  it("strips the protocol newer agents print", () => {
-    assert.equal(withoutProtocol("10.96.0.10:53/TCP"), "10.96.0.10:53");
-    assert.equal(withoutProtocol("10.96.0.10:53"), "10.96.0.10:53");
-  });
-
-  runCases(serviceTable, [
-    {
-      title:
-        "passes on the seed's table: ClusterIP, NodePort on 0.0.0.0 and on the node IP, three active backends",
-      kase: "healthy",
-      verdict: "pass",
-      reason:
-        /cilium-496vl: 10\.96\.93\.201:8080 ClusterIP → 3 backends, 0\.0\.0\.0:32000 NodePort → 3 backends, 172\.18\.0\.2:32000 NodePort → 3 backends/,
-    },
-    {
-      title: "passes on newer agents' frontends with a protocol suffix",
-      kase: "healthy-1.18",
-      verdict: "pass",
-    },
-    {
-      title: "fails when the 0.0.0.0 NodePort frontend is missing",
-      kase: "missing-nodeport",
-      verdict: "fail",
-      reason: /^expected NodePort frontend 0\.0\.0\.0:32000 on cilium-496vl, found none$/,
-    },
-    {
-      title: "fails when a test pod is missing from the backends",
-      kase: "missing-backend",
-      verdict: "fail",
-      reason:
-        /expected 10\.0\.1\.63:80 \(evescn-zx9kk\) active behind ClusterIP 10\.96\.93\.201:8080 on cilium-6bt7g, found 10\.0\.0\.72:80 \(active\), 10\.0\.2\.202:80 \(active\)/,
-    },
-    {
-      title: "fails when a backend is not active",
-      kase: "terminating-backend",
-      verdict: "fail",
-      reason:
-        /10\.0\.0\.72:80 \(evescn-q7xhn\) active behind NodePort 0\.0\.0\.0:32000 on cilium-mfc5w, found 10\.0\.0\.72:80 \(terminating\)/,
-    },
-    { title: "is inconclusive on empty output", kase: "empty", verdict: "inconclusive" },
-    {
-      title: "is inconclusive when an agent timed out",
-      kase: "timed-out",
-      verdict: "inconclusive",
-      reason: /cilium-6bt7g timed out/,
-    },
-  ]);
 });

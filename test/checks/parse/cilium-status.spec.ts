@@ -86,7 +86,7 @@ describe("parseCiliumStatus", () => {
 
   describe("JSON", () => {
     it("leaves cluster health undefined without calling it an issue (StatusResponse has none)", () => {
-      const result = parseCiliumStatus(fixture("constructed-json-1.13.txt"));
+      const result = parseCiliumStatus(fixture("derived-json-1.13.txt"));
       assert.equal(result.format, "json");
       assert.equal(result.clusterHealthReachable, undefined);
       assert.equal(result.clusterHealthTotal, undefined);
@@ -94,7 +94,7 @@ describe("parseCiliumStatus", () => {
     });
 
     it("counts a controller with consecutive failures as unhealthy", () => {
-      const result = parseCiliumStatus(fixture("constructed-json-1.16-tunnel.txt"));
+      const result = parseCiliumStatus(fixture("derived-json-1.16-tunnel.txt"));
       assert.equal(result.controllersTotal, 3);
       assert.equal(result.controllersHealthy, 2);
     });
@@ -131,7 +131,7 @@ describe("parseCiliumStatus", () => {
 
     it("finds the document after kubectl's Defaulted container line", () => {
       const result = parseCiliumStatus(
-        `Defaulted container "cilium-agent" out of: cilium-agent, config (init)\n${fixture("constructed-json-1.13.txt")}`,
+        `Defaulted container "cilium-agent" out of: cilium-agent, config (init)\n${fixture("derived-json-1.13.txt")}`,
       );
       assert.equal(result.format, "json");
       assert.equal(result.kubeProxyReplacement, "Strict");
@@ -139,13 +139,13 @@ describe("parseCiliumStatus", () => {
 
     it("ignores a stderr line printed after the document", () => {
       const result = parseCiliumStatus(
-        `${fixture("constructed-json-1.13.txt")}Defaulted container "cilium-agent"\n`,
+        `${fixture("derived-json-1.13.txt")}Defaulted container "cilium-agent"\n`,
       );
       assert.equal(result.ciliumVersion, "1.13.0-rc5");
     });
 
     it("reports a cut document as JSON that does not parse, with every field undefined", () => {
-      const full = fixture("constructed-json-1.13.txt");
+      const full = fixture("derived-json-1.13.txt");
       const result = parseCiliumStatus(full.slice(0, full.length / 2));
       assert.equal(result.format, "json");
       assert.equal(result.kubeProxyReplacement, undefined);

@@ -1,0 +1,130 @@
+/**
+ * `cilium bpf lb list` / `cilium-dbg bpf lb list`: the agent's BPF service map as it is, one block per
+ * frontend key. The only place a Cilium 1.18+ agent shows its per-node-address NodePort frontends
+ * (`cilium-dbg service list` serves the control plane's frontends table, where a NodePort is
+ * `0.0.0.0:<port>/TCP` only: cilium/cilium pkg/loadbalancer/cell/restapi.go @8304097, and the
+ * frontends vs. BPF map tables of pkg/loadbalancer/tests/testdata/nodeport.txtar @035b147).
+ *
+ * Layout (cilium-dbg/cmd/bpf_lb_list.go @08f0582, `dumpSVC` + `TablePrinter`): a header
+ * `SERVICE ADDRESS   BACKEND ADDRESS (REVNAT_ID) (SLOT)`, then per key its entries, the first on the
+ * key's line and the others on lines with an empty first column:
+ *
+ *     172.18.0.2:32646    0.0.0.0:0 (33) (0) [NodePort, l7-load-balancer]
+ *     10.96.0.1:443       172.18.0.3:6443 (1) (1)
+ *
+ * Slot 0 is the service entry (`0.0.0.0:0 (revnat) (0) [flags]`), other slots are backends
+ * (`ip:port (revnat) (slot)`; newer trees add the protocol, `ip:port/TCP`). Older agents print no
+ * slot and a plain `BACKEND ADDRESS` header (cilium/cilium#10402: `0.0.0.0:0 (14) [ClusterIP]`).
+ * Keys are `ip:port`, newer ones `ip:port/TCP`, with `/i` for the internal scope of a split service.
+ */
+import { asText, isBlank, splitLines, unrecognisedIssue } from "./text";
+
+/** One frontend key of the BPF service map with its entries. */
+export interface LbFrontend {
+  /** As printed: "172.18.0.2:32000", "172.18.0.2:32000/TCP", "10.96.0.1:443/TCP/i". */
+  readonly key: string;
+  /** `ip:port` of the key without protocol or scope. */
+  readonly address: string;
+  /** True for a `/i` (internal scope) key. */
+  readonly internal: boolean;
+  /** Flags of the slot-0 entry: ["NodePort"], ["ClusterIP", "non-routable"]; empty when not printed. */
+  readonly flags: readonly string[];
+  /** Backend addresses `ip:port` (protocol dropped), in printed order. */
+  readonly backends: readonly string[];
+  /** True when the slot-0 (service) entry was seen. */
+  readonly hasServiceEntry: boolean;
+}
+
+export interface LbList {
+  readonly raw: string;
+  readonly frontends: readonly LbFrontend[];
+  readonly issues: readonly string[];
+}
+
+const ADDR = String.raw`(?:\[[0-9A-Fa-f:.]+\]|\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}`;
+const HEADER = /^SERVICE ADDRESS\s+BACKEND/;
+/** A key: `ip:port`, optionally `/PROTO` and `/i`. */
+const KEY = new RegExp(String.raw`^(?<addr>${ADDR})(?<proto>/[A-Za-z]+)?(?<scope>/i)?$`);
+/** An entry: `ip:port[/PROTO] (revnat)[ (slot)][ [flags]]...`, or `backend N not found`. */
+const ENTRY = new RegExp(
+  String.raw`^(?<addr>${ADDR})(?:/[A-Za-z]+)?\s+\((?<revnat>\d+)\)(?:\s+\((?<slot>\d+)\))?(?:\s+\[(?<flags>[^\]]*)\])?`,
+);
+const NOT_FOUND = /^backend \d+ not found/;
+const STARTS_WITH_ADDR = new RegExp(`^${ADDR}`);
+
+interface Block {
+  key: string;
+  address: string;
+  internal: boolean;
+  flags: string[];
+  backends: string[];
+  hasServiceEntry: boolean;
+}
+
+function readEntry(block: Block, text: string): boolean {
+  if (NOT_FOUND.test(text)) return true;
+  const m = ENTRY.exec(text);
+  if (!m?.groups) return false;
+  const { addr, slot, flags } = m.groups;
+  const isService = slot === "0" || /^(?:0\.0\.0\.0|\[::\]):0$/.test(addr);
+  if (isService) {
+    block.hasServiceEntry = true;
+    if (flags !== undefined)
+      block.flags = flags
+        .split(",")
+        .map((f) => f.trim())
+        .filter((f) => f !== "");
+  } else {
+    block.backends.push(addr);
+  }
+  return true;
+}
+
+/** Parses `cilium bpf lb list` text, aligned, tab-prefixed or flattened. Never throws. */
+export function parseBpfLbList(raw: string): LbList {
+  const text = asText(raw);
+  if (isBlank(text)) return { raw: text, frontends: [], issues: ["empty output"] };
+  const blocks: Block[] = [];
+  const unrecognised: string[] = [];
+  let sawHeader = false;
+  for (const original of splitLines(text)) {
+    const line = original.trim();
+    if (line === "") continue;
+    if (HEADER.test(line)) {
+      sawHeader = true;
+      continue;
+    }
+    const words = line.split(/\s+/);
+    const key = KEY.exec(words[0]);
+    // A key's line holds the key and its first entry (an address or "backend N not found"); an
+    // entry line starts with an address too, but is followed by "(revnat)" instead.
+    const rest = line.slice(words[0].length).trim();
+    if (key?.groups && (STARTS_WITH_ADDR.test(rest) || NOT_FOUND.test(rest))) {
+      const block: Block = {
+        key: words[0],
+        address: key.groups.addr,
+        internal: key.groups.scope !== undefined,
+        flags: [],
+        backends: [],
+        hasServiceEntry: false,
+      };
+      blocks.push(block);
+      if (!readEntry(block, rest)) unrecognised.push(original);
+      continue;
+    }
+    const current = blocks[blocks.length - 1];
+    if (current === undefined || !readEntry(current, line)) unrecognised.push(original);
+  }
+  const issues: string[] = [];
+  if (blocks.length === 0)
+    issues.push(sawHeader ? "header found but no entries" : "no entries and no header line");
+  issues.push(...unrecognisedIssue(unrecognised));
+  const frontends = blocks.map((b) => ({ ...b }));
+  return { raw: text, frontends, issues };
+}
+
+/** `ip:port` of a backend or frontend without a protocol suffix (`10.0.0.72:80/TCP` → `10.0.0.72:80`). */
+export function lbAddress(address: string): string {
+  const m = new RegExp(`^(${ADDR})`).exec(address);
+  return m ? m[1] : address;
+}
