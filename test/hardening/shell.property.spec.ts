@@ -415,7 +415,12 @@ function stackScripts(): Script[] {
   const scripts: Script[] = [
     {
       name: "kindCreateScript",
-      script: kindCreateScript({ clusterName: name, nodeImage: image, networkName: network }),
+      script: kindCreateScript({
+        clusterName: name,
+        nodeImage: image,
+        networkName: network,
+        stackLabel: "cilium-ebpf-lab/test",
+      }),
       expect: [
         ["kind", "get", "clusters"],
         ["kind", "create", "cluster", "--name", name, "--image", image, "--config", "-"],
@@ -516,7 +521,7 @@ function stackScripts(): Script[] {
   for (const [i, odd] of ODD.entries()) {
     scripts.push({
       name: `kindCreateScript (odd value ${JSON.stringify(odd)})`,
-      script: kindCreateScript({ clusterName: odd, nodeImage: odd, networkName: `net${i}` }),
+      script: kindCreateScript({ clusterName: odd, nodeImage: odd, networkName: `net${i}`, stackLabel: odd }),
       expect: [["kind", "create", "cluster", "--name", odd, "--image", odd, "--config", "-"]],
       values: [],
     });
@@ -598,7 +603,12 @@ describe("the stack's generated scripts with hostile config values", function ()
     shellcheckOrSkip(this);
     const seed = JSON.parse(fs.readFileSync(SEED_CONTEXT_FILE, "utf8")) as LabContext;
     const plain = [
-      kindCreateScript({ clusterName: "lab", nodeImage: "kindest/node:v1.23.4", networkName: "kind-lab" }),
+      kindCreateScript({
+        clusterName: "lab",
+        nodeImage: "kindest/node:v1.23.4",
+        networkName: "kind-lab",
+        stackLabel: "cilium-ebpf-lab/test",
+      }),
       kindDeleteScript("lab"),
       kindKubeconfigScript("lab"),
       nodeInventoryScript("lab"),
