@@ -10,6 +10,22 @@ import * as ipaddr from "ipaddr.js";
 import { PreflightItem, Runner, failure } from "./types";
 import { NETWORK_OWNER_LABEL } from "../components/kindConfig";
 
+/**
+ * Docker's default address pools: local 172.17.0.0/16, 172.18.0.0/16, 172.19.0.0/16, 172.20.0.0/14,
+ * 172.24.0.0/14, 172.28.0.0/14, 192.168.0.0/16 (split in /20s), global 10.0.0.0/8 (moby
+ * daemon/libnetwork/ipamutils/utils.go lines 10-21).
+ */
+export const DOCKER_DEFAULT_POOLS: readonly string[] = [
+  "172.17.0.0/16",
+  "172.18.0.0/16",
+  "172.19.0.0/16",
+  "172.20.0.0/14",
+  "172.24.0.0/14",
+  "172.28.0.0/14",
+  "192.168.0.0/16",
+  "10.0.0.0/8",
+];
+
 /** A Docker network as `docker network inspect` describes it (the fields read here). */
 export interface DockerNetwork {
   readonly Name: string;
