@@ -67,7 +67,6 @@ export class KindCluster extends pulumi.ComponentResource {
   constructor(name: string, args: KindClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     const workers = args.workers ?? 2;
     // dependsOn is an option of the children, not part of what the cluster is.
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars
     const { dependsOn: _dependsOn, ...componentArgs } = args;
     const config = kindConfigYaml({
       workers,

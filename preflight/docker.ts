@@ -37,7 +37,7 @@ export function readDockerInfo(run: Runner): { info?: DockerInfo; items: Preflig
   }
   let doc: DockerInfo | undefined;
   try {
-    const parsed = JSON.parse(r.stdout.trim().split("\n")[0] ?? "") as unknown;
+    const parsed = JSON.parse(r.stdout.trim()) as unknown;
     doc = parsed && typeof parsed === "object" ? (parsed as DockerInfo) : undefined;
   } catch {
     doc = undefined;
@@ -60,7 +60,9 @@ export function readDockerInfo(run: Runner): { info?: DockerInfo; items: Preflig
 
 /** Judges the daemon's version. */
 export function dockerVersionItems(info: DockerInfo): PreflightItem[] {
-  const v = semver.coerce(info.ServerVersion ?? "");
+  // Docker's versions may carry leading zeros ("17.06.1-ce"), which semver refuses: read the numbers.
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(info.ServerVersion ?? "");
+  const v = m ? `${Number(m[1])}.${Number(m[2])}.${Number(m[3] ?? 0)}` : undefined;
   if (v && semver.lt(v, MIN_DOCKER)) {
     return [
       {
