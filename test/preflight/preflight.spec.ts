@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { runPreflight, formatItems } from "../../preflight";
 import { localRunner } from "../../preflight/exec";
+import { kernelItems } from "../../preflight/kernel";
 import { overlaps, subnetItems, suggestFreeRange } from "../../preflight/subnets";
 import type { PreflightInput, PreflightItem } from "../../preflight/types";
 import { validateConfig } from "../../lib/config";
@@ -179,7 +180,6 @@ describe("preflight (recorded outputs through fake binaries)", () => {
   it("kernel below 5.10 but above Cilium's minimum: a warning naming the checks that flip", () => {
     // The kernel judgement is pure: the recorded 5.11 / 6.4 kernels do not exercise it, so the
     // version is given directly (4.19.90, the Kylin host's kernel in kubernetes-sigs/kind#3641).
-    const { kernelItems } = require("../../preflight/kernel") as typeof import("../../preflight/kernel");
     const items = kernelItems("4.19.90-25.37.v2101.ky10.x86_64", "1.13.0-rc5");
     assert.strictEqual(items.length, 1);
     assert.strictEqual(items[0].level, "warning");
@@ -320,7 +320,7 @@ describe("npm run preflight (the CLI)", function () {
         { cwd: REPO, encoding: "utf8", env: { ...process.env, PATH: dir } },
       );
       assert.strictEqual(r.status, 1, r.stderr);
-      assert.match(r.stdout, /ERROR   \[docker\] docker is not installed/);
+      assert.match(r.stdout, /ERROR {3}\[docker\] docker is not installed/);
       assert.match(r.stdout, /preflight: \d+ error\(s\)/);
       const bad = spawnSync(
         process.execPath,
