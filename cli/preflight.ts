@@ -4,6 +4,7 @@
  * problem with its fix. Exit status 1 when any error was found, 2 on bad usage or config.
  * The stack runs it as its first Command with `--input-json` (the config it already validated).
  */
+import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "node:util";
 import { runCliMain } from "../lib/cliMain";
@@ -56,6 +57,9 @@ export async function main(
       input = parsePreflightInput(values["input-json"]);
     } else if (values.stack !== undefined) {
       const dir = path.resolve(values.dir ?? path.join(__dirname, ".."));
+      if (!fs.existsSync(path.join(dir, `Pulumi.${values.stack}.yaml`))) {
+        io.stderr.write(`preflight: no Pulumi.${values.stack}.yaml: checking the project defaults\n`);
+      }
       input = preflightInput(
         validateConfig(readStackConfig(dir, values.stack)),
         `${PROJECT}/${values.stack}`,

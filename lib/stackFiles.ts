@@ -2,7 +2,8 @@
  * Reads a stack's configuration the way the Pulumi CLI assembles it, for tools that run outside
  * `pulumi` (the preflight): the `default`s of Pulumi.yaml's `config:` block, overlaid by the
  * `config:` of Pulumi.<stack>.yaml (keys prefixed `<project>:`). Values become the raw strings
- * lib/config.ts validates; secure (encrypted) values are not decrypted, only marked present.
+ * lib/config.ts validates; secure (encrypted) values are not decrypted, only marked present. A stack
+ * with no Pulumi.<stack>.yaml gets the defaults alone.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -33,11 +34,8 @@ export function readStackConfig(dir: string, stack: string): Record<string, stri
     }
   }
   const file = path.join(dir, `Pulumi.${stack}.yaml`);
-  if (!fs.existsSync(file)) {
-    throw new Error(
-      `no stack file ${file}: create the stack first (pulumi stack init ${stack}) or pick another --stack`,
-    );
-  }
+  // A stack without a file has only the project defaults (as `pulumi up` would use).
+  if (!fs.existsSync(file)) return raw;
   const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
   for (const [key, value] of Object.entries(doc.config ?? {})) {
     if (!key.startsWith(`${PROJECT}:`)) continue;

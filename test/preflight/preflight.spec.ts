@@ -327,8 +327,15 @@ describe("npm run preflight (the CLI)", function () {
         ["-r", "ts-node/register/transpile-only", "cli/preflight.ts", "--stack", "nosuchstack"],
         { cwd: REPO, encoding: "utf8", env: { ...process.env, PATH: dir } },
       );
-      assert.strictEqual(bad.status, 2);
-      assert.match(bad.stderr, /no stack file .*Pulumi\.nosuchstack\.yaml/);
+      assert.strictEqual(bad.status, 1);
+      assert.match(bad.stderr, /no Pulumi\.nosuchstack\.yaml: checking the project defaults/);
+      const usage = spawnSync(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", "cli/preflight.ts", "--stack", "bad name"],
+        { cwd: REPO, encoding: "utf8", env: { ...process.env, PATH: dir } },
+      );
+      assert.strictEqual(usage.status, 2);
+      assert.match(usage.stderr, /must be letters, digits/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
