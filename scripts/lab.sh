@@ -79,5 +79,18 @@ case "$action" in
     pulumi preview --policy-pack policies "$@"
     ;;
   output) pulumi stack output --json "$@" ;;
-  destroy) pulumi destroy --yes "$@" ;;
+  destroy)
+    if ! pulumi destroy --yes "$@"; then
+      release="urn:pulumi:$stack::cilium-ebpf-lab::lab:index:CiliumRelease\$kubernetes:helm.sh/v3:Release::cilium-release"
+      cat >&2 <<EOT
+pulumi destroy failed. If the cluster is already gone (deleted by hand, or an existing cluster you
+removed), the Kubernetes provider cannot delete the Helm release on it whatever deleteUnreachable
+says (pulumi/pulumi-kubernetes#2675). A kind stack deletes the release with its cluster; otherwise
+drop the release from the state and run destroy again, letting the provider drop the other objects:
+  pulumi state delete '$release' --yes
+  PULUMI_K8S_DELETE_UNREACHABLE=true bash scripts/lab.sh destroy $stack
+EOT
+      exit 1
+    fi
+    ;;
 esac
