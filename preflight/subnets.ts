@@ -126,7 +126,9 @@ export function subnetItems(
   const clashes: string[] = [];
   for (const net of networks) {
     const subnets = (net.IPAM?.Config ?? []).map((c) => c.Subnet ?? "").filter((s) => v4(s));
-    if (isOwnNetwork(net, input.nodeNetworkName, input.stackLabel)) continue;
+    // Any network labelled as this stack's is its own (an earlier nodeNetworkName included: the
+    // stack replaces it, delete first), so it is no obstacle.
+    if ((net.Labels ?? {})[NETWORK_OWNER_LABEL] === input.stackLabel) continue;
     taken.push(...subnets);
     if (net.Name === input.nodeNetworkName) {
       items.push({

@@ -80,13 +80,13 @@ describe("kind scripts", () => {
 
   /**
    * A docker stub: `network inspect -f ...` prints the owner label $OWNER, `ps -a ... {{.Networks}}`
-   * prints $NETS (one line per node container), `inspect -f {{.Id}} <node>` an id.
+   * prints $NETS (one line per node container), `inspect --type container ... <node>` an id.
    */
   const DOCKER = [
     'case "$1 $2" in',
     '  "network inspect") printf "%s\\n" "$OWNER";;',
     '  "ps -a") printf "%b" "$NETS";;',
-    '  "inspect -f") echo "cp-container-id";;',
+    '  "inspect --type") echo "cp-container-id";;',
     "esac",
   ].join("\n");
   /** A kind stub that lists $CLUSTERS, and runs $CREATE on create. */
@@ -124,7 +124,16 @@ describe("kind scripts", () => {
         "--config",
         "-",
       ]);
-      assert.deepStrictEqual(calls[2], ["docker", "inspect", "-f", "{{.Id}}", "lab-control-plane"]);
+      assert.deepStrictEqual(calls[2], [
+        "docker",
+        "inspect",
+        "--type",
+        "container",
+        "-f",
+        "{{.Id}}",
+        "--",
+        "lab-control-plane",
+      ]);
       assert.ok(!calls.some((c) => c[1] === "delete"), "a finished create deletes nothing");
       assert.deepStrictEqual(stubs.stdin("kind"), [kindConfigYaml({ workers: 2 })]);
     } finally {

@@ -318,6 +318,8 @@ const STUBBED_TOOLS: Record<string, string> = {
     "exit 0",
   ].join("\n"),
   kubectl: "echo '{\"items\":[]}'",
+  // The create script asks Docker for the network's owner, the nodes' networks and the node's id.
+  docker: "exit 0",
   node: "exit 0",
   cilium: "exit 0",
   ip: "exit 0",
