@@ -86,7 +86,9 @@ function main() {
       // kubeconfig that is merely unknown at preview does not.
       clusterIdentifier: lab.clusterIdentity,
       // After the kind cluster is gone (destroy, or deleted by hand) its objects are dropped from state.
-      deleteUnreachable: cfg.clusterMode === "kind",
+      // Left unset in existing mode: a set value overrides PULUMI_K8S_DELETE_UNREACHABLE (pulumi-kubernetes
+      // provider.go lines 619-632), which is the documented recovery when that cluster is gone.
+      deleteUnreachable: cfg.clusterMode === "kind" ? true : undefined,
     },
     { dependsOn: [preflight.command] },
   );

@@ -34,8 +34,9 @@ describe("existing-cluster mode (under mocks)", () => {
     );
     const provider = ofType(r.resources, "pulumi:providers:kubernetes")[0];
     assert.strictEqual(provider.inputs.context, "prod-admin");
-    // Provider inputs reach the mocks serialized as strings.
-    assert.strictEqual(String(provider.inputs.deleteUnreachable), "false");
+    // Unset, so PULUMI_K8S_DELETE_UNREACHABLE=true (the recovery when this cluster is gone) takes
+    // effect: a set provider value overrides it (pulumi-kubernetes provider.go lines 619-632).
+    assert.strictEqual(provider.inputs.deleteUnreachable, undefined);
     assert.strictEqual(await isSecret(r.rawOutputs.kubeconfig), true);
     assert.strictEqual((r.outputs.nodes as Obj[]).length, 3);
     // Cilium is installed (installCilium defaults to true) against the control-plane's address.
