@@ -6,7 +6,10 @@ import * as semver from "semver";
 import { KnownImage } from "./images";
 import { PreflightItem } from "./types";
 
-/** Cilium's minimum kernel per release line (Cilium docs, system requirements). */
+/**
+ * Cilium's minimum kernel per release line: 4.19.57 up to 1.15, 5.4 from 1.16, 5.10 from 1.18 (Cilium's
+ * system requirements docs, as recorded in the project's reference notes; not re-read for this change).
+ */
 export function ciliumMinimumKernel(ciliumVersion: string): string {
   if (semver.gte(ciliumVersion, "1.18.0-pre.0")) return "5.10.0";
   if (semver.gte(ciliumVersion, "1.16.0-pre.0")) return "5.4.0";
