@@ -7,8 +7,10 @@ import { KnownImage } from "./images";
 import { PreflightItem } from "./types";
 
 /**
- * Cilium's minimum kernel per release line: 4.19.57 up to 1.15, 5.4 from 1.16, 5.10 from 1.18 (Cilium's
- * system requirements docs, as recorded in the project's reference notes; not re-read for this change).
+ * Cilium's minimum kernel per release line: 4.19.57 up to 1.15 (cilium/cilium#24258: "For Cilium v1.14,
+ * the minimum required kernel version is 4.19.57"), 5.4 from 1.16 (the project's reference notes;
+ * https://docs.cilium.io/en/latest/operations/system_requirements/ says ">= 5.4" today), 5.10 from
+ * 1.18 (awsdocs/amazon-eks-user-guide#1163: "Cilium v1.18.3 kernel requirement ... >= 5.10").
  */
 export function ciliumMinimumKernel(ciliumVersion: string): string {
   if (semver.gte(ciliumVersion, "1.18.0-pre.0")) return "5.10.0";
