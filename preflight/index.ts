@@ -8,7 +8,7 @@ import { knownImage } from "./images";
 import { daemonIsLocal, inotifyItems } from "./inotify";
 import { cgroupItems, kernelItems } from "./kernel";
 import { clusterItems, kindVersionItems } from "./kind";
-import { isOwnNetwork, readNetworks, subnetItems } from "./subnets";
+import { isOwnedBy, readNetworks, subnetItems } from "./subnets";
 import { kubectlItems, pulumiItems } from "./tools";
 import type { PreflightEnv, PreflightInput, PreflightItem } from "./types";
 
@@ -31,12 +31,12 @@ export function runPreflight(input: PreflightInput, env: PreflightEnv): Prefligh
       items.push(...cgroupItems(cgroupVersion(info), input.nodeImage, known, kubernetes, kind.version));
       const nets = readNetworks(run);
       items.push(...nets.items);
-      let owned = false;
+      let own: string[] = [];
       if (nets.networks) {
         items.push(...subnetItems(nets.networks, input));
-        owned = nets.networks.some((n) => isOwnNetwork(n, input.nodeNetworkName, input.stackLabel));
+        own = nets.networks.filter((n) => isOwnedBy(n, input.stackLabel)).map((n) => n.Name);
       }
-      if (kind.version) items.push(...clusterItems(run, input.clusterName, input.nodeNetworkName, owned));
+      if (kind.version) items.push(...clusterItems(run, input.clusterName, own));
       if (daemonIsLocal(info, env.dockerHost)) items.push(...inotifyItems(env.procRoot ?? "/proc"));
     }
   }

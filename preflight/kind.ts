@@ -71,14 +71,14 @@ export function kindVersionItems(
 
 /**
  * A kind cluster named like the lab's is an error unless it is this stack's: every node container
- * attached only to the stack's own network (`nodeNetworkOwned`), which is what the stack's create
- * leaves (a live cluster, or the leftovers its create script removes before creating).
+ * attached only to networks labelled as the stack's (`ownNetworks`), which is what the stack's create
+ * leaves (a live cluster, also under an earlier nodeNetworkName, or the leftovers its create script
+ * removes before creating).
  */
 export function clusterItems(
   run: Runner,
   clusterName: string,
-  networkName: string,
-  nodeNetworkOwned: boolean,
+  ownNetworks: readonly string[],
 ): PreflightItem[] {
   const r = run("kind", ["get", "clusters"]);
   if (r.missing || r.status !== 0) return [];
@@ -97,7 +97,7 @@ export function clusterItems(
     .split("\n")
     .map((l) => l.trim())
     .filter((l) => l !== "");
-  const ours = nodeNetworkOwned && nets.length > 0 && nets.every((n) => n === networkName);
+  const ours = nets.length > 0 && nets.every((n) => ownNetworks.includes(n));
   if (ours) return [];
   return [
     {

@@ -91,9 +91,9 @@ export function overlaps(a: string, b: string): boolean {
   return !!pa && !!pb && pa[0].match(pb[0], Math.min(pa[1], pb[1]));
 }
 
-/** True when `network` is this stack's own (its name and its owner label). */
-export function isOwnNetwork(network: DockerNetwork, name: string, stackLabel: string): boolean {
-  return network.Name === name && (network.Labels ?? {})[NETWORK_OWNER_LABEL] === stackLabel;
+/** True when `network` carries this stack's owner label (whatever its name). */
+export function isOwnedBy(network: DockerNetwork, stackLabel: string): boolean {
+  return (network.Labels ?? {})[NETWORK_OWNER_LABEL] === stackLabel;
 }
 
 /**
@@ -128,7 +128,7 @@ export function subnetItems(
     const subnets = (net.IPAM?.Config ?? []).map((c) => c.Subnet ?? "").filter((s) => v4(s));
     // Any network labelled as this stack's is its own (an earlier nodeNetworkName included: the
     // stack replaces it, delete first), so it is no obstacle.
-    if ((net.Labels ?? {})[NETWORK_OWNER_LABEL] === input.stackLabel) continue;
+    if (isOwnedBy(net, input.stackLabel)) continue;
     taken.push(...subnets);
     if (net.Name === input.nodeNetworkName) {
       items.push({

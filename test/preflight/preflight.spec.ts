@@ -10,6 +10,7 @@ import * as path from "path";
 import { runPreflight, formatItems } from "../../preflight";
 import { localRunner } from "../../preflight/exec";
 import { kernelItems } from "../../preflight/kernel";
+import { clusterItems } from "../../preflight/kind";
 import { overlaps, subnetItems, suggestFreeRange } from "../../preflight/subnets";
 import type { PreflightInput, PreflightItem } from "../../preflight/types";
 import { validateConfig } from "../../lib/config";
@@ -305,6 +306,19 @@ describe("preflight subnet logic", () => {
     );
     assert.ok(overlaps("172.16.0.0/12", "172.18.0.0/16"));
     assert.ok(!overlaps("172.16.10.0/24", "fc00:f853:ccd:e793::/64"));
+  });
+});
+
+describe("preflight cluster logic", () => {
+  it("counts a cluster whose nodes sit on any network labelled as the stack's (an earlier name too) as its own", () => {
+    const clusters = fs.readFileSync(path.join(FIX, "kind-get-clusters-quickstart.txt"), "utf8");
+    const run = (nodesOn: string) => (program: string, args: readonly string[]) =>
+      program === "kind" && args[0] === "get"
+        ? { status: 0, stdout: clusters, stderr: "" }
+        : { status: 0, stdout: nodesOn, stderr: "" };
+    assert.deepStrictEqual(clusterItems(run("kind-old\nkind-old\n"), "kind", ["kind-new", "kind-old"]), []);
+    assert.strictEqual(clusterItems(run("kind-old\nkind\n"), "kind", ["kind-old"])[0]?.level, "error");
+    assert.deepStrictEqual(clusterItems(run(""), "absent", []), []);
   });
 });
 
