@@ -84,8 +84,8 @@ const CLUSTER_LABEL = "io.x-k8s.kind.cluster";
 function leftoverProbe(): string[] {
   return [
     "leftover=0",
-    `owner=$(docker network inspect -f '{{index .Labels "${NETWORK_OWNER_LABEL}"}}' -- "$network" 2>/dev/null || true)`,
-    `nets=$(docker ps -a --filter "label=${CLUSTER_LABEL}=$name" --format '{{.Networks}}')`,
+    `owner=$(timeout 30 docker network inspect -f '{{index .Labels "${NETWORK_OWNER_LABEL}"}}' -- "$network" 2>/dev/null || true)`,
+    `nets=$(timeout 30 docker ps -a --filter "label=${CLUSTER_LABEL}=$name" --format '{{.Networks}}')`,
     `if [ "$owner" = "$stack" ] && [ -n "$nets" ] && ! printf '%s\\n' "$nets" | grep -qvxF -- "$network"; then`,
     "  leftover=1",
     "fi",
@@ -147,7 +147,7 @@ export function kindCreateScript(input: KindCreateInput): string {
     'wait "$pid"',
     "pid=",
     "finished=1",
-    `docker inspect --type container -f '{{.Id}}' -- "$name-control-plane"`,
+    `timeout 30 docker inspect --type container -f '{{.Id}}' -- "$name-control-plane"`,
     "",
   ].join("\n");
 }
@@ -167,7 +167,7 @@ export function kindUpdateScript(clusterName: string, clusterUrn: string): strin
     `  echo "Recreate it and everything on it: pulumi up --replace '$urn'  (or remove the lab: pulumi destroy)" >&2`,
     "  exit 1",
     "fi",
-    `docker inspect --type container -f '{{.Id}}' -- "$name-control-plane"`,
+    `timeout 30 docker inspect --type container -f '{{.Id}}' -- "$name-control-plane"`,
     "",
   ].join("\n");
 }
