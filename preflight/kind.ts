@@ -84,7 +84,7 @@ export function clusterItems(
   if (r.missing || r.status !== 0) return [];
   // "No kind clusters found." goes to stderr (kind pkg/cmd/kind/get/clusters/clusters.go line 57).
   const clusters = r.stdout.split("\n").map((l) => l.trim());
-  if (!clusters.includes(clusterName)) return [];
+  if (!clusters.includes(clusterName)) return strayNodeNames(run, clusterName);
   const ps = run("docker", [
     "ps",
     "-a",
@@ -104,6 +104,24 @@ export function clusterItems(
       level: "error",
       area: "cluster",
       message: `a kind cluster named ${clusterName} already exists and is not this stack's (its nodes are on ${nets.join(", ") || "no network"}): delete it (kind delete cluster --name ${clusterName}) or set cilium-ebpf-lab:clusterName to another name`,
+    },
+  ];
+}
+
+/**
+ * A container that is not a kind node but has a node's name (`<cluster>-control-plane`, kind's node
+ * naming: pkg/cluster/internal/providers/common/namer_test.go lines 36-43) makes `docker run --name`
+ * fail. `docker ps --filter name=` matches substrings, so the names are compared exactly.
+ */
+function strayNodeNames(run: Runner, clusterName: string): PreflightItem[] {
+  const node = `${clusterName}-control-plane`;
+  const ps = run("docker", ["ps", "-a", "--filter", `name=${node}`, "--format", "{{.Names}}"]);
+  if (ps.status !== 0 || !ps.stdout.split("\n").some((l) => l.trim() === node)) return [];
+  return [
+    {
+      level: "error",
+      area: "cluster",
+      message: `a container named ${node} exists and is not a node of a kind cluster: remove it (docker rm -f ${node}) or set cilium-ebpf-lab:clusterName to another name`,
     },
   ];
 }

@@ -319,6 +319,13 @@ describe("preflight cluster logic", () => {
     assert.deepStrictEqual(clusterItems(run("kind-old\nkind-old\n"), "kind", ["kind-new", "kind-old"]), []);
     assert.strictEqual(clusterItems(run("kind-old\nkind\n"), "kind", ["kind-old"])[0]?.level, "error");
     assert.deepStrictEqual(clusterItems(run(""), "absent", []), []);
+    // No kind cluster of that name, but a (non-kind) container with its control-plane node's name.
+    const stray = clusterItems(run("absent-control-plane-2\nabsent-control-plane\n"), "absent", []);
+    assert.match(
+      stray[0]?.message ?? "",
+      /a container named absent-control-plane exists .*docker rm -f absent-control-plane/,
+    );
+    assert.deepStrictEqual(clusterItems(run("absent-control-plane-2\n"), "absent", []), []);
   });
 });
 
