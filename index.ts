@@ -1,7 +1,7 @@
 /**
  * The lab: reads and validates config, then wires the components.
  *
- *   KindCluster | ExistingCluster -> k8s.Provider -> CiliumRelease -> LabWorkload -> LabChecks
+ *   LabPreflight -> KindCluster | ExistingCluster -> k8s.Provider -> CiliumRelease -> LabWorkload -> LabChecks
  *
  * The module exports one function; Pulumi calls it and publishes what it returns as stack outputs.
  * Tests call it under mocks, once per config.
@@ -14,9 +14,12 @@ import { ExistingCluster } from "./components/ExistingCluster";
 import { KindCluster } from "./components/KindCluster";
 import { LabChecks } from "./components/LabChecks";
 import { LabPerformance } from "./components/LabPerformance";
+import { LabPreflight } from "./components/LabPreflight";
 import { LabWorkload } from "./components/LabWorkload";
 import { NodeInfo, controlPlaneIp } from "./components/kindConfig";
 import { LabConfig, PROJECT, validateConfig } from "./lib/config";
+import { stableHash } from "./lib/hash";
+import { preflightInput } from "./preflight/input";
 
 function readRawConfig(): Record<string, string> {
   const raw: Record<string, string> = {};
@@ -27,9 +30,10 @@ function readRawConfig(): Record<string, string> {
 }
 
 /** The cluster the lab runs on: created with kind, or given (existing mode). */
-function cluster(cfg: LabConfig) {
+function cluster(cfg: LabConfig, preflight: pulumi.Resource) {
   if (cfg.clusterMode === "existing") {
     const existing = new ExistingCluster("existing", {
+      dependsOn: [preflight],
       kubeconfigPath: cfg.kubeconfigPath,
       kubeconfig: cfg.kubeconfig === undefined ? undefined : pulumi.secret(cfg.kubeconfig),
       context: cfg.context,
@@ -38,6 +42,8 @@ function cluster(cfg: LabConfig) {
       kubeconfig: existing.kubeconfig,
       nodes: existing.nodes,
       clusterName: pulumi.output(cfg.clusterName),
+      // Nothing here tells one instance of a given cluster from the next: its name is all there is.
+      clusterIdentity: pulumi.output(cfg.clusterName),
     };
   }
   const kind = new KindCluster("lab", {
@@ -47,28 +53,51 @@ function cluster(cfg: LabConfig) {
     networkName: cfg.nodeNetworkName,
     nodeSubnet: cfg.nodeNetwork,
     registryMirrors: cfg.registryMirrors,
+    dependsOn: [preflight],
   });
-  return { kubeconfig: kind.kubeconfig, nodes: kind.nodes, clusterName: kind.clusterName, kind };
+  return {
+    kubeconfig: kind.kubeconfig,
+    nodes: kind.nodes,
+    clusterName: kind.clusterName,
+    clusterIdentity: kind.clusterIdentity,
+    kind,
+  };
 }
 
 function main() {
   // Validated before any resource is declared: a bad value stops preview with nothing created.
   const cfg = validateConfig(readRawConfig());
-  const lab = cluster(cfg);
-
-  const provider = new k8s.Provider("lab", {
-    kubeconfig: lab.kubeconfig,
-    context: cfg.context,
-    // Without it a kubeconfig unknown at preview plans a provider replacement (and of everything on it).
-    clusterIdentifier: cfg.clusterName,
-    // After the kind cluster is gone (destroy, or deleted by hand) its objects are dropped from state.
-    deleteUnreachable: cfg.clusterMode === "kind",
+  const preflight = new LabPreflight("preflight", {
+    input: preflightInput(cfg, `${pulumi.getProject()}/${pulumi.getStack()}`),
   });
+  const lab = cluster(cfg, preflight.command);
+  // The Kubernetes objects of a kind lab go with its cluster: their own delete is skipped when the
+  // cluster's Command is deleted in the same run (see CiliumRelease's deletedWith).
+  const deletedWith = lab.kind ? lab.kind.cluster : undefined;
+
+  const provider = new k8s.Provider(
+    "lab",
+    {
+      kubeconfig: lab.kubeconfig,
+      context: cfg.context,
+      // The provider, and every object on it, is replaced exactly when this changes (pulumi-kubernetes
+      // provider/pkg/provider/provider.go lines 486-499, DiffConfig): the cluster instance's identity,
+      // so a recreated kind cluster replaces the release, the workload and the checks' inputs, while a
+      // kubeconfig that is merely unknown at preview does not.
+      clusterIdentifier: lab.clusterIdentity,
+      // After the kind cluster is gone (destroy, or deleted by hand) its objects are dropped from state.
+      // Left unset in existing mode: a set value overrides PULUMI_K8S_DELETE_UNREACHABLE (pulumi-kubernetes
+      // provider.go lines 619-632), which is the documented recovery when that cluster is gone.
+      deleteUnreachable: cfg.clusterMode === "kind" ? true : undefined,
+    },
+    { dependsOn: [preflight.command] },
+  );
 
   const cilium = cfg.installCilium
     ? new CiliumRelease("cilium", {
         version: cfg.ciliumVersion,
         provider,
+        deletedWith,
         settings: {
           clusterName: cfg.clusterName,
           // Known only once the nodes exist; every other value is known at preview.
@@ -89,7 +118,15 @@ function main() {
     appLabel: cfg.appLabel,
     image: cfg.testImage,
     nodePort: cfg.nodePort,
+    deletedWith,
   });
+
+  // What the verdicts describe: re-run the checks and the measurement when any of it changes.
+  const rerunOn: pulumi.Input<string>[] = [
+    lab.clusterIdentity,
+    cilium ? `cilium ${cfg.ciliumVersion}` : "cilium not installed by the stack",
+    cilium ? cilium.values.apply((v) => `values ${stableHash(v)}`) : "no values",
+  ];
 
   // existing mode with the kubeconfig as a secret value: runners get it in their environment.
   const secretKubeconfig =
@@ -108,6 +145,7 @@ function main() {
         nativeCidr: cfg.nativeRoutingCidr,
         stepTimeoutSeconds: cfg.checkTimeoutSeconds,
         runId: cfg.checksRunId,
+        rerunOn,
         failOnFailure: cfg.failOnCheckFailure,
         dependsOn: [workload, ...(cilium ? [cilium] : [])],
       })
@@ -127,6 +165,7 @@ function main() {
         kubeconfig: secretKubeconfig,
         context: cfg.context,
         runId: cfg.checksRunId,
+        rerunOn,
         // After the checks (their captures would disturb it, and it would disturb them).
         dependsOn: [workload, ...(checks ? [checks] : [])],
       })

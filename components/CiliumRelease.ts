@@ -16,6 +16,14 @@ export interface CiliumReleaseArgs {
   readonly settings: CiliumSettings<pulumi.Input<string>>;
   /** Kubernetes provider of the lab cluster. */
   readonly provider: k8s.Provider;
+  /**
+   * The kind cluster's create Command: when it is deleted the release goes with it, and the engine
+   * skips the release's own delete (pulumi/pulumi pkg/resource/deploy/step.go lines 603-613 and 663,
+   * isDeletedWith). That is what lets `pulumi destroy` pass after the cluster was deleted by hand: the
+   * provider refuses to delete a helm.v3.Release on an unreachable cluster whatever deleteUnreachable
+   * says (pulumi/pulumi-kubernetes provider/pkg/provider/provider.go lines 2546-2551; issue #2675).
+   */
+  readonly deletedWith?: pulumi.Resource;
   /** Seconds Helm waits for the agents to be ready. Defaults to 900. */
   readonly timeoutSeconds?: number;
 }
@@ -50,7 +58,7 @@ export class CiliumRelease extends pulumi.ComponentResource {
         cleanupOnFail: true,
         maxHistory: 5,
       },
-      { parent: this, provider: args.provider },
+      { parent: this, provider: args.provider, deletedWith: args.deletedWith },
     );
     this.values = pulumi.output(values) as unknown as pulumi.Output<Record<string, unknown>>;
     this.version = this.release.version;

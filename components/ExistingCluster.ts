@@ -6,6 +6,8 @@ import { NodeInfo, parseNodeInventory } from "./kindConfig";
 
 /** Arguments of {@link ExistingCluster}: exactly one of kubeconfigPath and kubeconfig. */
 export interface ExistingClusterArgs {
+  /** What must succeed first: the preflight. */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
   /** Absolute path of the kubeconfig file. */
   readonly kubeconfigPath?: string;
   /** The kubeconfig itself (kept secret). */
@@ -74,7 +76,7 @@ export class ExistingCluster extends pulumi.ComponentResource {
         logging: "stderr",
         addPreviousOutputInEnv: false,
       },
-      { parent: this, customTimeouts: { create: "3m" } },
+      { parent: this, dependsOn: args.dependsOn ?? [], customTimeouts: { create: "3m" } },
     );
     // The node list carries no credentials: it stays readable even when the kubeconfig input is secret.
     this.nodes = pulumi.unsecret(inventory.stdout.apply(parseNodeInventory));

@@ -4,14 +4,17 @@ import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
 import {
   KubeProxyMode,
+  NETWORK_OWNER_LABEL,
   NodeInfo,
   kindConfigYaml,
   kindCreateScript,
   kindDeleteScript,
   kindKubeconfigScript,
+  kindUpdateScript,
   nodeInventoryScript,
   parseNodeInventory,
 } from "./kindConfig";
+import { kindNetworkOptions } from "./kindNetwork";
 
 /** Arguments of {@link KindCluster}. They are stored as the component's inputs, so policies judge them. */
 export interface KindClusterArgs {
@@ -31,6 +34,8 @@ export interface KindClusterArgs {
   readonly disableDefaultCNI?: boolean;
   /** Defaults to "none": no kube-proxy, Cilium replaces it. */
   readonly kubeProxyMode?: KubeProxyMode;
+  /** What must succeed before Docker is touched: the preflight. */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
@@ -46,6 +51,12 @@ export class KindCluster extends pulumi.ComponentResource {
   /** The `kind create cluster` / `kind delete cluster` command. */
   public readonly cluster: command.local.Command;
   public readonly clusterName: pulumi.Output<string>;
+  /**
+   * The identity of this cluster instance: the name and the id of the create Command, which
+   * @pulumi/command draws anew on every create (v1.2.1 provider/pkg/provider/local/commandController.go
+   * line 42, resource.NewUniqueHex), so a recreated cluster has a new identity.
+   */
+  public readonly clusterIdentity: pulumi.Output<string>;
   /** Admin kubeconfig of the cluster (secret). */
   public readonly kubeconfig: pulumi.Output<string>;
   /** Nodes with their role and internal IP, sorted by name. */
@@ -55,6 +66,8 @@ export class KindCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: KindClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     const workers = args.workers ?? 2;
+    // dependsOn is an option of the children, not part of what the cluster is.
+    const { dependsOn: _dependsOn, ...componentArgs } = args;
     const config = kindConfigYaml({
       workers,
       registryMirrors: args.registryMirrors,
@@ -67,7 +80,7 @@ export class KindCluster extends pulumi.ComponentResource {
       "lab:index:KindCluster",
       name,
       {
-        ...args,
+        ...componentArgs,
         workers,
         disableDefaultCNI: args.disableDefaultCNI ?? true,
         kubeProxyMode: args.kubeProxyMode ?? "none",
@@ -88,21 +101,37 @@ export class KindCluster extends pulumi.ComponentResource {
       .fromByteArray(subnetAddr.toByteArray().map((b, i, all) => (i === all.length - 1 ? b + 1 : b)))
       .toString();
 
+    // kind gives its network the MTU of Docker's `bridge` network, and none when that has none (kind
+    // pkg/cluster/internal/providers/docker/network.go lines 66-69 and 149-176, getDefaultNetworkMTU).
+    const bridge = docker.getNetworkOutput(
+      { name: "bridge" },
+      { parent: this, dependsOn: args.dependsOn ?? [] },
+    );
+    const stackLabel = `${pulumi.getProject()}/${pulumi.getStack()}`;
     this.network = new docker.Network(
       `${name}-network`,
       {
         name: args.networkName,
         driver: "bridge",
         ipamConfigs: [{ subnet: args.nodeSubnet, gateway }],
-        // kind's own network masquerades outbound traffic and uses MTU 1500; keep both.
-        options: {
-          "com.docker.network.bridge.enable_ip_masquerade": "true",
-          "com.docker.network.driver.mtu": "1500",
-        },
+        options: bridge.options.apply((o) => kindNetworkOptions(o)),
+        // Marks the network as this stack's: the create script and the preflight recognise it by it.
+        labels: [{ label: NETWORK_OWNER_LABEL, value: stackLabel }],
       },
-      { parent: this },
+      {
+        parent: this,
+        dependsOn: args.dependsOn ?? [],
+        // Every input of a Docker network forces a new one (the bridged kreuzwerker/terraform-provider-docker
+        // internal/provider/resource_docker_network.go has no update; every argument is ForceNew) and the
+        // replacement has the same name, which Docker refuses while the old one exists: delete first. The
+        // engine then first deletes the dependants whose inputs follow the network (the cluster, through
+        // `this.network.id` in its triggers): pulumi/pulumi pkg/resource/deploy/step_generator.go lines
+        // 2047-2080 and 3268-3330 (calculateDependentReplacements).
+        deleteBeforeReplace: true,
+      },
     );
 
+    const clusterUrn = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::lab:index:KindCluster$command:local:Command::${name}-cluster`;
     this.cluster = new command.local.Command(
       `${name}-cluster`,
       {
@@ -110,11 +139,24 @@ export class KindCluster extends pulumi.ComponentResource {
           clusterName: args.clusterName,
           nodeImage: args.nodeImage,
           networkName: args.networkName,
+          stackLabel,
         }),
+        // A change of the scripts alone runs this instead of create: it never touches the live
+        // cluster (@pulumi/command v1.2.1 commandController.go lines 79-83: update if given, else create).
+        update: kindUpdateScript(args.clusterName, clusterUrn),
         delete: kindDeleteScript(args.clusterName),
         stdin: config,
-        // Any change to the cluster's shape recreates it (kind cannot change a running cluster).
-        triggers: [args.clusterName, args.nodeImage, args.networkName, config],
+        // Any change to the cluster's shape recreates it (kind cannot change a running cluster);
+        // triggers are replaceOnChanges (@pulumi/command v1.2.1 provider/pkg/provider/common/inputs.go
+        // line 10). The network's id ties the cluster to the network instance it sits on.
+        triggers: [
+          args.clusterName,
+          args.nodeImage,
+          args.networkName,
+          args.nodeSubnet,
+          this.network.id,
+          config,
+        ],
         addPreviousOutputInEnv: false,
       },
       {
@@ -122,9 +164,10 @@ export class KindCluster extends pulumi.ComponentResource {
         dependsOn: [this.network],
         // The new cluster has the same name as the old one: delete first.
         deleteBeforeReplace: true,
-        customTimeouts: { create: "15m", delete: "10m" },
+        customTimeouts: { create: "15m", update: "2m", delete: "10m" },
       },
     );
+    this.clusterIdentity = pulumi.interpolate`${args.clusterName}/${this.cluster.id}`;
 
     const kubeconfigCmd = new command.local.Command(
       `${name}-kubeconfig`,
@@ -156,6 +199,7 @@ export class KindCluster extends pulumi.ComponentResource {
       network: this.network,
       cluster: this.cluster,
       clusterName: this.clusterName,
+      clusterIdentity: this.clusterIdentity,
       kubeconfig: this.kubeconfig,
       nodes: this.nodes,
       kindConfig: this.kindConfig,

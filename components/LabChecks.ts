@@ -13,6 +13,13 @@ export interface LabChecksArgs extends RunnerOptions {
   readonly kubeconfig?: pulumi.Input<string>;
   /** Changing it re-runs every check (a trigger), without recreating anything else. */
   readonly runId: string;
+  /**
+   * What the verdicts describe, each a trigger too: the cluster instance's identity and the Cilium
+   * release (version and a hash of its values). A change replaces the Command, which re-runs it:
+   * @pulumi/command's triggers are replaceOnChanges (v1.2.1 provider/pkg/provider/common/inputs.go
+   * line 10), and nothing else re-runs a Command whose own inputs did not change (`dependsOn` never does).
+   */
+  readonly rerunOn?: pulumi.Input<string>[];
   /** Make `pulumi up` fail when a check fails. Defaults to false, so evidence is always published. */
   readonly failOnFailure?: boolean;
   /** What must be ready first: the workload and the Cilium release. */
@@ -31,7 +38,7 @@ export class LabChecks extends pulumi.ComponentResource {
   public readonly datapath: pulumi.Output<CheckOutputs["datapath"]>;
 
   constructor(name: string, args: LabChecksArgs, opts?: pulumi.ComponentResourceOptions) {
-    const { dependsOn, kindCluster, kubeconfig, ...rest } = args;
+    const { dependsOn, kindCluster, kubeconfig, rerunOn, ...rest } = args;
     super("lab:index:LabChecks", name, rest, opts);
     const repoRoot = path.resolve(__dirname, "..");
 
@@ -52,7 +59,7 @@ export class LabChecks extends pulumi.ComponentResource {
             dir: repoRoot,
             // The runner never prints the kubeconfig; its stdout is the result document.
             logging: "stderr",
-            triggers: [args.runId],
+            triggers: [args.runId, ...(rerunOn ?? [])],
             addPreviousOutputInEnv: false,
           },
           { parent: this, dependsOn, customTimeouts: { create: "15m" } },

@@ -18,6 +18,13 @@ export interface LabPerformanceArgs {
   readonly context?: string;
   /** Changing it re-runs the measurement. */
   readonly runId: string;
+  /**
+   * What the verdicts describe, each a trigger too: the cluster instance's identity and the Cilium
+   * release (version and a hash of its values). A change replaces the Command, which re-runs it:
+   * @pulumi/command's triggers are replaceOnChanges (v1.2.1 provider/pkg/provider/common/inputs.go
+   * line 10), and nothing else re-runs a Command whose own inputs did not change (`dependsOn` never does).
+   */
+  readonly rerunOn?: pulumi.Input<string>[];
   /** The checks: the measurement runs after them, alone, so nothing distorts it. */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -31,7 +38,7 @@ export class LabPerformance extends pulumi.ComponentResource {
   public readonly performance: pulumi.Output<Performance>;
 
   constructor(name: string, args: LabPerformanceArgs, opts?: pulumi.ComponentResourceOptions) {
-    const { dependsOn, kindCluster, kubeconfig, ...rest } = args;
+    const { dependsOn, kindCluster, kubeconfig, rerunOn, ...rest } = args;
     super("lab:index:LabPerformance", name, rest, opts);
     const perfSettings = { ...args.settings };
     // The whole run is bounded: the Command's own timeout is above the runner's `timeout`.
@@ -53,7 +60,7 @@ export class LabPerformance extends pulumi.ComponentResource {
         environment: kubeconfig === undefined ? undefined : { LAB_KUBECONFIG: pulumi.secret(kubeconfig) },
         dir: path.resolve(__dirname, ".."),
         logging: "stderr",
-        triggers: [args.runId],
+        triggers: [args.runId, ...(rerunOn ?? [])],
         addPreviousOutputInEnv: false,
       },
       { parent: this, dependsOn, customTimeouts: { create: `${minutes}m` } },

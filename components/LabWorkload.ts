@@ -14,6 +14,8 @@ export interface LabWorkloadArgs extends WorkloadInput {
   readonly provider: k8s.Provider;
   /** Resources that must be ready first (the Cilium release: no pod gets an address before it). */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** The resource whose deletion deletes these objects too (the kind cluster): their own delete is skipped. */
+  readonly deletedWith?: pulumi.Resource;
   /** Create the namespace. Defaults to false (the seed uses `default`). */
   readonly createNamespace?: boolean;
 }
@@ -32,9 +34,14 @@ export class LabWorkload extends pulumi.ComponentResource {
   public readonly nodePort: pulumi.Output<number>;
 
   constructor(name: string, args: LabWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
-    const { provider, dependsOn, ...input } = args;
+    const { provider, dependsOn, deletedWith, ...input } = args;
     super("lab:index:LabWorkload", name, input, opts);
-    const childOpts: pulumi.CustomResourceOptions = { parent: this, provider, dependsOn };
+    const childOpts: pulumi.CustomResourceOptions = {
+      parent: this,
+      provider,
+      dependsOn,
+      deletedWith,
+    };
 
     let nsDeps: pulumi.Resource[] = [];
     if (args.createNamespace) {

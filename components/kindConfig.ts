@@ -56,16 +56,56 @@ export interface KindCreateInput {
   readonly clusterName: string;
   readonly nodeImage: string;
   readonly networkName: string;
+  /** `<project>/<stack>`: the label value that marks the Docker network as this stack's. */
+  readonly stackLabel: string;
   /** Seconds before `kind create cluster` is killed. Defaults to 600. */
   readonly timeoutSeconds?: number;
 }
 
+/** The label the stack puts on its Docker network, valued `<project>/<stack>`. */
+export const NETWORK_OWNER_LABEL = "cilium-ebpf-lab.stack";
+
 const HEADER = "set -eu";
 
 /**
- * Creates the cluster with the config on stdin. When a cluster of that name already exists the
- * script refuses (exit 1) rather than adopting a cluster whose shape it did not choose: the
- * message says how to delete it or pick another name.
+ * kind labels every node container `io.x-k8s.kind.cluster=<name>` and finds a cluster's nodes by
+ * that label, stopped ones included (kind pkg/cluster/internal/providers/docker/constants.go line 21,
+ * provider.go lines 114-121: `docker ps -a --filter label=...`).
+ */
+const CLUSTER_LABEL = "io.x-k8s.kind.cluster";
+
+/**
+ * Lines that set `leftover=1` when every node container of cluster "$name" is attached only to
+ * "$network" and that network carries this stack's owner label: what a create of this stack left
+ * behind (a failed create is not saved in the state, so the stack holds no cluster when create runs).
+ * `.Networks` is "names of the networks attached to this container" (docker/cli
+ * docs/reference/commandline/container_ls.md line 414).
+ */
+function leftoverProbe(): string[] {
+  return [
+    "leftover=0",
+    `owner=$(timeout 30 docker network inspect -f '{{index .Labels "${NETWORK_OWNER_LABEL}"}}' -- "$network" 2>/dev/null || true)`,
+    `nets=$(timeout 30 docker ps -a --filter "label=${CLUSTER_LABEL}=$name" --format '{{.Networks}}')`,
+    `if [ "$owner" = "$stack" ] && [ -n "$nets" ] && ! printf '%s\\n' "$nets" | grep -qvxF -- "$network"; then`,
+    "  leftover=1",
+    "fi",
+  ];
+}
+
+/**
+ * Creates the cluster with the config on stdin and prints one line: the control-plane container's
+ * id, the identity of this cluster instance (a recreated cluster has a new one).
+ *
+ * - A cluster of that name whose nodes sit only on this stack's own network is what an earlier
+ *   create of this stack left (killed by `timeout`, or its shell killed when Pulumi was cancelled:
+ *   @pulumi/command v1.2.1 runs it with Go's exec.CommandContext, provider/pkg/provider/local/
+ *   commandOutputs.go line 59, which kills only the shell). It is deleted before creating.
+ * - Any other cluster of that name is refused (exit 1): the stack never adopts a cluster whose shape
+ *   it did not choose; the message says how to delete it or pick another name.
+ * - kind deletes its nodes itself only when create returns an error (kind
+ *   pkg/cluster/internal/create/create.go lines 102-107 and 134-140); it has no signal handler, so
+ *   a `timeout` kill leaves them. The EXIT trap deletes them whenever create did not finish, and
+ *   kind runs in the background so that a TERM/INT to this shell runs the trap at once.
  */
 export function kindCreateScript(input: KindCreateInput): string {
   const timeout = input.timeoutSeconds ?? 600;
@@ -74,15 +114,60 @@ export function kindCreateScript(input: KindCreateInput): string {
     shellAssign("name", input.clusterName),
     shellAssign("image", input.nodeImage),
     shellAssign("network", input.networkName),
+    shellAssign("stack", input.stackLabel),
     'if kind get clusters 2>/dev/null | grep -qxF -- "$name"; then',
-    '  echo "kind cluster $name already exists and is not managed by this stack." >&2',
-    '  echo "Delete it with: kind delete cluster --name $name  (or set cilium-ebpf-lab:clusterName to another name)" >&2',
-    "  exit 1",
+    ...leftoverProbe().map((l) => `  ${l}`),
+    '  if [ "$leftover" = 1 ]; then',
+    '    echo "kind cluster $name is what an earlier, unfinished create of this stack left on network $network: deleting it first" >&2',
+    '    timeout 300 kind delete cluster --name "$name" >&2',
+    "  else",
+    '    echo "kind cluster $name already exists and is not managed by this stack." >&2',
+    '    echo "Delete it with: kind delete cluster --name $name  (or set cilium-ebpf-lab:clusterName to another name)" >&2',
+    "    exit 1",
+    "  fi",
     "fi",
+    "finished=0",
+    "pid=",
+    "cleanup() {",
+    '  if [ "$finished" != 1 ]; then',
+    '    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi',
+    '    echo "kind create cluster did not finish: deleting the node containers it left (kind delete cluster --name $name)" >&2',
+    '    timeout 300 kind delete cluster --name "$name" >&2 || true',
+    "  fi",
+    "}",
+    "trap cleanup EXIT",
+    "trap 'exit 130' INT TERM HUP",
     "# kind attaches the nodes to the Docker network this stack created (and its subnet).",
     'KIND_EXPERIMENTAL_DOCKER_NETWORK="$network"',
     "export KIND_EXPERIMENTAL_DOCKER_NETWORK",
-    `timeout ${timeout} kind create cluster --name "$name" --image "$image" --config -`,
+    "# In the background (stdin passed explicitly) so that a signal to this shell is handled at once.",
+    "exec 3<&0",
+    `timeout ${timeout} kind create cluster --name "$name" --image "$image" --config - <&3 >&2 &`,
+    "pid=$!",
+    'wait "$pid"',
+    "pid=",
+    "finished=1",
+    `timeout 30 docker inspect --type container -f '{{.Id}}' -- "$name-control-plane"`,
+    "",
+  ].join("\n");
+}
+
+/**
+ * Runs instead of create when only the script text changed (the cluster's shape is in `triggers`,
+ * which replace it): never touches a live cluster, prints the same identity as create did, and fails
+ * with the recovery when the cluster was deleted outside Pulumi.
+ */
+export function kindUpdateScript(clusterName: string, clusterUrn: string): string {
+  return [
+    HEADER,
+    shellAssign("name", clusterName),
+    shellAssign("urn", clusterUrn),
+    'if ! kind get clusters 2>/dev/null | grep -qxF -- "$name"; then',
+    '  echo "kind cluster $name no longer exists (deleted outside Pulumi)." >&2',
+    `  echo "Recreate it and everything on it: pulumi up --replace '$urn'  (or remove the lab: pulumi destroy)" >&2`,
+    "  exit 1",
+    "fi",
+    `timeout 30 docker inspect --type container -f '{{.Id}}' -- "$name-control-plane"`,
     "",
   ].join("\n");
 }

@@ -8,6 +8,24 @@ import { SUPPORTED_RANGE } from "./chartIndex";
 export const DEFAULT_TEST_IMAGE =
   "nicolaka/netshoot:v0.13@sha256:a20c2531bf35436ed3766cd6cfe89d352b050ccc4d7005ce6400adf97503da1b";
 
+/**
+ * kind v0.18.0's (the write-up's kind) own Kubernetes 1.23 node image, pinned by digest as kind asks
+ * ("please use these exact images ... including the digest"): release notes of
+ * https://github.com/kubernetes-sigs/kind/releases/tag/v0.18.0. The write-up's `v1.23.4` tag was
+ * built for kind v0.12.0 (kind pkg/apis/config/defaults/image.go at tag v0.12.0, line 21).
+ */
+export const DEFAULT_NODE_IMAGE =
+  "kindest/node:v1.23.17@sha256:e5fd1d9cd7a9a50939f9c005684df5a6d145e8d695e78463637b79464292e66c";
+
+/**
+ * 172.16.0.0/16 is the one /16 of RFC 1918's 172.16.0.0/12 that Docker never hands out by default:
+ * its local pools are 172.17.0.0/16 … 172.28.0.0/14 and 192.168.0.0/16 in /20s, its global pool
+ * 10.0.0.0/8 in /24s (moby daemon/libnetwork/ipamutils/utils.go, lines 10-21). kind's own `kind`
+ * network and docker0 therefore never take it, and it stays clear of the pod CIDR 10.0.0.0/8. A /24
+ * holds the gateway and up to 253 nodes and leaves the rest of 172.16.0.0/16 to other stacks.
+ */
+export const DEFAULT_NODE_NETWORK = "172.16.10.0/24";
+
 /** One config key: its default (as the raw string Pulumi would hold) and its documentation. */
 export interface KeySpec {
   readonly default?: string;
@@ -23,7 +41,10 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
     description:
       "kind cluster name and Cilium cluster.name (DNS-1123 label, at most 32 chars for Cilium >= 1.16).",
   },
-  nodeImage: { default: "kindest/node:v1.23.4", description: "kind node image (the seed's v1.23.4)." },
+  nodeImage: {
+    default: DEFAULT_NODE_IMAGE,
+    description: "kind node image, pinned by digest (default: kind v0.18.0's Kubernetes 1.23 image).",
+  },
   workers: { default: "2", description: "Number of kind worker nodes (1-10)." },
   ciliumVersion: { default: "1.13.0-rc5", description: `Cilium chart version (${SUPPORTED_RANGE}).` },
   nativeRoutingCidr: {
@@ -33,8 +54,9 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
   podCidr: { default: "10.0.0.0/8", description: "Cilium cluster-pool IPv4 pod CIDR." },
   podCidrMaskSize: { default: "24", description: "Per-node pod CIDR mask size (cluster-pool)." },
   nodeNetwork: {
-    default: "172.18.0.0/16",
-    description: "Subnet of the Docker network the kind nodes live on (the seed's 172.18.0.0/16).",
+    default: DEFAULT_NODE_NETWORK,
+    description:
+      "Subnet of the Docker network the stack creates for the kind nodes (outside Docker's default address pools).",
   },
   nodeNetworkName: {
     default: "",
@@ -43,7 +65,7 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
   registryMirrors: {
     default: "{}",
     description:
-      'containerd registry mirrors, {"registry": ["https://endpoint"]} (containerd 1.x node images).',
+      'containerd registry mirrors as a JSON string, {"registry": ["https://endpoint"]} (containerd 1.x node images).',
   },
   testImage: {
     default: DEFAULT_TEST_IMAGE,

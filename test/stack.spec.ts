@@ -5,6 +5,7 @@ import {
   plaintextHolders,
   MockedResource,
   RunResult,
+  engineLikeId,
   isSecret,
   ofType,
   runLab,
@@ -29,22 +30,23 @@ const STACKS = [
     file: "Pulumi.dev.yaml",
     version: "1.13.0-rc5",
     cluster: "cilium-kubeproxy-replacement-ebpf",
-    image: "kindest/node:v1.23.4",
-    subnet: "172.18.0.0/16",
+    image: "kindest/node:v1.23.17@sha256:e5fd1d9cd7a9a50939f9c005684df5a6d145e8d695e78463637b79464292e66c",
+    subnet: "172.16.10.0/24",
   },
   {
     file: "Pulumi.current.yaml",
     version: "1.18.12",
     cluster: "cilium-native-routing-current",
     image: "kindest/node:v1.33.1@sha256:050072256b9a903bd914c0b2866828150cb229cea0efe5892e2b644d5dd3b34f",
-    subnet: "172.19.0.0/16",
+    subnet: "172.16.20.0/24",
   },
 ];
 
 for (const stack of STACKS) {
   describe(`the stack for ${stack.file} (under mocks)`, function () {
     let r: RunResult;
-    before(async () => {
+    before(async function () {
+      this.timeout(120000); // the first run compiles the whole program
       r = await runLab({ stackFile: stack.file });
     });
 
@@ -57,7 +59,7 @@ for (const stack of STACKS) {
       const net = one(r, "docker:index/network:Network");
       assert.strictEqual(net.inputs.name, `kind-${stack.cluster}`);
       assert.deepStrictEqual(get(net.inputs, "ipamConfigs", 0, "subnet"), stack.subnet);
-      assert.strictEqual(get(net.inputs, "ipamConfigs", 0, "gateway"), stack.subnet.replace("0/16", "1"));
+      assert.strictEqual(get(net.inputs, "ipamConfigs", 0, "gateway"), stack.subnet.replace(/0\/24$/, "1"));
     });
 
     it("runs kind create with the config on stdin: no default CNI, no kube-proxy, 1 control-plane and 2 workers", () => {
@@ -91,7 +93,12 @@ for (const stack of STACKS) {
         typeof kc === "object" && kc !== null && "value" in kc,
         "the provider gets the kubeconfig as a secret",
       );
-      assert.strictEqual(provider.inputs.clusterIdentifier, stack.cluster);
+      // The cluster instance: its name and the id of the create Command that made it.
+      const cluster = one(r, "command:local:Command", "lab-cluster");
+      assert.strictEqual(
+        provider.inputs.clusterIdentifier,
+        `${stack.cluster}/${engineLikeId(cluster.type, cluster.name, cluster.inputs)}`,
+      );
     });
 
     it("never puts the kubeconfig in plaintext into any resource input", () => {
@@ -190,7 +197,12 @@ for (const stack of STACKS) {
       const components = r.resources.filter((x) => x.type.startsWith("lab:index:")).map((x) => x.type);
       assert.deepStrictEqual(
         components.sort(),
-        ["lab:index:CiliumRelease", "lab:index:KindCluster", "lab:index:LabWorkload"]
+        [
+          "lab:index:CiliumRelease",
+          "lab:index:KindCluster",
+          "lab:index:LabPreflight",
+          "lab:index:LabWorkload",
+        ]
           .concat(components.includes("lab:index:LabChecks") ? ["lab:index:LabChecks"] : [])
           .sort(),
       );

@@ -76,6 +76,6 @@ describe("cli/run.js as a real process", () => {
   it("refuses an unknown program with exit 2 and the list of programs", () => {
     const r = spawnSync(process.execPath, ["cli/run.js", "main"], { cwd: ROOT, encoding: "utf8" });
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /usage: node cli\/run\.js check\|perf\|report\|preflight/);
+    assert.match(r.stderr, /usage: node cli\/run\.js check\|perf\|report\|preflight\|e2eReport/);
   });
 });

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
@@ -9,6 +10,7 @@ import {
   kindCreateScript,
   kindDeleteScript,
   kindKubeconfigScript,
+  kindUpdateScript,
   nodeInventoryScript,
   parseNodeInventory,
 } from "../../components/kindConfig";
@@ -46,16 +48,23 @@ describe("kind config", () => {
 });
 
 describe("kind scripts", () => {
-  const scripts = {
-    create: kindCreateScript({
+  const STACK = "cilium-ebpf-lab/test";
+  const URN = "urn:pulumi:test::cilium-ebpf-lab::lab:index:KindCluster$command:local:Command::lab-cluster";
+  const create = (timeoutSeconds?: number) =>
+    kindCreateScript({
       clusterName: "lab",
       nodeImage: "kindest/node:v1.23.4",
       networkName: "kind-lab",
-    }),
+      stackLabel: STACK,
+      timeoutSeconds,
+    });
+  const scripts = {
+    create: create(),
+    update: kindUpdateScript("lab", URN),
     delete: kindDeleteScript("lab"),
     kubeconfig: kindKubeconfigScript("lab"),
     inventory: nodeInventoryScript("lab"),
-    nasty: kindCreateScript({ clusterName: NASTY, nodeImage: NASTY, networkName: NASTY }),
+    nasty: kindCreateScript({ clusterName: NASTY, nodeImage: NASTY, networkName: NASTY, stackLabel: NASTY }),
   };
 
   for (const [name, script] of Object.entries(scripts)) {
@@ -69,14 +78,39 @@ describe("kind scripts", () => {
     });
   }
 
-  it("creates the cluster with the config on stdin on the stack's Docker network", () => {
+  /**
+   * A docker stub: `network inspect -f ...` prints the owner label $OWNER, `ps -a ... {{.Networks}}`
+   * prints $NETS (one line per node container), `inspect --type container ... <node>` an id.
+   */
+  const DOCKER = [
+    'case "$1 $2" in',
+    '  "network inspect") printf "%s\\n" "$OWNER";;',
+    '  "ps -a") printf "%b" "$NETS";;',
+    '  "inspect --type") echo "cp-container-id";;',
+    "esac",
+  ].join("\n");
+  /** A kind stub that lists $CLUSTERS, and runs $CREATE on create. */
+  const KIND = [
+    'case "$1 $2" in',
+    '  "get clusters") printf "%b" "$CLUSTERS";;',
+    '  "create cluster") eval "$CREATE";;',
+    "esac",
+  ].join("\n");
+
+  it("creates the cluster with the config on stdin on the stack's Docker network and prints only its identity", () => {
     const stubs = makeStubs({
-      kind: 'case "$1 $2" in "get clusters") echo other;; esac; echo "KIND_NET=$KIND_EXPERIMENTAL_DOCKER_NETWORK"',
+      kind: `${KIND}\necho "KIND_NET=$KIND_EXPERIMENTAL_DOCKER_NETWORK"`,
+      docker: DOCKER,
     });
     try {
-      const r = runScript(scripts.create, stubs, { stdin: kindConfigYaml({ workers: 2 }) });
+      const r = runScript(scripts.create, stubs, {
+        stdin: kindConfigYaml({ workers: 2 }),
+        env: { CLUSTERS: "other\\n", CREATE: "true" },
+      });
       assert.strictEqual(r.status, 0, r.stderr);
-      assert.match(r.stdout, /KIND_NET=kind-lab/);
+      // kind's own output goes to stderr: stdout is the control-plane container's id alone.
+      assert.strictEqual(r.stdout, "cp-container-id\n");
+      assert.match(r.stderr, /KIND_NET=kind-lab/);
       const calls = stubs.calls();
       assert.deepStrictEqual(calls[0], ["kind", "get", "clusters"]);
       assert.deepStrictEqual(calls[1], [
@@ -90,32 +124,151 @@ describe("kind scripts", () => {
         "--config",
         "-",
       ]);
+      assert.deepStrictEqual(calls[2], [
+        "docker",
+        "inspect",
+        "--type",
+        "container",
+        "-f",
+        "{{.Id}}",
+        "--",
+        "lab-control-plane",
+      ]);
+      assert.ok(!calls.some((c) => c[1] === "delete"), "a finished create deletes nothing");
       assert.deepStrictEqual(stubs.stdin("kind"), [kindConfigYaml({ workers: 2 })]);
     } finally {
       stubs.remove();
     }
   });
 
-  it("refuses to create when a cluster of that name already exists, saying how to fix it", () => {
-    const stubs = makeStubs({ kind: 'case "$1 $2" in "get clusters") printf "other\\nlab\\n";; esac' });
+  it("refuses to create when a cluster of that name exists that is not this stack's, saying how to fix it", () => {
+    const stubs = makeStubs({ kind: KIND, docker: DOCKER });
     try {
-      const r = runScript(scripts.create, stubs);
+      // The lab's nodes on kind's own network "kind" (kind's default), the stack's network unlabelled.
+      const r = runScript(scripts.create, stubs, {
+        env: { CLUSTERS: "other\\nlab\\n", OWNER: "", NETS: "kind\\nkind\\n", CREATE: "true" },
+      });
       assert.strictEqual(r.status, 1);
-      assert.match(r.stderr, /kind cluster lab already exists/);
+      assert.match(r.stderr, /kind cluster lab already exists and is not managed by this stack/);
       assert.match(r.stderr, /kind delete cluster --name lab/);
-      assert.ok(!stubs.calls().some((c) => c[1] === "create"), "kind create must not run");
+      assert.ok(
+        !stubs.calls().some((c) => c[1] === "create" || c[1] === "delete"),
+        "nothing created or deleted",
+      );
+    } finally {
+      stubs.remove();
+    }
+  });
+
+  it("refuses when only some of the cluster's nodes sit on this stack's network", () => {
+    const stubs = makeStubs({ kind: KIND, docker: DOCKER });
+    try {
+      const r = runScript(scripts.create, stubs, {
+        env: { CLUSTERS: "lab\\n", OWNER: STACK, NETS: "kind-lab\\nkind\\n", CREATE: "true" },
+      });
+      assert.strictEqual(r.status, 1);
+      assert.ok(!stubs.calls().some((c) => c[1] === "delete"));
+    } finally {
+      stubs.remove();
+    }
+  });
+
+  it("removes the leftovers of an earlier unfinished create of this stack, then creates", () => {
+    const stubs = makeStubs({ kind: KIND, docker: DOCKER });
+    try {
+      const r = runScript(scripts.create, stubs, {
+        env: { CLUSTERS: "lab\\n", OWNER: STACK, NETS: "kind-lab\\nkind-lab\\n", CREATE: "true" },
+      });
+      assert.strictEqual(r.status, 0, r.stderr);
+      assert.match(r.stderr, /earlier, unfinished create of this stack/);
+      const kinds = stubs
+        .calls()
+        .filter((c) => c[0] === "kind")
+        .map((c) => c.slice(1, 3).join(" "));
+      assert.deepStrictEqual(kinds, ["get clusters", "delete cluster", "create cluster"]);
+    } finally {
+      stubs.remove();
+    }
+  });
+
+  it("deletes the node containers when kind create fails half-way", () => {
+    const stubs = makeStubs({ kind: KIND, docker: DOCKER });
+    try {
+      const r = runScript(scripts.create, stubs, { env: { CLUSTERS: "", CREATE: "exit 1" } });
+      assert.notStrictEqual(r.status, 0);
+      assert.match(r.stderr, /did not finish: deleting the node containers/);
+      const last = stubs.calls().at(-1);
+      assert.deepStrictEqual(last, ["kind", "delete", "cluster", "--name", "lab"]);
+      assert.strictEqual(r.stdout, "", "no identity for a failed create");
+    } finally {
+      stubs.remove();
+    }
+  });
+
+  it("deletes the node containers when timeout kills kind create (kind has no signal handler)", () => {
+    const stubs = makeStubs({ kind: KIND, docker: DOCKER });
+    try {
+      const r = runScript(create(1), stubs, { env: { CLUSTERS: "", CREATE: "sleep 5" } });
+      assert.strictEqual(r.status, 124, r.stderr);
+      assert.deepStrictEqual(stubs.calls().at(-1), ["kind", "delete", "cluster", "--name", "lab"]);
+    } finally {
+      stubs.remove();
+    }
+  });
+
+  it("deletes the node containers at once when its shell is terminated mid-create", async () => {
+    const stubs = makeStubs({ kind: KIND, docker: DOCKER });
+    try {
+      const child = spawn("/bin/sh", ["-c", scripts.create], {
+        env: { ...process.env, PATH: `${stubs.dir}:${process.env.PATH}`, CLUSTERS: "", CREATE: "sleep 30" },
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      child.stdin.end("kind: Cluster\n");
+      const started = Date.now();
+      while (!stubs.calls().some((c) => c[1] === "create") && Date.now() - started < 5000) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      child.kill("SIGTERM");
+      const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+      assert.ok(Date.now() - started < 15000, "the shell must not wait for kind to finish");
+      assert.strictEqual(code, 130);
+      assert.deepStrictEqual(stubs.calls().at(-1), ["kind", "delete", "cluster", "--name", "lab"]);
+    } finally {
+      stubs.remove();
+    }
+  });
+
+  it("update (script text changed) never creates: it prints the live cluster's identity", () => {
+    const stubs = makeStubs({ kind: KIND, docker: DOCKER });
+    try {
+      const r = runScript(scripts.update, stubs, { env: { CLUSTERS: "lab\\n" } });
+      assert.strictEqual(r.status, 0, r.stderr);
+      assert.strictEqual(r.stdout, "cp-container-id\n");
+      assert.ok(!stubs.calls().some((c) => c[1] === "create" || c[1] === "delete"));
+    } finally {
+      stubs.remove();
+    }
+  });
+
+  it("update fails with the replace command when the cluster was deleted outside Pulumi", () => {
+    const stubs = makeStubs({ kind: KIND, docker: DOCKER });
+    try {
+      const r = runScript(scripts.update, stubs, { env: { CLUSTERS: "" } });
+      assert.strictEqual(r.status, 1);
+      assert.ok(r.stderr.includes(`pulumi up --replace '${URN}'`), r.stderr);
+      assert.ok(!stubs.calls().some((c) => c[1] === "create"));
     } finally {
       stubs.remove();
     }
   });
 
   it("passes hostile names to kind as single literal arguments", () => {
-    const stubs = makeStubs({ kind: "true" });
+    const stubs = makeStubs({ kind: "true", docker: "true" });
     try {
       const r = runScript(scripts.nasty, stubs);
       assert.strictEqual(r.status, 0, r.stderr);
-      const create = stubs.calls().find((c) => c[1] === "create");
-      assert.deepStrictEqual(create, [
+      const created = stubs.calls().find((c) => c[1] === "create");
+      assert.deepStrictEqual(created, [
         "kind",
         "create",
         "cluster",

@@ -318,6 +318,8 @@ const STUBBED_TOOLS: Record<string, string> = {
     "exit 0",
   ].join("\n"),
   kubectl: "echo '{\"items\":[]}'",
+  // The create script asks Docker for the network's owner, the nodes' networks and the node's id.
+  docker: "exit 0",
   node: "exit 0",
   cilium: "exit 0",
   ip: "exit 0",
@@ -414,7 +416,12 @@ function stackScripts(): Script[] {
   const scripts: Script[] = [
     {
       name: "kindCreateScript",
-      script: kindCreateScript({ clusterName: name, nodeImage: image, networkName: network }),
+      script: kindCreateScript({
+        clusterName: name,
+        nodeImage: image,
+        networkName: network,
+        stackLabel: "cilium-ebpf-lab/test",
+      }),
       expect: [
         ["kind", "get", "clusters"],
         ["kind", "create", "cluster", "--name", name, "--image", image, "--config", "-"],
@@ -514,7 +521,7 @@ function stackScripts(): Script[] {
   for (const [i, odd] of ODD.entries()) {
     scripts.push({
       name: `kindCreateScript (odd value ${JSON.stringify(odd)})`,
-      script: kindCreateScript({ clusterName: odd, nodeImage: odd, networkName: `net${i}` }),
+      script: kindCreateScript({ clusterName: odd, nodeImage: odd, networkName: `net${i}`, stackLabel: odd }),
       expect: [["kind", "create", "cluster", "--name", odd, "--image", odd, "--config", "-"]],
       values: [],
     });
@@ -596,7 +603,12 @@ describe("the stack's generated scripts with hostile config values", function ()
     shellcheckOrSkip(this);
     const seed = JSON.parse(fs.readFileSync(SEED_CONTEXT_FILE, "utf8")) as LabContext;
     const plain = [
-      kindCreateScript({ clusterName: "lab", nodeImage: "kindest/node:v1.23.4", networkName: "kind-lab" }),
+      kindCreateScript({
+        clusterName: "lab",
+        nodeImage: "kindest/node:v1.23.4",
+        networkName: "kind-lab",
+        stackLabel: "cilium-ebpf-lab/test",
+      }),
       kindDeleteScript("lab"),
       kindKubeconfigScript("lab"),
       nodeInventoryScript("lab"),

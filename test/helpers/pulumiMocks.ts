@@ -5,9 +5,11 @@
  * inventory `kubectl get nodes -o json` of the seed's 3 nodes, and any other command the stdout a
  * test supplies through `commandStdout` (the check runner's JSON, for instance).
  */
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 
 export const PROJECT = "cilium-ebpf-lab";
@@ -37,6 +39,66 @@ export interface MockedResource {
   readonly provider?: string;
   readonly custom: boolean;
   readonly urn: string;
+  /** Resource options as the engine receives them (recorded from the register request). */
+  readonly options: RecordedOptions;
+}
+
+/** Options of a resource registration that the engine acts on. */
+export interface RecordedOptions {
+  /** URN of the resource this one is deleted with ("" when none). */
+  readonly deletedWith: string;
+  readonly deleteBeforeReplace: boolean;
+  /** URNs of the resources this one depends on (dependsOn, parents' and inputs' dependencies). */
+  readonly dependencies: readonly string[];
+}
+
+/**
+ * The mock monitor passes only type, name, inputs and provider to `newResource`; the options the
+ * engine acts on (deletedWith, deleteBeforeReplace, dependencies) are read from the register request
+ * itself, keyed by type and name.
+ */
+const recordedOptions = new Map<string, RecordedOptions>();
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getDeletedwith(): string;
+  getDeletebeforereplace(): boolean;
+  getDependenciesList(): string[];
+}
+const proto = MockMonitor.prototype as unknown as {
+  registerResource(req: RegisterRequest, cb: unknown): Promise<void>;
+  __labPatched?: boolean;
+};
+if (!proto.__labPatched) {
+  const original = proto.registerResource;
+  proto.registerResource = function (this: unknown, req: RegisterRequest, cb: unknown) {
+    recordedOptions.set(`${req.getType()}::${req.getName()}`, {
+      deletedWith: req.getDeletedwith(),
+      deleteBeforeReplace: req.getDeletebeforereplace(),
+      dependencies: req.getDependenciesList(),
+    });
+    return original.call(this, req, cb);
+  };
+  proto.__labPatched = true;
+}
+
+/**
+ * The id the engine would hold for a resource, given its inputs: what forces a replacement
+ * determines the id, so a replacement (and only a replacement) yields a new one, as in the engine.
+ * - @pulumi/command draws a new id on every create (v1.2.1 commandController.go line 42) and is
+ *   replaced when `triggers` change (common/inputs.go line 10, replaceOnChanges).
+ * - A Docker network has no update: every input forces a new one (the bridged
+ *   kreuzwerker/terraform-provider-docker resource_docker_network.go, all arguments ForceNew).
+ */
+export function engineLikeId(type: string, name: string, inputs: Record<string, unknown>): string {
+  const hash = (v: unknown) =>
+    createHash("sha256")
+      .update(JSON.stringify(v ?? null))
+      .digest("hex")
+      .slice(0, 12);
+  if (type === "command:local:Command") return `${name}-${hash(inputs.triggers)}`;
+  if (type === "docker:index/network:Network") return `${name}-${hash(inputs)}`;
+  return `${name}-id`;
 }
 
 export interface RunOptions {
@@ -47,6 +109,8 @@ export interface RunOptions {
   /** stdout for command resources, by resource name. */
   readonly commandStdout?: (name: string, inputs: Record<string, unknown>) => string | undefined;
   readonly preview?: boolean;
+  /** Options of Docker's `bridge` network, as `docker.getNetwork({ name: "bridge" })` returns them. */
+  readonly bridgeOptions?: Record<string, string>;
 }
 
 export interface RunResult {
@@ -84,6 +148,7 @@ export async function isSecret(value: unknown): Promise<boolean> {
 /** Runs `index.ts` under mocks and waits until every resource is registered and every output known. */
 export async function runLab(opts: RunOptions = {}): Promise<RunResult> {
   const resources: MockedResource[] = [];
+  recordedOptions.clear();
   await pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
@@ -100,6 +165,7 @@ export async function runLab(opts: RunOptions = {}): Promise<RunResult> {
         } else if (args.type === "kubernetes:helm.sh/v3:Release") {
           state = { ...inputs, status: { status: "deployed", version: inputs.version } };
         }
+        const key = `${args.type}::${args.name}`;
         resources.push({
           type: args.type,
           name: args.name,
@@ -108,10 +174,19 @@ export async function runLab(opts: RunOptions = {}): Promise<RunResult> {
           provider: args.provider,
           custom: args.custom ?? true,
           urn: `urn:pulumi:test::${PROJECT}::${args.type}::${args.name}`,
+          // The register request reached the patched monitor just before this call.
+          options: recordedOptions.get(key) ?? {
+            deletedWith: "",
+            deleteBeforeReplace: false,
+            dependencies: [],
+          },
         });
-        return { id: `${args.name}-id`, state };
+        return { id: engineLikeId(args.type, args.name, inputs), state };
       },
       call(args: pulumi.runtime.MockCallArgs) {
+        if (args.token === "docker:index/getNetwork:getNetwork") {
+          return { ...args.inputs, id: `${String(args.inputs.name)}-id`, options: opts.bridgeOptions ?? {} };
+        }
         return args.inputs;
       },
     },

@@ -240,7 +240,7 @@ function errorOf(config: Record<string, string>): ConfigError {
 }
 
 describe("lab config", () => {
-  it("applies the seed lab's defaults when nothing is set", () => {
+  it("applies the lab's defaults when nothing is set (the seed's versions, a node subnet outside Docker's pools)", () => {
     const cfg = validateConfig({});
     assert.deepStrictEqual(
       {
@@ -260,17 +260,18 @@ describe("lab config", () => {
       },
       {
         clusterName: "cilium-kubeproxy-replacement-ebpf",
-        nodeImage: "kindest/node:v1.23.4",
+        nodeImage:
+          "kindest/node:v1.23.17@sha256:e5fd1d9cd7a9a50939f9c005684df5a6d145e8d695e78463637b79464292e66c",
         workers: 2,
         ciliumVersion: "1.13.0-rc5",
         nativeRoutingCidr: "10.0.0.0/8",
         podCidr: "10.0.0.0/8",
         podCidrMaskSize: 24,
-        nodeNetwork: "172.18.0.0/16",
+        nodeNetwork: "172.16.10.0/24",
         nodeNetworkName: "kind-cilium-kubeproxy-replacement-ebpf",
         nodePort: 32000,
         testImage: DEFAULT_TEST_IMAGE,
-        kubernetesVersion: "1.23.4",
+        kubernetesVersion: "1.23.17",
         appLabel: "evescn",
       },
     );

@@ -354,7 +354,12 @@ export function kindCommand(nodeImage = "kindest/node:v1.23.4", workers = 2): Fi
     type: TYPE.command,
     name: "kind-cluster",
     props: {
-      create: kindCreateScript({ clusterName: CLUSTER, nodeImage, networkName: `kind-${CLUSTER}` }),
+      create: kindCreateScript({
+        clusterName: CLUSTER,
+        nodeImage,
+        networkName: `kind-${CLUSTER}`,
+        stackLabel: "cilium-ebpf-lab/dev",
+      }),
       stdin: kindConfigYaml({ workers, registryMirrors: {}, disableDefaultCNI: true, kubeProxyMode: "none" }),
       stdout: "",
       stderr: "",

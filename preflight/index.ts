@@ -1,0 +1,60 @@
+/**
+ * The preflight: checks the machine before anything is created and returns one item per problem,
+ * each naming the fix. Errors stop (the stack's first Command fails, `npm run preflight` exits 1);
+ * warnings are printed and the run goes on. Pure apart from the injected runner and /proc root.
+ */
+import { cgroupVersion, readDockerInfo } from "./docker";
+import { knownImage } from "./images";
+import { daemonIsLocal, inotifyItems } from "./inotify";
+import { cgroupItems, kernelItems } from "./kernel";
+import { clusterItems, kindVersionItems } from "./kind";
+import { isOwnedBy, readNetworks, subnetItems } from "./subnets";
+import { kubectlItems, pulumiItems } from "./tools";
+import type { PreflightEnv, PreflightInput, PreflightItem } from "./types";
+
+export type { PreflightEnv, PreflightInput, PreflightItem } from "./types";
+
+export function runPreflight(input: PreflightInput, env: PreflightEnv): PreflightItem[] {
+  const { run } = env;
+  const items: PreflightItem[] = [];
+  const known = knownImage(input.nodeImage);
+  const kubernetes = known?.kubernetes ?? input.kubernetesVersion;
+
+  if (input.clusterMode === "kind") {
+    const docker = readDockerInfo(run);
+    items.push(...docker.items);
+    const kind = kindVersionItems(run, input.nodeImage, known);
+    items.push(...kind.items);
+    if (docker.info) {
+      const info = docker.info;
+      items.push(...kernelItems(info.KernelVersion, input.ciliumVersion));
+      items.push(...cgroupItems(cgroupVersion(info), input.nodeImage, known, kubernetes, kind.version));
+      const nets = readNetworks(run);
+      items.push(...nets.items);
+      let own: string[] = [];
+      if (nets.networks) {
+        items.push(...subnetItems(nets.networks, input));
+        own = nets.networks.filter((n) => isOwnedBy(n, input.stackLabel)).map((n) => n.Name);
+      }
+      if (kind.version) items.push(...clusterItems(run, input.clusterName, own));
+      if (daemonIsLocal(info, env.dockerHost)) items.push(...inotifyItems(env.procRoot ?? "/proc"));
+    }
+  }
+  items.push(...kubectlItems(run, kubernetes));
+  items.push(...pulumiItems(run));
+  return items;
+}
+
+/** One line per item, errors first, then a summary line. */
+export function formatItems(items: readonly PreflightItem[]): string {
+  const sorted = [...items].sort((a, b) => (a.level === b.level ? 0 : a.level === "error" ? -1 : 1));
+  const lines = sorted.map((i) => `${i.level === "error" ? "ERROR  " : "warning"} [${i.area}] ${i.message}`);
+  const errors = items.filter((i) => i.level === "error").length;
+  const warnings = items.length - errors;
+  lines.push(
+    errors > 0
+      ? `preflight: ${errors} error(s), ${warnings} warning(s): fix the errors above, then run again`
+      : `preflight: no errors, ${warnings} warning(s)`,
+  );
+  return lines.join("\n") + "\n";
+}

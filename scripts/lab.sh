@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The lab command: bash scripts/lab.sh ACTION [STACK]
+#
+#   up        (default) preflight, then pulumi up with the policy pack
+#   preview   preflight, then pulumi preview with the policy pack
+#   preflight the machine check alone
+#   output    pulumi stack output --json
+#   destroy   pulumi destroy (kind cluster, nodes and Docker network included)
+#
+# STACK defaults to dev (Pulumi.dev.yaml); current is the other stack file. Further arguments go
+# to pulumi (for example --event-log FILE).
+#
+# State lives in a local file backend in .pulumi/ (no Pulumi Cloud account) unless PULUMI_BACKEND_URL
+# is set. Secrets (the kubeconfig) are encrypted with a passphrase:
+# - PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE, when set, is used as it is;
+# - otherwise, for a kind stack, a random passphrase is generated once into
+#   .pulumi/passphrase-STACK (mode 0600, git-ignored) and used from there: keep that file with the state;
+# - a stack with clusterMode existing never gets a generated or default passphrase: its kubeconfig
+#   is a real cluster's credentials, so the script stops and asks for one of the two variables.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+usage() {
+  echo "usage: bash scripts/lab.sh [up|preview|preflight|output|destroy] [STACK]" >&2
+  exit 2
+}
+action=${1:-up}
+stack=${2:-dev}
+shift $(($# < 2 ? $# : 2))
+case "$action" in up | preview | preflight | output | destroy) ;; *) usage ;; esac
+if ! printf '%s' "$stack" | grep -Eq '^[A-Za-z0-9_.-]+$'; then
+  echo "stack name '$stack' must be letters, digits, '_', '.' or '-'" >&2
+  exit 2
+fi
+
+[ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
+
+if [ "$action" = preflight ]; then
+  exec npm run --silent preflight -- --stack "$stack"
+fi
+
+if ! command -v pulumi >/dev/null 2>&1; then
+  echo "the Pulumi CLI is not installed: https://www.pulumi.com/docs/install/" >&2
+  exit 1
+fi
+
+if [ -z "${PULUMI_BACKEND_URL:-}" ]; then
+  mkdir -p .pulumi
+  export PULUMI_BACKEND_URL="file://$PWD/.pulumi"
+fi
+
+if [ -z "${PULUMI_CONFIG_PASSPHRASE+set}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+  if [ -f "Pulumi.$stack.yaml" ] && grep -Eq '^[[:space:]]*cilium-ebpf-lab:clusterMode:[[:space:]]*"?existing' "Pulumi.$stack.yaml"; then
+    echo "stack $stack uses an existing cluster: its kubeconfig is encrypted with your passphrase." >&2
+    echo "Set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) and run again; no default is used." >&2
+    exit 1
+  fi
+  mkdir -p .pulumi
+  pass_file=".pulumi/passphrase-$stack"
+  if [ ! -s "$pass_file" ]; then
+    (umask 077 && od -An -N24 -tx1 /dev/urandom | tr -d ' \n' >"$pass_file")
+    echo "generated a passphrase for stack $stack in $pass_file (keep it with .pulumi/)" >&2
+  fi
+  PULUMI_CONFIG_PASSPHRASE_FILE="$PWD/$pass_file"
+  export PULUMI_CONFIG_PASSPHRASE_FILE
+fi
+
+if ! pulumi stack select "$stack" 2>/dev/null; then
+  pulumi stack init "$stack" --secrets-provider passphrase
+fi
+
+case "$action" in
+  up)
+    npm run --silent preflight -- --stack "$stack"
+    pulumi up --policy-pack policies --yes "$@"
+    ;;
+  preview)
+    npm run --silent preflight -- --stack "$stack"
+    pulumi preview --policy-pack policies "$@"
+    ;;
+  output) pulumi stack output --json "$@" ;;
+  destroy)
+    if ! pulumi destroy --yes "$@"; then
+      release="urn:pulumi:$stack::cilium-ebpf-lab::lab:index:CiliumRelease\$kubernetes:helm.sh/v3:Release::cilium-release"
+      cat >&2 <<EOT
+pulumi destroy failed. If the cluster is already gone (deleted by hand, or an existing cluster you
+removed), the Kubernetes provider cannot delete the Helm release on it whatever deleteUnreachable
+says (pulumi/pulumi-kubernetes#2675). A kind stack deletes the release with its cluster; otherwise
+drop the release from the state and run destroy again, letting the provider drop the other objects:
+  pulumi state delete '$release' --yes
+  PULUMI_K8S_DELETE_UNREACHABLE=true bash scripts/lab.sh destroy $stack
+EOT
+      exit 1
+    fi
+    ;;
+esac

@@ -1,0 +1,211 @@
+/**
+ * The lab command (scripts/lab.sh), the end-to-end script (scripts/e2e.sh) and the e2e workflow,
+ * none of which can run here (no Docker, kind or Pulumi CLI): shellcheck over every script, the
+ * workflow through action-validator (pinned devDependency), lab.sh's passphrase and ordering rules
+ * with stub binaries, and e2e's report helpers.
+ */
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { failedChecks, milestoneTimes, phaseTable } from "../../cli/e2eReport";
+import { makeStubs } from "../helpers/stubs";
+
+const REPO = path.resolve(__dirname, "..", "..");
+const SCRIPTS = ["scripts/lab.sh", "scripts/e2e.sh", "scripts/test.sh", ".ci/run"];
+
+describe("scripts", function () {
+  this.timeout(60000);
+
+  for (const script of SCRIPTS) {
+    it(`${script} passes shellcheck`, function () {
+      const r = spawnSync("shellcheck", ["-x", path.join(REPO, script)], { encoding: "utf8" });
+      if (r.error) {
+        if (process.env.CI) assert.fail("shellcheck is not installed");
+        this.skip();
+      }
+      assert.strictEqual(`${r.stdout}${r.stderr}`, "");
+      assert.strictEqual(r.status, 0);
+    });
+  }
+
+  const validator = path.join(REPO, "node_modules", ".bin", "action-validator");
+  it("the e2e workflow passes action-validator (and the validator rejects a broken one)", () => {
+    const ok = spawnSync(validator, [path.join(REPO, ".github", "workflows", "e2e.yml")], {
+      encoding: "utf8",
+    });
+    assert.strictEqual(ok.status, 0, `${ok.stdout}${ok.stderr}`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wf-"));
+    try {
+      const broken = fs
+        .readFileSync(path.join(REPO, ".github", "workflows", "e2e.yml"), "utf8")
+        .replace("runs-on: ubuntu-latest", "runs_on: ubuntu-latest");
+      fs.writeFileSync(path.join(dir, "e2e.yml"), broken);
+      const bad = spawnSync(validator, [path.join(dir, "e2e.yml")], { encoding: "utf8" });
+      assert.notStrictEqual(bad.status, 0, "a job without runs-on must be rejected");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the workflow runs scripts/e2e.sh for the dev and current stacks on ubuntu-latest", () => {
+    const wf = fs.readFileSync(path.join(REPO, ".github", "workflows", "e2e.yml"), "utf8");
+    assert.match(wf, /runs-on: ubuntu-latest/);
+    assert.match(wf, /- stack: dev/);
+    assert.match(wf, /- stack: current/);
+    assert.match(wf, /bash scripts\/e2e\.sh "\$\{\{ matrix\.stack \}\}"/);
+  });
+});
+
+describe("scripts/lab.sh (stub pulumi and npm)", function () {
+  this.timeout(30000);
+
+  /** A copy of lab.sh in a scratch project with the given stack file; stubs record env and calls. */
+  function project(stackFile: string) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "labsh-"));
+    fs.mkdirSync(path.join(dir, "scripts"));
+    fs.mkdirSync(path.join(dir, "node_modules"));
+    fs.copyFileSync(path.join(REPO, "scripts", "lab.sh"), path.join(dir, "scripts", "lab.sh"));
+    fs.writeFileSync(path.join(dir, "Pulumi.lab.yaml"), stackFile);
+    return dir;
+  }
+  const ENV_DUMP =
+    'env | grep -E "^PULUMI_(BACKEND_URL|CONFIG_PASSPHRASE_FILE|CONFIG_PASSPHRASE)=" >>"$STUB_DIR/env"';
+  function run(
+    dir: string,
+    stubs: ReturnType<typeof makeStubs>,
+    args: string[],
+    env: Record<string, string> = {},
+  ) {
+    const base = { ...process.env };
+    delete base.PULUMI_CONFIG_PASSPHRASE;
+    delete base.PULUMI_CONFIG_PASSPHRASE_FILE;
+    delete base.PULUMI_BACKEND_URL;
+    return spawnSync("bash", [path.join(dir, "scripts", "lab.sh"), ...args], {
+      encoding: "utf8",
+      env: { ...base, ...env, PATH: `${stubs.dir}:/usr/bin:/bin` },
+    });
+  }
+
+  it("refuses an existing-cluster stack without a passphrase, and never falls back to one", () => {
+    const dir = project("config:\n  cilium-ebpf-lab:clusterMode: existing\n");
+    const stubs = makeStubs({ pulumi: ENV_DUMP, npm: "true" });
+    try {
+      const r = run(dir, stubs, ["up", "lab"]);
+      assert.strictEqual(r.status, 1);
+      assert.match(r.stderr, /Set PULUMI_CONFIG_PASSPHRASE \(or PULUMI_CONFIG_PASSPHRASE_FILE\)/);
+      assert.ok(!stubs.calls().some((c) => c[0] === "pulumi" && c[1] === "up"));
+      assert.ok(!fs.existsSync(path.join(dir, ".pulumi", "passphrase-lab")));
+    } finally {
+      stubs.remove();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("for a kind stack: local backend, a random 0600 passphrase file, stack init, preflight, then up with the policy pack", () => {
+    const dir = project('config:\n  cilium-ebpf-lab:workers: "2"\n');
+    // `stack select` fails (no stack yet): init follows.
+    const stubs = makeStubs({
+      pulumi: `${ENV_DUMP}\n[ "$1 $2" = "stack select" ] && exit 1\nexit 0`,
+      npm: "exit 0",
+    });
+    try {
+      const r = run(dir, stubs, ["up", "lab", "--event-log", "/tmp/x.jsonl"]);
+      assert.strictEqual(r.status, 0, r.stderr);
+      const pass = path.join(dir, ".pulumi", "passphrase-lab");
+      assert.strictEqual(fs.statSync(pass).mode & 0o777, 0o600);
+      assert.match(fs.readFileSync(pass, "utf8"), /^[0-9a-f]{48}$/);
+      const calls = stubs.calls().map((c) => c.join(" "));
+      assert.deepStrictEqual(calls, [
+        "pulumi stack select lab",
+        "pulumi stack init lab --secrets-provider passphrase",
+        "npm run --silent preflight -- --stack lab",
+        "pulumi up --policy-pack policies --yes --event-log /tmp/x.jsonl",
+      ]);
+      const env = fs.readFileSync(path.join(stubs.dir, "env"), "utf8");
+      assert.ok(env.includes(`PULUMI_BACKEND_URL=file://${dir}/.pulumi`), env);
+      assert.ok(env.includes(`PULUMI_CONFIG_PASSPHRASE_FILE=${dir}/.pulumi/passphrase-lab`), env);
+      // The second run reuses the same passphrase.
+      const before = fs.readFileSync(pass, "utf8");
+      assert.strictEqual(run(dir, stubs, ["preview", "lab"]).status, 0);
+      assert.strictEqual(fs.readFileSync(pass, "utf8"), before);
+    } finally {
+      stubs.remove();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("stops before pulumi up when the preflight finds an error", () => {
+    const dir = project("config: {}\n");
+    const stubs = makeStubs({ pulumi: "exit 0", npm: "exit 1" });
+    try {
+      const r = run(dir, stubs, ["up", "lab"], { PULUMI_CONFIG_PASSPHRASE: "given" });
+      assert.strictEqual(r.status, 1);
+      assert.ok(!stubs.calls().some((c) => c[0] === "pulumi" && c[1] === "up"));
+      assert.ok(
+        !fs.existsSync(path.join(dir, ".pulumi", "passphrase-lab")),
+        "a given passphrase is used as it is",
+      );
+    } finally {
+      stubs.remove();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("e2e report helpers", () => {
+  it("lists every check that did not pass with its evidence, and the missing ones", () => {
+    const out = {
+      checks: {
+        results: [
+          { name: "a", verdict: "pass", reason: "ok", evidence: [] },
+          {
+            name: "b",
+            verdict: "fail",
+            reason: "no reply",
+            evidence: [{ command: "ping x", output: "100% loss" }],
+          },
+        ],
+      },
+    };
+    assert.deepStrictEqual(failedChecks(out, ["a", "b", "c"]), [
+      "b: fail: no reply",
+      "  $ ping x",
+      "    100% loss",
+      "c: missing from the checks output",
+    ]);
+    assert.deepStrictEqual(
+      failedChecks({ checks: { results: [{ name: "a", verdict: "pass" }] } }, ["a"]),
+      [],
+    );
+  });
+
+  it("times the phases from engine events (the EngineEvent shape of pulumi/pulumi apitype/events.go)", () => {
+    const ev = (t: number, urn: string) =>
+      JSON.stringify({
+        sequence: t,
+        timestamp: t,
+        resOutputsEvent: { metadata: { op: "create", urn, type: "" } },
+      });
+    const u = "urn:pulumi:s::cilium-ebpf-lab::";
+    const log = [
+      ev(130, `${u}lab:index:KindCluster$command:local:Command::lab-nodes`),
+      ev(250, `${u}lab:index:CiliumRelease$kubernetes:helm.sh/v3:Release::cilium-release`),
+      ev(280, `${u}lab:index:LabWorkload$kubernetes:core/v1:Pod::workload-client`),
+      ev(300, `${u}lab:index:LabChecks$command:local:Command::checks-ping-cross-node`),
+      ev(310, `${u}lab:index:LabChecks$command:local:Command::checks-bpf-masquerade`),
+      "not json",
+    ].join("\n");
+    const times = milestoneTimes(log);
+    assert.deepStrictEqual(times, { cluster: 130, "Cilium ready": 250, "workload ready": 280, checks: 310 });
+    const table = phaseTable(times, { started: 100, upEnded: 320, preflightSeconds: 4, destroySeconds: 40 });
+    assert.match(table, /\| preflight +\| 4s \|/);
+    assert.match(table, /\| cluster +\| 30s \|/);
+    assert.match(table, /\| Cilium ready +\| 120s \|/);
+    assert.match(table, /\| workload ready +\| 30s \|/);
+    assert.match(table, /\| checks +\| 30s \|/);
+    assert.match(table, /\| \(pulumi up total\) \| 220s \|/);
+    assert.match(table, /\| destroy +\| 40s \|/);
+  });
+});
