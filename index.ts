@@ -16,7 +16,10 @@ import { LabChecks } from "./components/LabChecks";
 import { LabPerformance } from "./components/LabPerformance";
 import { LabWorkload } from "./components/LabWorkload";
 import { NodeInfo, controlPlaneIp } from "./components/kindConfig";
+import { indexedVersionFor, keyStatus } from "./lib/chartIndex";
 import { LabConfig, PROJECT, validateConfig } from "./lib/config";
+import { ExistingAccess, openExistingCluster } from "./lib/existingAccess";
+import { STACK_MARKER } from "./lib/preflight";
 
 function readRawConfig(): Record<string, string> {
   const raw: Record<string, string> = {};
@@ -26,13 +29,13 @@ function readRawConfig(): Record<string, string> {
   return raw;
 }
 
-/** The cluster the lab runs on: created with kind, or given (existing mode). */
-function cluster(cfg: LabConfig) {
-  if (cfg.clusterMode === "existing") {
+/** The cluster the lab runs on: created with kind, or given (existing mode, already read). */
+function cluster(cfg: LabConfig, access: ExistingAccess | undefined) {
+  if (access !== undefined) {
     const existing = new ExistingCluster("existing", {
-      kubeconfigPath: cfg.kubeconfigPath,
-      kubeconfig: cfg.kubeconfig === undefined ? undefined : pulumi.secret(cfg.kubeconfig),
-      context: cfg.context,
+      kubeconfig: access.kubeconfig,
+      nodes: access.nodes,
+      apiServer: access.apiServer.server,
     });
     return {
       kubeconfig: existing.kubeconfig,
@@ -54,7 +57,12 @@ function cluster(cfg: LabConfig) {
 function main() {
   // Validated before any resource is declared: a bad value stops preview with nothing created.
   const cfg = validateConfig(readRawConfig());
-  const lab = cluster(cfg);
+  const existingMode = cfg.clusterMode === "existing";
+  // Existing mode: read the cluster (read-only) and refuse what would harm it, still before any
+  // resource is declared (lib/existingAccess.ts; at preview too).
+  const stackMarker = `${pulumi.getProject()}/${pulumi.getStack()}`;
+  const access = existingMode ? openExistingCluster(cfg, stackMarker) : undefined;
+  const lab = cluster(cfg, access);
 
   const provider = new k8s.Provider("lab", {
     kubeconfig: lab.kubeconfig,
@@ -69,14 +77,26 @@ function main() {
     ? new CiliumRelease("cilium", {
         version: cfg.ciliumVersion,
         provider,
+        // Existing mode: destroy leaves Cilium running unless uninstalling it was chosen.
+        retainOnDelete: existingMode && !cfg.uninstallCiliumOnDestroy,
         settings: {
           clusterName: cfg.clusterName,
-          // Known only once the nodes exist; every other value is known at preview.
-          k8sServiceHost: cfg.k8sServiceHost ?? lab.nodes.apply((nodes: NodeInfo[]) => controlPlaneIp(nodes)),
-          k8sServicePort: 6443,
+          // kind: known only once the nodes exist. Existing: the kubeconfig's server, known at preview.
+          k8sServiceHost:
+            access?.k8sService.host ?? lab.nodes.apply((nodes: NodeInfo[]) => controlPlaneIp(nodes)),
+          k8sServicePort: access?.k8sService.port ?? 6443,
           nativeRoutingCidr: cfg.nativeRoutingCidr,
           podCidr: cfg.podCidr,
           podCidrMaskSize: cfg.podCidrMaskSize,
+          ...(existingMode
+            ? {
+                podAnnotations: { [STACK_MARKER]: stackMarker },
+                // Where the chart has the key (config refuses uninstallCiliumOnDestroy where it has not).
+                ...(keyStatus(indexedVersionFor(cfg.ciliumVersion), "cni.uninstall") === "present"
+                  ? { cniUninstall: cfg.uninstallCiliumOnDestroy }
+                  : {}),
+              }
+            : {}),
         },
       })
     : undefined;
@@ -89,6 +109,14 @@ function main() {
     appLabel: cfg.appLabel,
     image: cfg.testImage,
     nodePort: cfg.nodePort,
+    nodeProbe: cfg.nodeProbe,
+    admissionCheck: existingMode
+      ? {
+          kubeconfigPath: cfg.kubeconfigPath,
+          kubeconfig: cfg.kubeconfigPath === undefined ? lab.kubeconfig : undefined,
+          context: cfg.context,
+        }
+      : undefined,
   });
 
   // existing mode with the kubeconfig as a secret value: runners get it in their environment.
@@ -135,7 +163,9 @@ function main() {
   return {
     clusterName: lab.clusterName,
     clusterMode: cfg.clusterMode,
-    kubeconfig: lab.kubeconfig,
+    // Existing mode: the kubeconfig of someone's real cluster is never published (it stays, reduced to
+    // one context and secret, in the provider's and the commands' inputs only).
+    kubeconfig: existingMode ? "not published in existing mode" : lab.kubeconfig,
     nodes: lab.nodes,
     ciliumVersion: cilium ? cilium.version : "not installed by the stack (installCilium: false)",
     ciliumValues: cilium ? cilium.values : {},
@@ -144,7 +174,7 @@ function main() {
       daemonSet: workload.daemonSet.metadata.name,
       service: workload.service.metadata.name,
       client: workload.client.metadata.name,
-      nodeProbe: workload.nodeProbe.metadata.name,
+      nodeProbe: workload.nodeProbe?.metadata.name ?? "not deployed (nodeProbe: false)",
     },
     nodePort: workload.nodePort,
     checks: checks ? checks.checks : { summary: "checks not run (runChecks: false)", results: [] },

@@ -16,17 +16,39 @@ export const NODES_JSON = fs.readFileSync(path.join(FIXTURES, "kubectl", "nodes-
 export const FAKE_KUBECONFIG = [
   "apiVersion: v1",
   "kind: Config",
+  "current-context: kind-lab",
   "clusters:",
   "- cluster:",
   "    certificate-authority-data: Q0VSVElGSUNBVEUtTk9ULVJFQUw=",
-  "    server: https://127.0.0.1:40001",
+  "    server: https://172.18.0.4:6443",
   "  name: kind-lab",
+  "- cluster:",
+  "    server: https://other.example.test",
+  "  name: other",
+  "contexts:",
+  "- context: {cluster: kind-lab, user: kind-lab}",
+  "  name: kind-lab",
+  "- context: {cluster: kind-lab, user: kind-lab}",
+  "  name: prod-admin",
+  "- context: {cluster: other, user: other}",
+  "  name: other-team",
   "users:",
   "- name: kind-lab",
   "  user:",
   "    client-key-data: UFJJVkFURS1LRVktTk9ULVJFQUwtZm9yLXRlc3Rz",
+  "- name: other",
+  "  user:",
+  "    token: OTHER-TEAM-TOKEN-NOT-REAL",
   "",
 ].join("\n");
+
+/** The part of the engine's RegisterResourceRequest the mocks read. */
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  hasRetainondelete(): boolean;
+  getRetainondelete(): boolean | undefined;
+}
 
 /** A resource as the mocks saw it. */
 export interface MockedResource {
@@ -37,6 +59,11 @@ export interface MockedResource {
   readonly provider?: string;
   readonly custom: boolean;
   readonly urn: string;
+  /**
+   * Resource options as the engine receives them in the RegisterResource request (the mocks' own
+   * newResource hook does not see options): retainOnDelete.
+   */
+  readonly options: { retainOnDelete?: boolean };
 }
 
 export interface RunOptions {
@@ -84,6 +111,7 @@ export async function isSecret(value: unknown): Promise<boolean> {
 /** Runs `index.ts` under mocks and waits until every resource is registered and every output known. */
 export async function runLab(opts: RunOptions = {}): Promise<RunResult> {
   const resources: MockedResource[] = [];
+  const optionsByName = new Map<string, { retainOnDelete?: boolean }>();
   await pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
@@ -108,6 +136,8 @@ export async function runLab(opts: RunOptions = {}): Promise<RunResult> {
           provider: args.provider,
           custom: args.custom ?? true,
           urn: `urn:pulumi:test::${PROJECT}::${args.type}::${args.name}`,
+          // Filled in by the monitor wrapper below (it runs before newResource).
+          options: optionsByName.get(`${args.type}::${args.name}`) ?? {},
         });
         return { id: `${args.name}-id`, state };
       },
@@ -119,6 +149,17 @@ export async function runLab(opts: RunOptions = {}): Promise<RunResult> {
     "test",
     opts.preview ?? false,
   );
+  // Read the options off each RegisterResource request before the mock monitor handles it.
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: RegisterRequest, cb: unknown): unknown;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: RegisterRequest, cb: unknown) => {
+    optionsByName.set(`${req.getType()}::${req.getName()}`, {
+      retainOnDelete: req.hasRetainondelete() ? req.getRetainondelete() : undefined,
+    });
+    return register(req, cb);
+  };
   const config = { ...(opts.stackFile ? stackConfig(opts.stackFile) : {}), ...(opts.config ?? {}) };
   const all: Record<string, string> = {};
   for (const [k, v] of Object.entries(config)) all[`${PROJECT}:${k}`] = v;
