@@ -373,13 +373,13 @@ export function validateConfig(raw: Raw): LabConfig {
       bad(
         "uninstallCiliumOnDestroy",
         "true",
-        "has no effect with installCilium false (the stack installs no Cilium)",
+        "must be false with installCilium false (the stack installs no Cilium to uninstall)",
       );
     } else if (ciliumOk && keyStatus(indexedVersionFor(ciliumVersion), "cni.uninstall") !== "present") {
       bad(
         "uninstallCiliumOnDestroy",
         "true",
-        `needs a chart with cni.uninstall (from 1.13.18); Cilium ${ciliumVersion}'s values have no such key, so nodes could keep Cilium's CNI config`,
+        `must be false with Cilium ${ciliumVersion}: uninstalling needs a chart with cni.uninstall (from 1.13.18), or nodes could keep Cilium's CNI config`,
       );
     }
   }
