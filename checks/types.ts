@@ -98,8 +98,13 @@ export interface LabContext {
     readonly port: number;
     readonly nodePort: number;
   };
-  /** The node's main device as Cilium reports it; `eth0` on kind. */
+  /** The node's main device as Cilium reports it; `eth0` on kind. Used where nodeDevices has no entry. */
   readonly nodeDevice: string;
+  /**
+   * Per node (by node name): each Cilium agent's own direct-routing device, read from its
+   * `cilium status` (runner/nodeDevices.ts). Absent in recorded contexts and on kind (all eth0).
+   */
+  readonly nodeDevices?: Readonly<Record<string, string>>;
   /**
    * The native-routing CIDR the lab was installed with (Cilium's `ipv4NativeRoutingCIDR`, `10.0.0.0/8`
    * in the seed): traffic to it is not masqueraded. Optional so recorded contexts without it stay
