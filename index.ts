@@ -54,6 +54,19 @@ function cluster(cfg: LabConfig, access: ExistingAccess | undefined) {
   return { kubeconfig: kind.kubeconfig, nodes: kind.nodes, clusterName: kind.clusterName, kind };
 }
 
+/** The `clusterProfile` output: the cluster's Cilium and, per key, how it differs from the lab profile. */
+function clusterProfileOutput(profile: NonNullable<ExistingAccess["profile"]>) {
+  const { found, differences } = profile;
+  return {
+    summary:
+      differences.length === 0
+        ? "matches the lab profile"
+        : `differs from the lab profile: ${differences.map((d) => `${d.key} ${d.found} (lab: ${d.lab})`).join("; ")}`,
+    found,
+    differences,
+  };
+}
+
 function main() {
   // Validated before any resource is declared: a bad value stops preview with nothing created.
   const cfg = validateConfig(readRawConfig());
@@ -129,11 +142,16 @@ function main() {
         kubeconfigPath: cfg.kubeconfigPath,
         kubeconfig: secretKubeconfig,
         context: cfg.context,
-        // Existing clusters name their node device differently: the runner detects it.
+        // Existing clusters name their node device differently: each node's agent says which it uses.
         nodeDevice: cfg.nodeDevice ?? "auto",
         namespace: cfg.namespace,
         appLabel: cfg.appLabel,
-        nativeCidr: cfg.nativeRoutingCidr,
+        // installCilium false: judged against the cluster's own Cilium (its cilium-config), not the lab's.
+        nativeCidr: access?.profile?.found.nativeRoutingCidr ?? cfg.nativeRoutingCidr,
+        ciliumNamespace: access?.profile?.found.namespace,
+        ipamMode: access?.profile?.found.ipamMode,
+        profileDifferences:
+          access?.profile !== undefined ? JSON.stringify(access.profile.differences) : undefined,
         stepTimeoutSeconds: cfg.checkTimeoutSeconds,
         runId: cfg.checksRunId,
         failOnFailure: cfg.failOnCheckFailure,
@@ -167,6 +185,8 @@ function main() {
     // one context and secret, in the provider's and the commands' inputs only).
     kubeconfig: existingMode ? "not published in existing mode" : lab.kubeconfig,
     nodes: lab.nodes,
+    // installCilium false: what the cluster's Cilium is configured with, and where it differs from the lab.
+    ...(access?.profile !== undefined ? { clusterProfile: clusterProfileOutput(access.profile) } : {}),
     ciliumVersion: cilium ? cilium.version : "not installed by the stack (installCilium: false)",
     ciliumValues: cilium ? cilium.values : {},
     workload: {

@@ -6,8 +6,13 @@
  * verdict. Results are immutable values; the runner never mutates a result after it is built.
  */
 
-/** The three verdicts. `inconclusive` means "the evidence does not allow a judgement", never "pass". */
-export type Verdict = "pass" | "fail" | "inconclusive";
+/**
+ * The verdicts. `inconclusive` means "the evidence does not allow a judgement", never "pass".
+ * `differs` is given only by the runner, never by a check: on a cluster whose own Cilium is configured
+ * otherwise than the lab (existing mode, installCilium false), a failure the cluster's configuration
+ * explains "differs from the lab profile" (runner/profileVerdicts.ts).
+ */
+export type Verdict = "pass" | "fail" | "inconclusive" | "differs";
 
 /** One command the probe ran and what it printed (stdout, then stderr when non-empty). */
 export interface Evidence {

@@ -13,6 +13,7 @@ import {
   detectNodeDevices,
   withNodeDevices,
 } from "../runner/nodeDevices";
+import { applyProfileDifferences } from "../runner/profileVerdicts";
 import { UsageError, guardRun, openLab, type LabAccessIO } from "../runner/labAccess";
 import { planChecks, runChecks, selectChecks, type ExecPlan } from "../runner/runner";
 import type { RunReport } from "../runner/results";
@@ -167,7 +168,11 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
       onResult: (r: CheckResult) =>
         log(`check: ${r.verdict.padEnd(12)} ${r.name} (${formatDuration(r.durationMs)})`),
     });
-    const report = devices !== undefined ? withNodeDevices(ran, devices) : ran;
+    const withDevices = devices !== undefined ? withNodeDevices(ran, devices) : ran;
+    const report =
+      opts.profileDifferences !== undefined
+        ? applyProfileDifferences(withDevices, opts.profileDifferences)
+        : withDevices;
     log(`check: ${report.summary}`);
     io.stdout.write(opts.output === "json" ? `${JSON.stringify(report, null, 2)}\n` : renderText(report));
     return opts.failOnFailure && report.results.some((r) => r.verdict === "fail") ? 1 : 0;

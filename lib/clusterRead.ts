@@ -74,6 +74,24 @@ export function kubectlGetJson(
   }
 }
 
+/** Where a cluster's own Cilium keeps its configuration (any namespace). */
+export const CILIUM_CONFIG_QUERY: readonly string[] = [
+  "get",
+  "configmaps",
+  "--all-namespaces",
+  "--field-selector",
+  "metadata.name=cilium-config",
+  "-o",
+  "json",
+];
+
+/** Reads the cilium-config ConfigMaps (installCilium false: the lab judges against them). */
+export function readCiliumConfig(source: KubeconfigSource, kubectl = "kubectl"): unknown {
+  return withKubeconfigFile(source, (file) =>
+    kubectlGetJson(file, source.context, CILIUM_CONFIG_QUERY, kubectl),
+  );
+}
+
 /** Reads the preflight documents, in order, with the kubeconfig of `source`. */
 export function readPreflightDocs(source: KubeconfigSource, kubectl = "kubectl"): PreflightDocs {
   return withKubeconfigFile(source, (file) => ({

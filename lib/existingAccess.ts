@@ -6,7 +6,13 @@
  */
 import { NodeInfo, parseNodeInventory } from "../components/kindConfig";
 import type { LabConfig } from "./config";
-import { readPreflightDocs } from "./clusterRead";
+import { readCiliumConfig, readPreflightDocs } from "./clusterRead";
+import {
+  type ClusterCiliumProfile,
+  type ProfileDifference,
+  clusterProfileOf,
+  profileDifferences,
+} from "./ciliumProfile";
 import { apiServerOf, isLoopbackHost, minifyKubeconfig, type ApiServer } from "./kubeconfig";
 import { formatRefusals, judgePreflight, type PreflightDocs } from "./preflight";
 
@@ -21,12 +27,18 @@ export interface ExistingAccess {
   readonly nodes: readonly NodeInfo[];
   /** Cilium's k8sServiceHost/k8sServicePort (config keys first, else the kubeconfig's server). */
   readonly k8sService: { readonly host: string; readonly port: number };
+  /** installCilium false: the cluster's own Cilium (cilium-config) and how it differs from the lab. */
+  readonly profile?: {
+    readonly found: ClusterCiliumProfile;
+    readonly differences: readonly ProfileDifference[];
+  };
 }
 
 /** How the cluster is read; tests pass documents recorded from real clusters. */
 export interface ExistingReaders {
   readonly minify?: typeof minifyKubeconfig;
   readonly readDocs?: (kubeconfig: string) => PreflightDocs;
+  readonly readConfig?: (kubeconfig: string) => unknown;
 }
 
 /**
@@ -70,5 +82,26 @@ export function openExistingCluster(
     }
     if (refusals.length > 0) throw new ExistingClusterError(formatRefusals(refusals, where));
   }
-  return { kubeconfig, apiServer, nodes, k8sService };
+  let profile: ExistingAccess["profile"];
+  if (!cfg.installCilium) {
+    const list = (readers.readConfig ?? ((text: string) => readCiliumConfig({ text })))(kubeconfig);
+    const found = clusterProfileOf(list);
+    if (found === undefined) {
+      throw new ExistingClusterError(
+        `existing cluster ${where}: cilium-ebpf-lab:installCilium is false, but no namespace has a cilium-config ` +
+          "ConfigMap: there is no Cilium (installed by its chart or cilium-cli) to verify. Install Cilium first, " +
+          "or let the lab install it on a cluster without a CNI (installCilium true).",
+      );
+    }
+    if (
+      !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(found.namespace) ||
+      !/^[a-z0-9-]{0,40}$/.test(found.ipamMode ?? "")
+    ) {
+      throw new ExistingClusterError(
+        `existing cluster ${where}: cilium-config has an unexpected namespace or ipam value`,
+      );
+    }
+    profile = { found, differences: profileDifferences(found, { nativeRoutingCidr: cfg.nativeRoutingCidr }) };
+  }
+  return { kubeconfig, apiServer, nodes, k8sService, profile };
 }

@@ -128,10 +128,40 @@ describe("existing-cluster mode (under mocks, a fake kubectl answering with reco
     assert.match(err.message, /Amazon VPC CNI \(aws-node\): DaemonSet kube-system\/aws-node/);
     assert.match(err.message, /ip-10-0-10-170\.ec2\.internal 10\.0\.10\.170 in podCidr 10\.0\.0\.0\/8/);
     assert.match(err.message, /docs\.cilium\.io\/en\/stable\/network\/kubernetes\/kubeproxy-free/);
-    // Verifying the Cilium someone installed there is allowed (nothing is installed).
-    const ok = await runLab(existing({ installCilium: "false" }));
-    assert.deepStrictEqual(ofType(ok.resources, "kubernetes:helm.sh/v3:Release"), []);
-    assert.strictEqual((ok.outputs.nodes as Obj[]).length, 2);
+    // Verifying a Cilium someone installed there is allowed (nothing is installed), judged against
+    // that Cilium's own cilium-config; without one there is nothing to verify.
+    await assert.rejects(
+      runLab(existing({ installCilium: "false" })),
+      /installCilium is false, but no namespace has a cilium-config ConfigMap/,
+    );
+  });
+
+  it("verifies the cluster's own Cilium (installCilium false) against its cilium-config", async () => {
+    fake = installFakeCluster({
+      ...clusterShape("eks"),
+      ciliumConfigs: JSON.parse(
+        fs.readFileSync(
+          path.join(__dirname, "fixtures", "cluster", "derived", "cilium-config-eni.json"),
+          "utf8",
+        ),
+      ),
+    });
+    const r = await runLab(existing({ installCilium: "false" }));
+    assert.deepStrictEqual(ofType(r.resources, "kubernetes:helm.sh/v3:Release"), []);
+    assert.strictEqual((r.outputs.nodes as Obj[]).length, 2);
+    const profile = r.outputs.clusterProfile as { summary: string; found: Obj };
+    assert.match(
+      profile.summary,
+      /^differs from the lab profile: ipam eni \(lab: cluster-pool\); kube-proxy-replacement false/,
+    );
+    assert.strictEqual(profile.found.ipamMode, "eni");
+    const check = r.resources.find((x) => x.name === "checks-cilium-agent-status");
+    assert.ok(check);
+    const create = String(check.inputs.create);
+    assert.match(
+      create,
+      /--cilium-namespace kube-system --ipam-mode eni --profile-differences '\[\{"key":"ipam"/,
+    );
   });
 
   it("stops preview with the keys to check when the cluster cannot be read", async () => {

@@ -38,6 +38,8 @@ const rest = g >= 0 ? argv.slice(g + 1) : [];
 const read = (f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8"));
 if (rest[0] === "daemonsets" && rest.includes("--all-namespaces")) {
   process.stdout.write(JSON.stringify(read("daemonsets.json")));
+} else if (rest[0] === "configmaps" && rest.includes("metadata.name=cilium-config")) {
+  process.stdout.write(JSON.stringify(read("configmaps.json")));
 } else if (rest[0] === "nodes") {
   process.stdout.write(JSON.stringify(read("nodes.json")));
 } else if (rest[0] === "pods" && rest.includes("-l")) {
@@ -61,6 +63,8 @@ export interface FakeClusterDocs {
   /** Every pod the fake knows, filtered by namespace and label selector per query. */
   readonly pods: unknown;
   readonly nodes: unknown;
+  /** `get configmaps --all-namespaces --field-selector metadata.name=cilium-config` (default: none). */
+  readonly ciliumConfigs?: unknown;
   /** When set, every `get` fails with this stderr (an unreachable cluster, a forbidden list). */
   readonly failWith?: string;
 }
@@ -80,6 +84,8 @@ export function installFakeCluster(docs: FakeClusterDocs): FakeCluster {
   fs.writeFileSync(path.join(dir, "daemonsets.json"), JSON.stringify(docs.daemonSets));
   fs.writeFileSync(path.join(dir, "pods.json"), JSON.stringify(docs.pods));
   fs.writeFileSync(path.join(dir, "nodes.json"), JSON.stringify(docs.nodes));
+  const emptyList = { apiVersion: "v1", kind: "List", metadata: { resourceVersion: "" }, items: [] };
+  fs.writeFileSync(path.join(dir, "configmaps.json"), JSON.stringify(docs.ciliumConfigs ?? emptyList));
   fs.writeFileSync(path.join(dir, "calls.log"), "");
   if (docs.failWith !== undefined) fs.writeFileSync(path.join(dir, "fail"), docs.failWith);
   const saved = {
