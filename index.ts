@@ -35,7 +35,6 @@ function cluster(cfg: LabConfig, access: ExistingAccess | undefined) {
     const existing = new ExistingCluster("existing", {
       kubeconfig: access.kubeconfig,
       nodes: access.nodes,
-      apiServer: access.apiServer.server,
     });
     return {
       kubeconfig: existing.kubeconfig,

@@ -10,8 +10,6 @@ export interface ExistingClusterArgs {
   readonly kubeconfig: string;
   /** The nodes, from the preflight's `kubectl get nodes -o json` (lib/clusterRead.ts). */
   readonly nodes: readonly NodeInfo[];
-  /** The API server the kubeconfig points at (for the record; not a credential). */
-  readonly apiServer: string;
 }
 
 /**
@@ -27,7 +25,7 @@ export class ExistingCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     // Only non-secret facts are the component's inputs: a component's inputs are stored in plain text.
-    super("lab:index:ExistingCluster", name, { apiServer: args.apiServer, nodes: args.nodes }, opts);
+    super("lab:index:ExistingCluster", name, { nodes: args.nodes }, opts);
     this.kubeconfig = pulumi.secret(args.kubeconfig);
     this.nodes = pulumi.output([...args.nodes]);
     this.registerOutputs({ nodes: this.nodes });

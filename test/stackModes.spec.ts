@@ -3,7 +3,15 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { FakeCluster, clusterShape, installFakeCluster } from "./helpers/fakeCluster";
-import { FAKE_KUBECONFIG, plaintextHolders, isSecret, ofType, runLab, unwrap } from "./helpers/pulumiMocks";
+import {
+  FAKE_KUBECONFIG,
+  FAKE_KUBECONFIG_REMOTE,
+  plaintextHolders,
+  isSecret,
+  ofType,
+  runLab,
+  unwrap,
+} from "./helpers/pulumiMocks";
 
 type Obj = Record<string, unknown>;
 
@@ -20,7 +28,7 @@ describe("existing-cluster mode (under mocks, a fake kubectl answering with reco
   };
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab-kc-"));
-    kubeconfigPath = writeKubeconfig("config", FAKE_KUBECONFIG);
+    kubeconfigPath = writeKubeconfig("config", FAKE_KUBECONFIG_REMOTE);
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
   afterEach(() => {
@@ -203,7 +211,7 @@ describe("existing-cluster mode (under mocks, a fake kubectl answering with reco
     const managed = writeKubeconfig(
       "managed",
       FAKE_KUBECONFIG.replace(
-        "https://172.18.0.4:6443",
+        "https://127.0.0.1:40001",
         "https://0123456789ABCDEF.gr7.us-east-1.eks.amazonaws.com",
       ),
     );
@@ -223,7 +231,7 @@ describe("existing-cluster mode (under mocks, a fake kubectl answering with reco
     );
     const loop = writeKubeconfig(
       "loop",
-      FAKE_KUBECONFIG.replace("https://172.18.0.4:6443", "https://127.0.0.1:40001"),
+      FAKE_KUBECONFIG, // its server is https://127.0.0.1:40001
     );
     await assert.rejects(
       runLab(existing({ kubeconfigPath: loop })),

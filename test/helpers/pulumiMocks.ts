@@ -20,7 +20,7 @@ export const FAKE_KUBECONFIG = [
   "clusters:",
   "- cluster:",
   "    certificate-authority-data: Q0VSVElGSUNBVEUtTk9ULVJFQUw=",
-  "    server: https://172.18.0.4:6443",
+  "    server: https://127.0.0.1:40001",
   "  name: kind-lab",
   "- cluster:",
   "    server: https://other.example.test",
@@ -49,6 +49,16 @@ interface RegisterRequest {
   hasRetainondelete(): boolean;
   getRetainondelete(): boolean | undefined;
 }
+
+/**
+ * FAKE_KUBECONFIG with the seed control plane's address as server (the one a real kind kubeconfig
+ * would not have: it points at a port-forward). Only ever given to the fake kubectl
+ * (helpers/fakeCluster.ts): the real kubectl must never be pointed at a non-loopback address here.
+ */
+export const FAKE_KUBECONFIG_REMOTE = FAKE_KUBECONFIG.replace(
+  "https://127.0.0.1:40001",
+  "https://172.18.0.4:6443",
+);
 
 /** A resource as the mocks saw it. */
 export interface MockedResource {

@@ -49,7 +49,7 @@ describe("kubeconfig reduced to one context (lib/kubeconfig, real kubectl config
     const at = (server: string) =>
       apiServerOf(
         minifyKubeconfig({
-          text: FAKE_KUBECONFIG.replace("https://172.18.0.4:6443", server),
+          text: FAKE_KUBECONFIG.replace("https://127.0.0.1:40001", server),
           context: "prod-admin",
         }),
       );
