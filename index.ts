@@ -17,9 +17,12 @@ import { LabPerformance } from "./components/LabPerformance";
 import { LabPreflight } from "./components/LabPreflight";
 import { LabWorkload } from "./components/LabWorkload";
 import { NodeInfo, controlPlaneIp } from "./components/kindConfig";
+import { indexedVersionFor, keyStatus } from "./lib/chartIndex";
 import { LabConfig, PROJECT, validateConfig } from "./lib/config";
 import { stableHash } from "./lib/hash";
 import { preflightInput } from "./preflight/input";
+import { ExistingAccess, openExistingCluster } from "./lib/existingAccess";
+import { STACK_MARKER } from "./lib/preflight";
 
 function readRawConfig(): Record<string, string> {
   const raw: Record<string, string> = {};
@@ -29,14 +32,12 @@ function readRawConfig(): Record<string, string> {
   return raw;
 }
 
-/** The cluster the lab runs on: created with kind, or given (existing mode). */
-function cluster(cfg: LabConfig, preflight: pulumi.Resource) {
-  if (cfg.clusterMode === "existing") {
+/** The cluster the lab runs on: created with kind, or given (existing mode, already read). */
+function cluster(cfg: LabConfig, access: ExistingAccess | undefined, preflight: pulumi.Resource) {
+  if (access !== undefined) {
     const existing = new ExistingCluster("existing", {
-      dependsOn: [preflight],
-      kubeconfigPath: cfg.kubeconfigPath,
-      kubeconfig: cfg.kubeconfig === undefined ? undefined : pulumi.secret(cfg.kubeconfig),
-      context: cfg.context,
+      kubeconfig: access.kubeconfig,
+      nodes: access.nodes,
     });
     return {
       kubeconfig: existing.kubeconfig,
@@ -64,13 +65,31 @@ function cluster(cfg: LabConfig, preflight: pulumi.Resource) {
   };
 }
 
+/** The `clusterProfile` output: the cluster's Cilium and, per key, how it differs from the lab profile. */
+function clusterProfileOutput(profile: NonNullable<ExistingAccess["profile"]>) {
+  const { found, differences } = profile;
+  return {
+    summary:
+      differences.length === 0
+        ? "matches the lab profile"
+        : `differs from the lab profile: ${differences.map((d) => `${d.key} ${d.found} (lab: ${d.lab})`).join("; ")}`,
+    found,
+    differences,
+  };
+}
+
 function main() {
   // Validated before any resource is declared: a bad value stops preview with nothing created.
   const cfg = validateConfig(readRawConfig());
+  const existingMode = cfg.clusterMode === "existing";
+  // Existing mode: read the cluster (read-only) and refuse what would harm it, still before any
+  // resource is declared (lib/existingAccess.ts; at preview too).
+  const stackMarker = `${pulumi.getProject()}/${pulumi.getStack()}`;
+  const access = existingMode ? openExistingCluster(cfg, stackMarker) : undefined;
   const preflight = new LabPreflight("preflight", {
-    input: preflightInput(cfg, `${pulumi.getProject()}/${pulumi.getStack()}`),
+    input: preflightInput(cfg, stackMarker),
   });
-  const lab = cluster(cfg, preflight.command);
+  const lab = cluster(cfg, access, preflight.command);
   // The Kubernetes objects of a kind lab go with its cluster: their own delete is skipped when the
   // cluster's Command is deleted in the same run (see CiliumRelease's deletedWith).
   const deletedWith = lab.kind ? lab.kind.cluster : undefined;
@@ -98,14 +117,26 @@ function main() {
         version: cfg.ciliumVersion,
         provider,
         deletedWith,
+        // Existing mode: destroy leaves Cilium running unless uninstalling it was chosen.
+        retainOnDelete: existingMode && !cfg.uninstallCiliumOnDestroy,
         settings: {
           clusterName: cfg.clusterName,
-          // Known only once the nodes exist; every other value is known at preview.
-          k8sServiceHost: cfg.k8sServiceHost ?? lab.nodes.apply((nodes: NodeInfo[]) => controlPlaneIp(nodes)),
-          k8sServicePort: 6443,
+          // kind: known only once the nodes exist. Existing: the kubeconfig's server, known at preview.
+          k8sServiceHost:
+            access?.k8sService.host ?? lab.nodes.apply((nodes: NodeInfo[]) => controlPlaneIp(nodes)),
+          k8sServicePort: access?.k8sService.port ?? 6443,
           nativeRoutingCidr: cfg.nativeRoutingCidr,
           podCidr: cfg.podCidr,
           podCidrMaskSize: cfg.podCidrMaskSize,
+          ...(existingMode
+            ? {
+                podAnnotations: { [STACK_MARKER]: stackMarker },
+                // Where the chart has the key (config refuses uninstallCiliumOnDestroy where it has not).
+                ...(keyStatus(indexedVersionFor(cfg.ciliumVersion), "cni.uninstall") === "present"
+                  ? { cniUninstall: cfg.uninstallCiliumOnDestroy }
+                  : {}),
+              }
+            : {}),
         },
       })
     : undefined;
@@ -119,6 +150,14 @@ function main() {
     image: cfg.testImage,
     nodePort: cfg.nodePort,
     deletedWith,
+    nodeProbe: cfg.nodeProbe,
+    admissionCheck: existingMode
+      ? {
+          kubeconfigPath: cfg.kubeconfigPath,
+          kubeconfig: cfg.kubeconfigPath === undefined ? lab.kubeconfig : undefined,
+          context: cfg.context,
+        }
+      : undefined,
   });
 
   // What the verdicts describe: re-run the checks and the measurement when any of it changes.
@@ -138,11 +177,16 @@ function main() {
         kubeconfigPath: cfg.kubeconfigPath,
         kubeconfig: secretKubeconfig,
         context: cfg.context,
-        // Existing clusters name their node device differently: the runner detects it.
+        // Existing clusters name their node device differently: each node's agent says which it uses.
         nodeDevice: cfg.nodeDevice ?? "auto",
         namespace: cfg.namespace,
         appLabel: cfg.appLabel,
-        nativeCidr: cfg.nativeRoutingCidr,
+        // installCilium false: judged against the cluster's own Cilium (its cilium-config), not the lab's.
+        nativeCidr: access?.profile?.found.nativeRoutingCidr ?? cfg.nativeRoutingCidr,
+        ciliumNamespace: access?.profile?.found.namespace,
+        ipamMode: access?.profile?.found.ipamMode,
+        profileDifferences:
+          access?.profile !== undefined ? JSON.stringify(access.profile.differences) : undefined,
         stepTimeoutSeconds: cfg.checkTimeoutSeconds,
         runId: cfg.checksRunId,
         rerunOn,
@@ -174,8 +218,12 @@ function main() {
   return {
     clusterName: lab.clusterName,
     clusterMode: cfg.clusterMode,
-    kubeconfig: lab.kubeconfig,
+    // Existing mode: the kubeconfig of someone's real cluster is never published (it stays, reduced to
+    // one context and secret, in the provider's and the commands' inputs only).
+    kubeconfig: existingMode ? "not published in existing mode" : lab.kubeconfig,
     nodes: lab.nodes,
+    // installCilium false: what the cluster's Cilium is configured with, and where it differs from the lab.
+    ...(access?.profile !== undefined ? { clusterProfile: clusterProfileOutput(access.profile) } : {}),
     ciliumVersion: cilium ? cilium.version : "not installed by the stack (installCilium: false)",
     ciliumValues: cilium ? cilium.values : {},
     workload: {
@@ -183,7 +231,7 @@ function main() {
       daemonSet: workload.daemonSet.metadata.name,
       service: workload.service.metadata.name,
       client: workload.client.metadata.name,
-      nodeProbe: workload.nodeProbe.metadata.name,
+      nodeProbe: workload.nodeProbe?.metadata.name ?? "not deployed (nodeProbe: false)",
     },
     nodePort: workload.nodePort,
     checks: checks ? checks.checks : { summary: "checks not run (runChecks: false)", results: [] },

@@ -6,8 +6,13 @@
  * verdict. Results are immutable values; the runner never mutates a result after it is built.
  */
 
-/** The three verdicts. `inconclusive` means "the evidence does not allow a judgement", never "pass". */
-export type Verdict = "pass" | "fail" | "inconclusive";
+/**
+ * The verdicts. `inconclusive` means "the evidence does not allow a judgement", never "pass".
+ * `differs` is given only by the runner, never by a check: on a cluster whose own Cilium is configured
+ * otherwise than the lab (existing mode, installCilium false), a failure the cluster's configuration
+ * explains "differs from the lab profile" (runner/profileVerdicts.ts).
+ */
+export type Verdict = "pass" | "fail" | "inconclusive" | "differs";
 
 /** One command the probe ran and what it printed (stdout, then stderr when non-empty). */
 export interface Evidence {
@@ -109,8 +114,13 @@ export interface LabContext {
     readonly port: number;
     readonly nodePort: number;
   };
-  /** The node's main device as Cilium reports it; `eth0` on kind. */
+  /** The node's main device as Cilium reports it; `eth0` on kind. Used where nodeDevices has no entry. */
   readonly nodeDevice: string;
+  /**
+   * Per node (by node name): each Cilium agent's own direct-routing device, read from its
+   * `cilium status` (runner/nodeDevices.ts). Absent in recorded contexts and on kind (all eth0).
+   */
+  readonly nodeDevices?: Readonly<Record<string, string>>;
   /**
    * The native-routing CIDR the lab was installed with (Cilium's `ipv4NativeRoutingCIDR`, `10.0.0.0/8`
    * in the seed): traffic to it is not masqueraded. Optional so recorded contexts without it stay

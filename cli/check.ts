@@ -7,7 +7,13 @@
  */
 import { runCliMain } from "./main";
 import { parseCliArgs, USAGE, type CliOptions } from "./checkArgs";
-import { detectNodeDevice } from "../runner/device";
+import {
+  type NodeDeviceDetection,
+  commonDevice,
+  detectNodeDevices,
+  withNodeDevices,
+} from "../runner/nodeDevices";
+import { applyProfileDifferences } from "../runner/profileVerdicts";
 import { UsageError, guardRun, openLab, type LabAccessIO } from "../runner/labAccess";
 import { planChecks, runChecks, selectChecks, type ExecPlan } from "../runner/runner";
 import type { RunReport } from "../runner/results";
@@ -118,14 +124,29 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
     let discovery = lab.discovery;
     for (const p of discovery.problems) log(`check: ${p.fatal ? "error" : "warning"}: ${p.message}`);
 
-    // `--node-device auto`: clusters other than kind name their node device differently.
+    // `--node-device auto`: each node's own agent says which device it routes on (runner/nodeDevices.ts).
+    let devices: NodeDeviceDetection | undefined;
     if (discovery.context !== undefined && discovery.context.nodeDevice === "auto") {
-      const found = opts.dryRun
-        ? { device: "eth0", problem: "dry run: not detected, eth0 shown" }
-        : await detectNodeDevice(discovery.context, executor);
-      if (found.problem) log(`check: warning: ${found.problem}${found.output ? `\n${found.output}` : ""}`);
-      discovery = { ...discovery, context: { ...discovery.context, nodeDevice: found.device ?? "eth0" } };
-      log(`check: node device ${found.device ?? "eth0 (default)"}`);
+      if (opts.dryRun) {
+        log("check: dry run: node devices not detected, eth0 shown");
+        discovery = { ...discovery, context: { ...discovery.context, nodeDevice: "eth0" } };
+      } else {
+        devices = await detectNodeDevices(discovery.context, executor);
+        for (const p of devices.problems) log(`check: warning: ${p}`);
+        discovery = {
+          ...discovery,
+          context: {
+            ...discovery.context,
+            nodeDevice: commonDevice(devices.devices),
+            nodeDevices: devices.devices,
+          },
+        };
+        log(
+          `check: node devices ${Object.entries(devices.devices)
+            .map(([n, d]) => `${n}=${d}`)
+            .join(", ")}`,
+        );
+      }
     }
 
     if (opts.dryRun) {
@@ -141,12 +162,17 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
 
     const selected = selectChecks(defs, opts.only);
     log(`check: running ${selected.length} checks`);
-    const report = await runChecks(defs, discovery, executor, {
+    const ran = await runChecks(defs, discovery, executor, {
       only: opts.only,
       stepTimeoutCap: opts.timeout,
       onResult: (r: CheckResult) =>
         log(`check: ${r.verdict.padEnd(12)} ${r.name} (${formatDuration(r.durationMs)})`),
     });
+    const withDevices = devices !== undefined ? withNodeDevices(ran, devices) : ran;
+    const report =
+      opts.profileDifferences !== undefined
+        ? applyProfileDifferences(withDevices, opts.profileDifferences)
+        : withDevices;
     log(`check: ${report.summary}`);
     io.stdout.write(opts.output === "json" ? `${JSON.stringify(report, null, 2)}\n` : renderText(report));
     return opts.failOnFailure && report.results.some((r) => r.verdict === "fail") ? 1 : 0;

@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import * as ipaddr from "ipaddr.js";
 
 import { UsageError, type LabAccessOptions } from "../runner/labAccess";
+import { type ProfileDifference, parseProfileDifferences } from "../runner/profileVerdicts";
 
 export const USAGE = `Usage: npm run check -- [flags]
 
@@ -24,9 +25,13 @@ The lab (defaults reproduce the seed):
   --app-label VALUE        app label of the test DaemonSet (default: evescn)
   --client NAME            client pod (default: net)
   --service NAME           NodePort service (default: serversvc)
-  --node-device DEV|auto   node's main device (default: eth0); auto reads it from a node-probe pod
+  --node-device DEV|auto   node's main device (default: eth0); auto asks each node's Cilium agent
                            (ip route get <another node's IP>), for clusters other than kind
   --native-cidr CIDR       Cilium's IPv4 native-routing CIDR (default: 10.0.0.0/8)
+  --cilium-namespace NS    namespace of the Cilium agents and cilium-config (default: kube-system)
+  --ipam-mode MODE         the cluster's IPAM mode (cilium-config ipam; default: cluster-pool)
+  --profile-differences J  JSON list of {key, found, lab, checks}: how the cluster's own Cilium differs
+                           from the lab; a failure they explain is reported as "differs"
 
 Run:
   --only NAME              run only this check; repeat the flag or separate names with commas
@@ -43,6 +48,8 @@ run without a context); 2 for a usage error.
 
 /** The check CLI's flags, parsed and validated. */
 export interface CliOptions extends LabAccessOptions {
+  /** How the cluster's own Cilium differs from the lab (existing mode, installCilium false). */
+  readonly profileDifferences?: readonly ProfileDifference[];
   readonly only?: string[];
   readonly failOnFailure: boolean;
   readonly timeout?: number;
@@ -61,6 +68,9 @@ const FLAGS = {
   service: { type: "string" },
   "node-device": { type: "string" },
   "native-cidr": { type: "string" },
+  "cilium-namespace": { type: "string" },
+  "ipam-mode": { type: "string" },
+  "profile-differences": { type: "string" },
   only: { type: "string", multiple: true },
   "dry-run": { type: "boolean" },
   "fail-on-failure": { type: "boolean" },
@@ -130,6 +140,21 @@ export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): Cli
       );
   }
 
+  const ipamMode = nonEmpty("ipam-mode");
+  if (ipamMode !== undefined && !/^[a-z0-9-]{1,40}$/.test(ipamMode)) {
+    throw new UsageError(
+      `--ipam-mode must be an IPAM mode such as cluster-pool or eni (got ${JSON.stringify(ipamMode)})`,
+    );
+  }
+  let profileDifferences: ProfileDifference[] | undefined;
+  const differencesJson = nonEmpty("profile-differences");
+  if (differencesJson !== undefined) {
+    try {
+      profileDifferences = parseProfileDifferences(differencesJson);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
   const only = values.only
     ?.flatMap((v) => v.split(","))
     .map((v) => v.trim())
@@ -150,6 +175,8 @@ export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): Cli
       service: nonEmpty("service"),
       nodeDevice: nonEmpty("node-device"),
       nativeRoutingCidr: nativeCidr,
+      systemNamespace: nonEmpty("cilium-namespace"),
+      ipamMode,
     },
     nodeDeviceSet: values["node-device"] !== undefined,
     nativeCidrSet: nativeCidr !== undefined,
@@ -158,6 +185,7 @@ export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): Cli
     failOnFailure: values["fail-on-failure"] ?? false,
     timeout,
     output,
+    profileDifferences,
     help: values.help ?? false,
   };
 }

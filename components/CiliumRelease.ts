@@ -26,6 +26,16 @@ export interface CiliumReleaseArgs {
   readonly deletedWith?: pulumi.Resource;
   /** Seconds Helm waits for the agents to be ready. Defaults to 900. */
   readonly timeoutSeconds?: number;
+  /**
+   * Leave the release on the cluster when the stack is destroyed or the release replaced (existing
+   * mode, unless uninstallCiliumOnDestroy). Pulumi's retainOnDelete: "Pulumi will not call through to
+   * the resource provider's Delete method when deleting or replacing the resource during pulumi up or
+   * pulumi destroy ... but will be removed from the Pulumi state"
+   * (https://www.pulumi.com/docs/iac/concepts/resources/options/retainondelete/). Turning it off takes
+   * effect only after an `up` has recorded the new option ("Set retainOnDelete: false and then run
+   * pulumi up").
+   */
+  readonly retainOnDelete?: boolean;
 }
 
 /**
@@ -58,7 +68,12 @@ export class CiliumRelease extends pulumi.ComponentResource {
         cleanupOnFail: true,
         maxHistory: 5,
       },
-      { parent: this, provider: args.provider, deletedWith: args.deletedWith },
+      {
+        parent: this,
+        provider: args.provider,
+        deletedWith: args.deletedWith,
+        retainOnDelete: args.retainOnDelete ?? false,
+      },
     );
     this.values = pulumi.output(values) as unknown as pulumi.Output<Record<string, unknown>>;
     this.version = this.release.version;

@@ -1,5 +1,7 @@
+import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { admissionCheckScript, admissionProbePods, labNamespace } from "./admissionCheck";
 import {
   WorkloadInput,
   clientPod,
@@ -18,6 +20,18 @@ export interface LabWorkloadArgs extends WorkloadInput {
   readonly deletedWith?: pulumi.Resource;
   /** Create the namespace. Defaults to false (the seed uses `default`). */
   readonly createNamespace?: boolean;
+  /** Deploy the privileged host-network node-probe DaemonSet. Defaults to true. */
+  readonly nodeProbe?: boolean;
+  /**
+   * Existing mode: dry-run the privileged pods on the server (after the namespace, before the
+   * DaemonSets), so an admission refusal fails `up` in seconds with its message. The kubeconfig is
+   * a path or a (secret) value handed to the script in its environment.
+   */
+  readonly admissionCheck?: {
+    readonly kubeconfigPath?: string;
+    readonly kubeconfig?: pulumi.Input<string>;
+    readonly context?: string;
+  };
 }
 
 /**
@@ -29,12 +43,13 @@ export class LabWorkload extends pulumi.ComponentResource {
   public readonly daemonSet: k8s.apps.v1.DaemonSet;
   public readonly service: k8s.core.v1.Service;
   public readonly client: k8s.core.v1.Pod;
-  public readonly nodeProbe: k8s.apps.v1.DaemonSet;
+  /** The node-probe DaemonSet; undefined when not deployed (existing mode without nodeProbe: true). */
+  public readonly nodeProbe?: k8s.apps.v1.DaemonSet;
   public readonly namespace: pulumi.Output<string>;
   public readonly nodePort: pulumi.Output<number>;
 
   constructor(name: string, args: LabWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
-    const { provider, dependsOn, deletedWith, ...input } = args;
+    const { provider, dependsOn, deletedWith, admissionCheck, nodeProbe: withProbe = true, ...input } = args;
     super("lab:index:LabWorkload", name, input, opts);
     const childOpts: pulumi.CustomResourceOptions = {
       parent: this,
@@ -47,10 +62,34 @@ export class LabWorkload extends pulumi.ComponentResource {
     if (args.createNamespace) {
       const ns = new k8s.core.v1.Namespace(
         `${name}-namespace`,
-        { metadata: { name: input.namespace } },
+        admissionCheck !== undefined
+          ? labNamespace(input.namespace)
+          : { metadata: { name: input.namespace } },
         childOpts,
       );
       nsDeps = [ns];
+    }
+    if (admissionCheck !== undefined) {
+      const check = new command.local.Command(
+        `${name}-admission`,
+        {
+          create: admissionCheckScript({
+            kubeconfigPath: admissionCheck.kubeconfigPath,
+            context: admissionCheck.context,
+            namespace: input.namespace,
+          }),
+          environment: {
+            LAB_ADMISSION_MANIFEST: JSON.stringify(admissionProbePods(input, withProbe)),
+            ...(admissionCheck.kubeconfig !== undefined
+              ? { LAB_KUBECONFIG: pulumi.secret(admissionCheck.kubeconfig) }
+              : {}),
+          },
+          logging: "stderr",
+          addPreviousOutputInEnv: false,
+        },
+        { parent: this, dependsOn: nsDeps, customTimeouts: { create: "2m" } },
+      );
+      nsDeps = [...nsDeps, check];
     }
     const opts2: pulumi.CustomResourceOptions = {
       ...childOpts,
@@ -64,7 +103,9 @@ export class LabWorkload extends pulumi.ComponentResource {
       dependsOn: [this.daemonSet],
     });
     this.client = new k8s.core.v1.Pod(`${name}-client`, clientPod(input), opts2);
-    this.nodeProbe = new k8s.apps.v1.DaemonSet(`${name}-node-probe`, nodeProbeDaemonSet(input), opts2);
+    this.nodeProbe = withProbe
+      ? new k8s.apps.v1.DaemonSet(`${name}-node-probe`, nodeProbeDaemonSet(input), opts2)
+      : undefined;
     this.namespace = pulumi.output(input.namespace);
     this.nodePort = pulumi.output(input.nodePort);
 
@@ -72,7 +113,7 @@ export class LabWorkload extends pulumi.ComponentResource {
       daemonSet: this.daemonSet,
       service: this.service,
       client: this.client,
-      nodeProbe: this.nodeProbe,
+      nodeProbe: this.nodeProbe ?? "not deployed",
       namespace: this.namespace,
       nodePort: this.nodePort,
     });

@@ -18,6 +18,11 @@ export interface RunnerOptions {
   readonly context?: string;
   /** The node's main device; omitted: the runner's default (eth0) or its detection. */
   readonly nodeDevice?: string;
+  /** Existing mode, installCilium false: where the cluster's Cilium runs and its IPAM mode. */
+  readonly ciliumNamespace?: string;
+  readonly ipamMode?: string;
+  /** JSON of lib/ciliumProfile.ts ProfileDifference[]: failures they explain become "differs". */
+  readonly profileDifferences?: string;
 }
 
 /** The whole runner is cut after this many seconds, whatever its probes do. */
@@ -36,6 +41,9 @@ export function checkCommand(
   const runner = shellJoin([
     ...runnerArgv("check", RUNNER_TIMEOUT_SECONDS, opts),
     ...(opts.nodeDevice ? ["--node-device", opts.nodeDevice] : []),
+    ...(opts.ciliumNamespace ? ["--cilium-namespace", opts.ciliumNamespace] : []),
+    ...(opts.ipamMode ? ["--ipam-mode", opts.ipamMode] : []),
+    ...(opts.profileDifferences ? ["--profile-differences", opts.profileDifferences] : []),
     "--namespace",
     opts.namespace,
     "--app-label",

@@ -7,7 +7,7 @@
  */
 import * as ipaddr from "ipaddr.js";
 import * as semver from "semver";
-import { SUPPORTED_RANGE, isSupportedCiliumVersion } from "../lib/chartIndex";
+import { SUPPORTED_RANGE, indexedVersionFor, isSupportedCiliumVersion, keyStatus } from "../lib/chartIndex";
 
 /**
  * What the lab wants from Cilium, independent of how a chart version spells it. `H` is the type of
@@ -27,6 +27,17 @@ export interface CiliumSettings<H = string> {
   readonly podCidr: string;
   /** Prefix length of each node's pod CIDR (clusterPoolIPv4MaskSize), e.g. 24. */
   readonly podCidrMaskSize: number;
+  /**
+   * Existing mode only: annotations on the agent pods (`podAnnotations`, in every indexed chart), by
+   * which a later preflight recognises the Cilium this stack installed (lib/preflight.ts STACK_MARKER).
+   */
+  readonly podAnnotations?: Readonly<Record<string, string>>;
+  /**
+   * Existing mode only: `cni.uninstall` ("Remove the CNI configuration and binary files on agent
+   * shutdown. Enable this if you're removing Cilium from the cluster", values.yaml of 1.13.18-1.20.0;
+   * the 1.13.0-rc5 chart has no such key). Written only when set.
+   */
+  readonly cniUninstall?: boolean;
 }
 
 /**
@@ -90,6 +101,8 @@ export function ciliumValues<H = string>(
     ...(renamed ? { routingMode: "native" } : { tunnel: "disabled" }),
     autoDirectNodeRoutes: true,
     ipv4NativeRoutingCIDR: settings.nativeRoutingCidr,
+    ...(settings.podAnnotations !== undefined ? { podAnnotations: { ...settings.podAnnotations } } : {}),
+    ...(settings.cniUninstall !== undefined ? { cni: { uninstall: settings.cniUninstall } } : {}),
   };
 }
 
@@ -118,6 +131,11 @@ function checkSettings<H>(version: string, s: CiliumSettings<H>): void {
     );
   }
   if (s.clusterName === "") throw new Error("clusterName is empty");
+  if (s.cniUninstall !== undefined && keyStatus(indexedVersionFor(version), "cni.uninstall") !== "present") {
+    throw new Error(
+      `cni.uninstall does not exist in the Cilium ${version} chart (it appears in 1.13.18's values): choose a newer ciliumVersion`,
+    );
+  }
   if (
     semver.gte(version, CLUSTER_NAME_CHECKED_FROM) &&
     (s.clusterName.length > 32 || !CLUSTER_NAME.test(s.clusterName))

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as ipaddr from "ipaddr.js";
 import * as path from "path";
 import * as semver from "semver";
-import { SUPPORTED_RANGE, isSupportedCiliumVersion } from "./chartIndex";
+import { SUPPORTED_RANGE, indexedVersionFor, isSupportedCiliumVersion, keyStatus } from "./chartIndex";
 import { cidrContains, cidrsOverlap, parseIPv4Cidr } from "./cidr";
 import { CONFIG_KEYS } from "./configKeys";
 
@@ -51,8 +51,14 @@ export interface LabConfig {
   readonly kubeconfig?: string;
   readonly context?: string;
   readonly installCilium: boolean;
-  /** Override of Cilium's k8sServiceHost (existing mode). */
+  /** Override of Cilium's k8sServiceHost (existing mode; default: the kubeconfig's server host). */
   readonly k8sServiceHost?: string;
+  /** Override of Cilium's k8sServicePort (existing mode; default: the kubeconfig's server port). */
+  readonly k8sServicePort?: number;
+  /** existing mode: destroy uninstalls the stack's Cilium (else the release is retained). */
+  readonly uninstallCiliumOnDestroy: boolean;
+  /** Deploy the privileged node-probe DaemonSet (default: kind yes, existing no). */
+  readonly nodeProbe: boolean;
   /** The node device the checks use; undefined means "detect" (existing mode). */
   readonly nodeDevice?: string;
   readonly runPerformance: boolean;
@@ -90,6 +96,11 @@ const IMAGE_REF =
 const REGISTRY_HOST = /^[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]{1,5})?$/;
 const MIRROR_URL =
   /^https?:\/\/[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._~/-]*)?$/;
+
+/** The namespace of the lab's workload in existing mode (created by the stack). */
+export const EXISTING_NAMESPACE = "cilium-ebpf-lab";
+/** Namespaces other workloads share: never the home of the lab's privileged pods in existing mode. */
+const SHARED_NAMESPACES = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);
 
 /** kind names its node containers `<name>-control-plane`, `<name>-worker10`: they must stay hostnames. */
 const MAX_CLUSTER_NAME = 63 - "-control-plane".length;
@@ -258,7 +269,24 @@ export function validateConfig(raw: Raw): LabConfig {
     32767,
     "must be an integer in 30000-32767 (the kube-apiserver's default --service-node-port-range)",
   );
-  const namespace = dnsLabel("namespace", 63);
+  // existing mode: the privileged test pods (and the node probe, when asked for) go in a namespace of
+  // their own, created by the stack, never in a namespace other workloads share.
+  const namespaceRaw =
+    get("namespace") || (get("clusterMode") === "existing" ? EXISTING_NAMESPACE : "default");
+  const namespace = DNS1123_LABEL.test(namespaceRaw) && namespaceRaw.length <= 63 ? namespaceRaw : "";
+  if (namespace === "") {
+    bad(
+      "namespace",
+      namespaceRaw,
+      "must be a DNS-1123 label (lowercase a-z, 0-9, '-', starting and ending alphanumeric) of at most 63 characters",
+    );
+  } else if (get("clusterMode") === "existing" && SHARED_NAMESPACES.has(namespace)) {
+    bad(
+      "namespace",
+      namespace,
+      `must be a namespace of the lab's own in existing mode (it holds privileged pods and is created with Pod Security privileged); not one of ${[...SHARED_NAMESPACES].join(", ")}`,
+    );
+  }
   const appLabel = get("appLabel");
   if (!LABEL_VALUE.test(appLabel) || appLabel.length === 0 || appLabel.length > 63) {
     bad(
@@ -299,7 +327,7 @@ export function validateConfig(raw: Raw): LabConfig {
       bad("kubeconfigPath", kubeconfigPath, "must be the absolute path of an existing kubeconfig file");
     }
   } else {
-    for (const key of ["kubeconfigPath", "kubeconfig", "context", "k8sServiceHost"]) {
+    for (const key of ["kubeconfigPath", "kubeconfig", "context", "k8sServiceHost", "k8sServicePort"]) {
       if (get(key) !== "") bad(key, get(key), "is only used with clusterMode existing");
     }
     if (get("installCilium") === "false") {
@@ -321,6 +349,45 @@ export function validateConfig(raw: Raw): LabConfig {
       );
     }
   }
+  const k8sServicePortRaw = get("k8sServicePort");
+  let k8sServicePort: number | undefined;
+  if (k8sServicePortRaw !== "") {
+    k8sServicePort = /^[0-9]{1,5}$/.test(k8sServicePortRaw) ? Number(k8sServicePortRaw) : NaN;
+    if (!(k8sServicePort >= 1 && k8sServicePort <= 65535)) {
+      bad(
+        "k8sServicePort",
+        k8sServicePortRaw,
+        "must be a TCP port 1-65535 (the API server's port, often 443 or 6443)",
+      );
+    }
+  }
+  const uninstallCiliumOnDestroy = bool("uninstallCiliumOnDestroy");
+  if (uninstallCiliumOnDestroy) {
+    if (clusterMode !== "existing") {
+      bad(
+        "uninstallCiliumOnDestroy",
+        "true",
+        "is only used with clusterMode existing (kind destroy deletes the whole cluster)",
+      );
+    } else if (!installCilium) {
+      bad(
+        "uninstallCiliumOnDestroy",
+        "true",
+        "must be false with installCilium false (the stack installs no Cilium to uninstall)",
+      );
+    } else if (ciliumOk && keyStatus(indexedVersionFor(ciliumVersion), "cni.uninstall") !== "present") {
+      bad(
+        "uninstallCiliumOnDestroy",
+        "true",
+        `must be false with Cilium ${ciliumVersion}: uninstalling needs a chart with cni.uninstall (from 1.13.18), or nodes could keep Cilium's CNI config`,
+      );
+    }
+  }
+  const nodeProbeRaw = get("nodeProbe");
+  if (nodeProbeRaw !== "" && nodeProbeRaw !== "true" && nodeProbeRaw !== "false") {
+    bad("nodeProbe", nodeProbeRaw, "must be true or false (empty: true on kind, false in existing mode)");
+  }
+  const nodeProbe = nodeProbeRaw === "" ? clusterMode !== "existing" : nodeProbeRaw === "true";
   const nodeDeviceRaw = get("nodeDevice");
   if (nodeDeviceRaw !== "" && !/^[A-Za-z0-9_.@-]{1,15}$/.test(nodeDeviceRaw)) {
     bad("nodeDevice", nodeDeviceRaw, "must be a Linux interface name (1-15 characters of [A-Za-z0-9_.@-])");
@@ -364,6 +431,9 @@ export function validateConfig(raw: Raw): LabConfig {
     context,
     installCilium,
     k8sServiceHost,
+    k8sServicePort,
+    uninstallCiliumOnDestroy,
+    nodeProbe,
     nodeDevice,
     runPerformance,
     perfDurationSeconds,

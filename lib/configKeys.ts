@@ -72,7 +72,11 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
     description: "Image of the test DaemonSet, client and node probes.",
   },
   nodePort: { default: "32000", description: "NodePort of the serversvc Service (30000-32767)." },
-  namespace: { default: "default", description: "Namespace of the test workload." },
+  namespace: {
+    default: "",
+    description:
+      "Namespace of the test workload (default: default on kind; cilium-ebpf-lab, created with Pod Security privileged, in existing mode).",
+  },
   appLabel: { default: "evescn", description: "Value of the app label of the test DaemonSet." },
   runChecks: { default: "true", description: "Run the datapath checks on pulumi up." },
   failOnCheckFailure: {
@@ -109,7 +113,22 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
   k8sServiceHost: {
     default: "",
     description:
-      "existing mode: API server address for Cilium (default: the control-plane node's InternalIP).",
+      "existing mode: API server address for Cilium (default: the host of the kubeconfig context's cluster server).",
+  },
+  k8sServicePort: {
+    default: "",
+    description:
+      "existing mode: API server port for Cilium (default: the port of the kubeconfig context's cluster server, 443 when it has none).",
+  },
+  uninstallCiliumOnDestroy: {
+    default: "false",
+    description:
+      "existing mode: pulumi destroy uninstalls the Cilium this stack installed (true, with cni.uninstall so nodes are left clean) or leaves it running (false).",
+  },
+  nodeProbe: {
+    default: "",
+    description:
+      "Deploy the privileged host-network node-probe DaemonSet the node-level checks use (default: true on kind, false in existing mode; it stays until destroy).",
   },
   runPerformance: {
     default: "false",

@@ -72,7 +72,8 @@ export function computeRatios(pairs: readonly PerfPair[]): PerfRatios {
   return Object.fromEntries(entries.filter(([, v]) => v !== undefined)) as PerfRatios;
 }
 
-const RANK: Readonly<Record<Verdict, number>> = { pass: 0, inconclusive: 1, fail: 2 };
+// `differs` is never given to a performance pair; ranked like inconclusive for completeness.
+const RANK: Readonly<Record<Verdict, number>> = { pass: 0, inconclusive: 1, differs: 1, fail: 2 };
 
 /** A pair's result from its plan (or why it has none) and the results of its measurements. */
 export function assemblePair(

@@ -22,6 +22,7 @@ const BADGE: Readonly<Record<Verdict, string>> = {
   pass: "✅ pass",
   fail: "❌ fail",
   inconclusive: "⚠️ inconclusive",
+  differs: "🔷 differs from the lab profile",
 };
 
 /** What each ratio compares, for the report. */

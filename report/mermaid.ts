@@ -31,6 +31,7 @@ const COLOURS: Readonly<Record<Shown, string>> = {
   pass: "#1e7e34",
   fail: "#c62828",
   inconclusive: "#b7791f",
+  differs: "#1565c0",
   "not run": "#8a8a8a",
 };
 
@@ -38,6 +39,7 @@ const CLASS_OF: Readonly<Record<Shown, string>> = {
   pass: "pass",
   fail: "fail",
   inconclusive: "inconclusive",
+  differs: "differs",
   "not run": "notrun",
 };
 
@@ -45,6 +47,7 @@ const CLASS_DEFS = [
   "  classDef pass fill:#e6f4ea,stroke:#1e7e34,color:#111",
   "  classDef fail fill:#fdecea,stroke:#c62828,color:#111",
   "  classDef inconclusive fill:#fff8e1,stroke:#b7791f,color:#111",
+  "  classDef differs fill:#e3f2fd,stroke:#1565c0,color:#111",
   "  classDef notrun fill:#f4f4f4,stroke:#8a8a8a,color:#111,stroke-dasharray:4 3",
 ];
 
@@ -113,7 +116,7 @@ class Chart {
 
   render(): string {
     const out = [...this.lines, ...CLASS_DEFS];
-    for (const shown of ["pass", "fail", "inconclusive", "not run"] as const) {
+    for (const shown of ["pass", "fail", "inconclusive", "differs", "not run"] as const) {
       const ids = this.classes.filter(([, v]) => v === shown).map(([id]) => id);
       if (ids.length > 0) out.push(`  class ${ids.join(",")} ${CLASS_OF[shown]}`);
       const links = this.links.flatMap((v, i) => (v === shown ? [i] : []));

@@ -54,7 +54,7 @@ export interface ReportDoc {
 /** The kind of document a file is expected to be (the CLI's --stack-output / --runner-output). */
 export type ExpectedSource = "stack-output" | "runner-output";
 
-const VERDICTS: readonly Verdict[] = ["pass", "fail", "inconclusive"];
+const VERDICTS: readonly Verdict[] = ["pass", "fail", "inconclusive", "differs"];
 
 /** `pulumi stack output --json` without --show-secrets prints secrets as this string. */
 const SECRET = "[secret]";
@@ -117,7 +117,7 @@ function readResults(value: unknown, issues: string[]): ReportResult[] {
     let verdict = str(r.verdict) as Verdict | undefined;
     if (verdict === undefined || !VERDICTS.includes(verdict)) {
       issues.push(
-        `${name}: verdict ${JSON.stringify(r.verdict)} is not pass, fail or inconclusive; shown as inconclusive`,
+        `${name}: verdict ${JSON.stringify(r.verdict)} is not pass, fail, inconclusive or differs; shown as inconclusive`,
       );
       verdict = "inconclusive";
     }

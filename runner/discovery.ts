@@ -31,6 +31,12 @@ export interface ContextOptions {
   readonly probeSelector?: string;
   /** Seconds each `kubectl get` may take. Defaults to 20. */
   readonly timeoutSeconds?: number;
+  /**
+   * The cluster's IPAM mode (cilium-config `ipam`, existing mode). Only cluster-pool and kubernetes
+   * CiliumNodes carry spec.ipam.podCIDRs; with another mode a node without them is a warning, and
+   * multi-pool CIDRs are read from spec.ipam.pools.allocated[].cidrs. Undefined: the lab's cluster-pool.
+   */
+  readonly ipamMode?: string;
 }
 
 /** The nine documents discovery reads, one `kubectl get` each. */
@@ -274,6 +280,9 @@ export function buildLabContext(
         name,
         cidrs.filter((c): c is string => typeof c === "string"),
       );
+    } else if (name !== undefined) {
+      const pooled = multiPoolCidrs(cn);
+      if (pooled.length > 0) cidrsByNode.set(name, pooled);
     }
   }
 
@@ -296,7 +305,14 @@ export function buildLabContext(
     if (internalIp === undefined) fatal("nodes", `node ${name} has no InternalIP address`);
     const podCidrs = cidrsByNode.get(name) ?? [];
     if (docs.ciliumNodes !== undefined && ciliumNodes.length > 0 && podCidrs.length === 0) {
-      fatal("ciliumNodes", `node ${name} has no pod CIDR in its CiliumNode (spec.ipam.podCIDRs)`);
+      if (podCidrsExpected(options.ipamMode)) {
+        fatal("ciliumNodes", `node ${name} has no pod CIDR in its CiliumNode (spec.ipam.podCIDRs)`);
+      } else {
+        warn(
+          "ciliumNodes",
+          `node ${name} has no pod CIDR in its CiliumNode (IPAM ${options.ipamMode}: pod IPs are not carved from per-node CIDRs); checks that need one are inconclusive for it`,
+        );
+      }
     }
     nodes.push({
       name,
@@ -400,6 +416,23 @@ export function buildLabContext(
       nativeRoutingCidr: options.nativeRoutingCidr ?? "10.0.0.0/8",
     },
   };
+}
+
+/** Whether CiliumNodes carry spec.ipam.podCIDRs in this IPAM mode (cluster-pool, kubernetes). */
+function podCidrsExpected(ipamMode: string | undefined): boolean {
+  return ipamMode === undefined || ipamMode === "cluster-pool" || ipamMode === "kubernetes";
+}
+
+/**
+ * Multi-pool IPAM: "spec.ipam.pools.allocated: List of CIDRs allocated to this node and the pool they
+ * were allocated from" (https://docs.cilium.io/en/stable/network/concepts/ipam/multi-pool/).
+ */
+function multiPoolCidrs(cn: Json): string[] {
+  const allocated = path(cn, "spec", "ipam", "pools", "allocated");
+  return (Array.isArray(allocated) ? allocated : []).flatMap((a) => {
+    const cidrs = obj(a)?.cidrs;
+    return Array.isArray(cidrs) ? cidrs.filter((c): c is string => typeof c === "string") : [];
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

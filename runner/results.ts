@@ -41,7 +41,7 @@ export interface StackOutputs {
   readonly datapath: Datapath;
 }
 
-/** `13/14 checks passed`, then `, N failed` and `, N inconclusive` when there are any. */
+/** `13/14 checks passed`, then `, N failed`, `, N inconclusive` and `, N differ from the lab profile` when there are any. */
 export function summarize(results: readonly Pick<CheckResult, "verdict">[]): string {
   const count = (v: Verdict): number => results.filter((r) => r.verdict === v).length;
   const failed = count("fail");
@@ -49,6 +49,8 @@ export function summarize(results: readonly Pick<CheckResult, "verdict">[]): str
   let line = `${count("pass")}/${results.length} checks passed`;
   if (failed > 0) line += `, ${failed} failed`;
   if (inconclusive > 0) line += `, ${inconclusive} inconclusive`;
+  const differs = count("differs");
+  if (differs > 0) line += `, ${differs} differ from the lab profile`;
   return line;
 }
 

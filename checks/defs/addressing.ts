@@ -19,7 +19,7 @@ import {
   usableSections,
   usableStep,
 } from "../verdict";
-import { list, nodesWithout, podTarget, probeOn, stepById } from "./common";
+import { deviceOn, list, nodesWithout, podTarget, probeOn, stepById } from "./common";
 
 const IP_TIMEOUT_SECONDS = 5;
 const STEP_TIMEOUT_SECONDS = 20;
@@ -170,11 +170,11 @@ function judgeNodeRoutes(ctx: LabContext, results: ReadonlyMap<string, ExecResul
       }
       for (const cidr of peer.podCidrs) {
         checked++;
-        const want = `${cidr} via ${peer.internalIp} dev ${ctx.nodeDevice}`;
+        const want = `${cidr} via ${peer.internalIp} dev ${deviceOn(ctx, node.name)}`;
         const route = routes.find((r) => r.dst === cidr);
         if (route === undefined) {
           parts.push(fail(`expected ${want} on ${node.name}, found no route for ${cidr}`));
-        } else if (route.via !== peer.internalIp || route.dev !== ctx.nodeDevice) {
+        } else if (route.via !== peer.internalIp || route.dev !== deviceOn(ctx, node.name)) {
           const found = [route.dst, route.via ? `via ${route.via}` : "", route.dev ? `dev ${route.dev}` : ""]
             .filter((s) => s !== "")
             .join(" ");
@@ -185,7 +185,7 @@ function judgeNodeRoutes(ctx: LabContext, results: ReadonlyMap<string, ExecResul
   }
   if (parts.length === 0) {
     return pass(
-      `every node routes each peer's pod CIDR via the peer's IP on ${ctx.nodeDevice} (${checked} routes)`,
+      `every node routes each peer's pod CIDR via the peer's IP on ${list([...new Set(ctx.nodes.map((n) => deviceOn(ctx, n.name)))])} (${checked} routes)`,
       {
         directRoutes: true,
       },

@@ -23,7 +23,15 @@ import {
 } from "../probes";
 import type { CheckDefinition, ExecResult, Judgement, LabContext, ProbeStep } from "../types";
 import { combine, excerpt, fail, inconclusive, pass, usableStep } from "../verdict";
-import { STEP_MARGIN_SECONDS, agentTarget, list, nodesWithout, stepById, testPodOn } from "./common";
+import {
+  STEP_MARGIN_SECONDS,
+  agentTarget,
+  deviceOn,
+  list,
+  nodesWithout,
+  stepById,
+  testPodOn,
+} from "./common";
 
 const TOOL_TIMEOUT_SECONDS = 10;
 
@@ -71,7 +79,7 @@ function steps(ctx: LabContext): ProbeStep[] {
   return ctx.ciliumPods.map((pod) => ({
     id: stepId(pod.node),
     target: agentTarget(pod),
-    argv: shCommand(attachScript(ctx.nodeDevice)),
+    argv: shCommand(attachScript(deviceOn(ctx, pod.node))),
     // a handful of short commands plus one per lxc device; each is bounded by its own timeout
     timeoutSeconds: 40 + STEP_MARGIN_SECONDS,
   }));
@@ -138,7 +146,7 @@ function judgeNode(
   const sections = splitSections(output);
   const parts: Judgement[] = [];
   const modes = new Set<string>();
-  const dev = ctx.nodeDevice;
+  const dev = deviceOn(ctx, node);
   const bpftoolSection = sections.get("bpftool net show");
   const bpftoolOk = bpftoolSection !== undefined && bpftoolSection.exitCode === 0;
   const bpftool = bpftoolOk ? parseTcFilters(bpftoolSection.output).programs : [];

@@ -33,6 +33,11 @@ export function agentTarget(pod: LabPod): ExecTarget {
   return { namespace: pod.namespace, pod: pod.name, container: CILIUM_AGENT_CONTAINER };
 }
 
+/** The node device of one node: the agent's own direct-routing device when known, else ctx.nodeDevice. */
+export function deviceOn(ctx: LabContext, node: string): string {
+  return ctx.nodeDevices?.[node] ?? ctx.nodeDevice;
+}
+
 export function nodeByName(ctx: LabContext, name: string): LabNode | undefined {
   return ctx.nodes.find((n) => n.name === name);
 }

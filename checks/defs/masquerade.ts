@@ -35,6 +35,7 @@ import { combine, excerpt, fail, inconclusive, pass, usableSection, usableSectio
 import {
   STEP_MARGIN_SECONDS,
   crossNodePeer,
+  deviceOn,
   nativeRoutingCidr,
   nodeByName,
   podTarget,
@@ -108,7 +109,7 @@ function steps(ctx: LabContext): ProbeStep[] {
     {
       id: "source-node",
       target: podTarget(probe),
-      argv: shCommand(nodeScript(ctx.nodeDevice, dst.ip)),
+      argv: shCommand(nodeScript(deviceOn(ctx, probe.node), dst.ip)),
       timeoutSeconds: CAPTURE_SECONDS + 10 + STEP_MARGIN_SECONDS,
     },
   ];
@@ -168,7 +169,7 @@ function judge(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judge
   });
   if (!capture.ok) return capture.judgement;
   const packets = parseTcpdump(capture.section.output).packets;
-  const where = `${ctx.nodeDevice} of ${node.name}`;
+  const where = `${deviceOn(ctx, node.name)} of ${node.name}`;
 
   const parts: Judgement[] = [];
   const requests = packets.filter((p) => p.kind === "echo request" && p.dstIp === dst.ip);

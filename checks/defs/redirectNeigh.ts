@@ -28,7 +28,7 @@ import {
   usableSections,
   usableStep,
 } from "../verdict";
-import { STEP_MARGIN_SECONDS, crossNodePeer, probeOn, podTarget, stepById } from "./common";
+import { STEP_MARGIN_SECONDS, crossNodePeer, deviceOn, probeOn, podTarget, stepById } from "./common";
 import { PING_COUNT, readPing } from "./ping";
 import { PING_DEADLINE_SECONDS } from "./vethCapture";
 
@@ -64,13 +64,13 @@ function neighSteps(ctx: LabContext): ProbeStep[] {
     {
       id: "source-node",
       target: podTarget(srcProbe),
-      argv: shCommand(neighCaptureScript(ctx.nodeDevice, dst.ip)),
+      argv: shCommand(neighCaptureScript(deviceOn(ctx, srcProbe.node), dst.ip)),
       timeoutSeconds: CAPTURE_SECONDS + 5 + STEP_MARGIN_SECONDS,
     },
     {
       id: "peer-mac",
       target: podTarget(dstProbe),
-      argv: withTimeout(5, ["cat", `/sys/class/net/${ctx.nodeDevice}/address`]),
+      argv: withTimeout(5, ["cat", `/sys/class/net/${deviceOn(ctx, dstProbe.node)}/address`]),
       timeoutSeconds: 5 + STEP_MARGIN_SECONDS,
     },
   ];
@@ -90,7 +90,8 @@ function judgeNeigh(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): 
     const absent = [ctx.client.node, dst.node].filter((n) => probeOn(ctx, n) === undefined);
     return inconclusive(`no node-probe pod on ${absent.join(", ")}`);
   }
-  const dev = ctx.nodeDevice;
+  const dev = deviceOn(ctx, ctx.client.node);
+  const peerDev = deviceOn(ctx, dst.node);
   const pingOut = usableStep(pingStep, results, { okExitCodes: PING_OK_EXIT_CODES });
   if (!pingOut.ok) return pingOut.judgement;
   const ping = readPing(pingStep, pingOut.output);
@@ -112,7 +113,7 @@ function judgeNeigh(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): 
   if (!MAC.test(ownMac))
     return inconclusive(`no MAC address for ${dev} of ${ctx.client.node}: ${excerpt(ownMac)}`);
   if (!MAC.test(peerMac))
-    return inconclusive(`no MAC address for ${dev} of ${dst.node}: ${excerpt(peerMac)}`);
+    return inconclusive(`no MAC address for ${peerDev} of ${dst.node}: ${excerpt(peerMac)}`);
 
   const packets = parseTcpdump(capture.section.output).packets;
   const requests = packets.filter(

@@ -38,6 +38,7 @@ export function mergeStatus(json: CiliumStatus | undefined, text: CiliumStatus |
     ciliumVersion: pick("ciliumVersion"),
     kubeProxyReplacement: pick("kubeProxyReplacement"),
     kprDevices: json !== undefined && json.kprDevices.length > 0 ? json.kprDevices : (text?.kprDevices ?? []),
+    directRoutingDevice: pick("directRoutingDevice"),
     hostRouting: pick("hostRouting"),
     masquerading: pick("masquerading"),
     masqueradeCidr: pick("masqueradeCidr"),

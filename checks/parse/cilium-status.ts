@@ -19,6 +19,13 @@ export interface CiliumStatus {
   readonly kubeProxyReplacement: string | undefined;
   /** Devices the kube-proxy replacement runs on ("eth0"); empty when none are shown. */
   readonly kprDevices: readonly string[];
+  /**
+   * The agent's direct-routing device: the device printed with "(Direct Routing)" in the text
+   * (cilium/cilium pkg/client/client.go appends " (Direct Routing)" to that device's entry) or
+   * `kube-proxy-replacement.directRoutingDevice` in the JSON (api/v1/models/kube_proxy_replacement.go,
+   * `json:"directRoutingDevice,omitempty"`); undefined when not shown.
+   */
+  readonly directRoutingDevice?: string;
   /** BPF host routing: "BPF" or "Legacy" (from "Host Routing:" up to 1.15, "Routing: ... Host:" from 1.16). */
   readonly hostRouting: string | undefined;
   /** Masquerading mode as printed: "BPF", "IPTables" (text), "iptables" (JSON), "Disabled". */
@@ -125,6 +132,12 @@ function readKpr(value: string, facts: Facts, issues: string[]): void {
   }
   facts.kubeProxyReplacement = m.groups.mode;
   facts.kprDevices = readKprDevices(m.groups.devices);
+  const direct = (m.groups.devices ?? "")
+    .split(",")
+    .map((e) => e.trim())
+    .find((e) => /\(Direct Routing\)/.test(e));
+  const name = direct === undefined ? undefined : KPR_DEVICE.exec(direct)?.groups?.name;
+  if (name !== undefined) facts.directRoutingDevice = name;
 }
 
 function readRouting(value: string, facts: Facts, issues: string[]): void {
@@ -260,6 +273,8 @@ function jsonKpr(root: Record<string, unknown>, facts: Facts, issues: string[]):
   facts.kubeProxyReplacement = asNonEmptyString(kpr["mode"]);
   if (facts.kubeProxyReplacement === undefined) issues.push('no "kube-proxy-replacement.mode"');
   facts.kprDevices = jsonDeviceNames(kpr);
+  const direct = asNonEmptyString(kpr["directRoutingDevice"]);
+  if (direct !== undefined) facts.directRoutingDevice = direct;
 }
 
 function jsonRouting(root: Record<string, unknown>, facts: Facts, issues: string[]): void {

@@ -387,8 +387,11 @@ const CASES: Record<string, KeyCase> = {
   namespace: {
     valid: one("namespace")(dnsLabel(63)),
     check: (cfg, raw) => assert.strictEqual(cfg.namespace, raw.namespace),
-    invalid: one("namespace")(
-      fc.oneof(hostile, fc.constantFrom("", "Default", "kube_system", "a".repeat(64))),
+    // "" is the default (default on kind, cilium-ebpf-lab in existing mode); existing mode refuses
+    // the namespaces other workloads share.
+    invalid: fc.oneof(
+      one("namespace")(fc.oneof(hostile, fc.constantFrom("Default", "kube_system", "a".repeat(64)))),
+      existingWith("namespace")(fc.constantFrom("default", "kube-system", "kube-public", "kube-node-lease")),
     ),
   },
   appLabel: {
@@ -481,6 +484,41 @@ const CASES: Record<string, KeyCase> = {
       one("k8sServiceHost")(fc.oneof(fc.ipV4(), hostile)), // kind mode
       existingWith("k8sServiceHost")(fc.oneof(hostile, fc.constantFrom("auto", "API.example", "-x", "x-"))),
     ),
+  },
+  k8sServicePort: {
+    valid: existingWith("k8sServicePort")(fc.integer({ min: 1, max: 65535 }).map(String)),
+    check: (cfg, raw) => assert.strictEqual(cfg.k8sServicePort, Number(raw.k8sServicePort)),
+    invalid: fc.oneof(
+      one("k8sServicePort")(fc.constantFrom("6443", "443")), // kind mode
+      existingWith("k8sServicePort")(fc.oneof(hostile, fc.constantFrom("0", "65536", "-1", "443x", "1e3"))),
+    ),
+  },
+  uninstallCiliumOnDestroy: {
+    valid: fc.oneof(
+      existingWith("uninstallCiliumOnDestroy")(fc.constant("false")),
+      fc.constant<Raw>({
+        ...EXISTING,
+        uninstallCiliumOnDestroy: "true",
+        ciliumVersion: "1.18.12",
+        clusterName: "lab",
+      }),
+    ),
+    check: (cfg, raw) =>
+      assert.strictEqual(cfg.uninstallCiliumOnDestroy, raw.uninstallCiliumOnDestroy === "true"),
+    invalid: fc.oneof(
+      existingWith("uninstallCiliumOnDestroy")(fc.oneof(hostile, fc.constantFrom("yes", "TRUE", ""))),
+      fc.constant<Raw>({ uninstallCiliumOnDestroy: "true", ciliumVersion: "1.18.12" }), // kind mode
+      fc.constant<Raw>({ ...EXISTING, uninstallCiliumOnDestroy: "true" }), // 1.13.0-rc5: no cni.uninstall
+      fc.constant<Raw>({ ...EXISTING, uninstallCiliumOnDestroy: "true", installCilium: "false" }),
+    ),
+  },
+  nodeProbe: {
+    valid: fc.oneof(
+      one("nodeProbe")(fc.constantFrom("true", "false")),
+      existingWith("nodeProbe")(fc.constantFrom("true", "false")),
+    ),
+    check: (cfg, raw) => assert.strictEqual(cfg.nodeProbe, raw.nodeProbe === "true"),
+    invalid: one("nodeProbe")(fc.oneof(hostile, fc.constantFrom("yes", "TRUE", "1"))),
   },
   runPerformance: {
     valid: one("runPerformance")(fc.constantFrom("true", "false")),

@@ -20,7 +20,7 @@ import { ALL_CHECKS } from "../../checks/defs";
 import type { LabContext, LabPod } from "../../checks/types";
 import { perfCommand } from "../../perf/stack";
 import { checkCommand, withKubeconfigFromEnv } from "../../components/checkCommands";
-import { existingInventoryScript } from "../../components/ExistingCluster";
+import { admissionCheckScript } from "../../components/admissionCheck";
 import {
   kindCreateScript,
   kindDeleteScript,
@@ -448,17 +448,33 @@ function stackScripts(): Script[] {
       values: [name],
     },
     {
-      name: "existingInventoryScript (path, context)",
-      script: existingInventoryScript({ kubeconfigPath: kc, context }),
-      expect: [["kubectl", "--kubeconfig", kc, "--context", context, "get", "nodes", "-o", "json"]],
-      values: [kc, context],
+      name: "admissionCheckScript (path, context)",
+      script: admissionCheckScript({ kubeconfigPath: kc, context, namespace: ns }),
+      expect: [
+        [
+          "kubectl",
+          "--kubeconfig",
+          kc,
+          "--context",
+          context,
+          "--request-timeout=30s",
+          "create",
+          "--dry-run=server",
+          "-o",
+          "name",
+          "-f",
+          "-",
+        ],
+      ],
+      values: [kc, context, ns],
+      env: { LAB_ADMISSION_MANIFEST: "{}" },
     },
     {
-      name: "existingInventoryScript (value, context)",
-      script: existingInventoryScript({ context }),
+      name: "admissionCheckScript (value, context)",
+      script: admissionCheckScript({ context, namespace: ns }),
       expect: [],
-      values: [context],
-      env: { LAB_KUBECONFIG: "apiVersion: v1\n" },
+      values: [context, ns],
+      env: { LAB_KUBECONFIG: "apiVersion: v1\n", LAB_ADMISSION_MANIFEST: "{}" },
     },
     {
       name: "checkCommand (kind)",
@@ -612,8 +628,8 @@ describe("the stack's generated scripts with hostile config values", function ()
       kindDeleteScript("lab"),
       kindKubeconfigScript("lab"),
       nodeInventoryScript("lab"),
-      existingInventoryScript({ kubeconfigPath: "/home/u/.kube/config", context: "kind-lab" }),
-      existingInventoryScript({}),
+      admissionCheckScript({ kubeconfigPath: "/home/u/.kube/config", context: "kind-lab", namespace: "lab" }),
+      admissionCheckScript({ namespace: "lab" }),
       checkCommand("ping-cross-node", {
         namespace: "default",
         appLabel: "evescn",

@@ -18,17 +18,41 @@ export const NODES_JSON = fs.readFileSync(path.join(FIXTURES, "kubectl", "nodes-
 export const FAKE_KUBECONFIG = [
   "apiVersion: v1",
   "kind: Config",
+  "current-context: kind-lab",
   "clusters:",
   "- cluster:",
   "    certificate-authority-data: Q0VSVElGSUNBVEUtTk9ULVJFQUw=",
   "    server: https://127.0.0.1:40001",
   "  name: kind-lab",
+  "- cluster:",
+  "    server: https://other.example.test",
+  "  name: other",
+  "contexts:",
+  "- context: {cluster: kind-lab, user: kind-lab}",
+  "  name: kind-lab",
+  "- context: {cluster: kind-lab, user: kind-lab}",
+  "  name: prod-admin",
+  "- context: {cluster: other, user: other}",
+  "  name: other-team",
   "users:",
   "- name: kind-lab",
   "  user:",
   "    client-key-data: UFJJVkFURS1LRVktTk9ULVJFQUwtZm9yLXRlc3Rz",
+  "- name: other",
+  "  user:",
+  "    token: OTHER-TEAM-TOKEN-NOT-REAL",
   "",
 ].join("\n");
+
+/**
+ * FAKE_KUBECONFIG with the seed control plane's address as server (the one a real kind kubeconfig
+ * would not have: it points at a port-forward). Only ever given to the fake kubectl
+ * (helpers/fakeCluster.ts): the real kubectl must never be pointed at a non-loopback address here.
+ */
+export const FAKE_KUBECONFIG_REMOTE = FAKE_KUBECONFIG.replace(
+  "https://127.0.0.1:40001",
+  "https://172.18.0.4:6443",
+);
 
 /** A resource as the mocks saw it. */
 export interface MockedResource {
@@ -48,6 +72,8 @@ export interface RecordedOptions {
   /** URN of the resource this one is deleted with ("" when none). */
   readonly deletedWith: string;
   readonly deleteBeforeReplace: boolean;
+  /** retainOnDelete as the program set it (undefined when not set). */
+  readonly retainOnDelete?: boolean;
   /** URNs of the resources this one depends on (dependsOn, parents' and inputs' dependencies). */
   readonly dependencies: readonly string[];
 }
@@ -64,6 +90,8 @@ interface RegisterRequest {
   getDeletedwith(): string;
   getDeletebeforereplace(): boolean;
   getDependenciesList(): string[];
+  hasRetainondelete(): boolean;
+  getRetainondelete(): boolean | undefined;
 }
 const proto = MockMonitor.prototype as unknown as {
   registerResource(req: RegisterRequest, cb: unknown): Promise<void>;
@@ -75,6 +103,7 @@ if (!proto.__labPatched) {
     recordedOptions.set(`${req.getType()}::${req.getName()}`, {
       deletedWith: req.getDeletedwith(),
       deleteBeforeReplace: req.getDeletebeforereplace(),
+      retainOnDelete: req.hasRetainondelete() ? req.getRetainondelete() : undefined,
       dependencies: req.getDependenciesList(),
     });
     return original.call(this, req, cb);

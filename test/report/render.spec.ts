@@ -209,7 +209,7 @@ describe("report escaping", () => {
 
   it("reads the hostile input with its issues noted, and never throws", () => {
     assert.deepEqual(ADVERSARIAL.issues, [
-      'odd name with spaces & <tags>: verdict "maybe" is not pass, fail or inconclusive; shown as inconclusive',
+      'odd name with spaces & <tags>: verdict "maybe" is not pass, fail, inconclusive or differs; shown as inconclusive',
       "check result 4 has no name and was left out",
     ]);
     fc.assert(

@@ -1,0 +1,119 @@
+/**
+ * The kubeconfig of an existing cluster, reduced to the one context the lab uses, and the API server
+ * that context points at.
+ *
+ * `kubectl config view --minify --flatten --context X` keeps only what context X uses (its cluster,
+ * its user) and inlines certificate files, so the result is self-contained ("--minify: Remove all
+ * information not used by current-context from the output"; "--flatten: Flatten the resulting
+ * kubeconfig file into self-contained output", https://kubernetes.io/docs/reference/kubectl/generated/kubectl_config/kubectl_config_view/).
+ * It reads files only, never the network. Every other context and credential of the file stays out
+ * of the Pulumi state.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as nodePath from "node:path";
+import { parse } from "yaml";
+
+/** Where the lab reads a kubeconfig from: a file, or the text of a (secret) config value. */
+export interface KubeconfigSource {
+  readonly path?: string;
+  readonly text?: string;
+  readonly context?: string;
+}
+
+/** A failure to read the kubeconfig, naming the config keys involved (never the content). */
+export class KubeconfigError extends Error {}
+
+/**
+ * Runs `fn` with a path to the kubeconfig: the given file, or the text written to a private temporary
+ * file (mode 0600 in a fresh 0700 directory) that is removed afterwards, whatever happens.
+ */
+export function withKubeconfigFile<T>(source: KubeconfigSource, fn: (file: string) => T): T {
+  if (source.path !== undefined) return fn(source.path);
+  if (source.text === undefined)
+    throw new KubeconfigError("existing mode needs kubeconfigPath or kubeconfig");
+  const dir = fs.mkdtempSync(nodePath.join(os.tmpdir(), "lab-kubeconfig-"));
+  try {
+    const file = nodePath.join(dir, "config");
+    fs.writeFileSync(file, source.text, { mode: 0o600, flag: "wx" });
+    return fn(file);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The kubeconfig reduced to one context (`kubectl config view --minify --flatten`). Throws a
+ * {@link KubeconfigError} naming the keys when kubectl refuses (no such context, no current context).
+ */
+export function minifyKubeconfig(source: KubeconfigSource, kubectl = "kubectl"): string {
+  return withKubeconfigFile(source, (file) => {
+    const argv = ["config", "view", "--minify", "--flatten", "--kubeconfig", file];
+    if (source.context !== undefined) argv.push("--context", source.context);
+    try {
+      return execFileSync(kubectl, argv, {
+        encoding: "utf8",
+        timeout: 20_000,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+    } catch (err) {
+      const stderr = String((err as { stderr?: unknown }).stderr ?? "").trim();
+      const which = source.path !== undefined ? `kubeconfigPath ${source.path}` : "kubeconfig (secret)";
+      const ctx =
+        source.context !== undefined ? `context ${JSON.stringify(source.context)}` : "its current context";
+      throw new KubeconfigError(
+        `cannot reduce ${which} to ${ctx} with kubectl config view --minify --flatten: ` +
+          `${stderr.split("\n")[0] || (err as Error).message}. Check the cilium-ebpf-lab:context and ` +
+          `cilium-ebpf-lab:kubeconfigPath/kubeconfig keys.`,
+      );
+    }
+  });
+}
+
+/** The API server a (minified) kubeconfig points at. */
+export interface ApiServer {
+  readonly server: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * Host and port of `clusters[].cluster.server` for the current context of a minified kubeconfig,
+ * as cilium-cli derives k8sServiceHost/k8sServicePort (cilium/cilium cilium-cli/k8s/client.go,
+ * GetAPIServerHostAndPort: url.Parse of the context's cluster server, then SplitHostPort). A URL
+ * without a port means the scheme's default: 443 for https (managed endpoints such as EKS's
+ * `https://<id>.gr7.<region>.eks.amazonaws.com`), 80 for http.
+ */
+export function apiServerOf(minified: string): ApiServer {
+  const doc = parse(minified) as {
+    "current-context"?: string;
+    contexts?: { name?: string; context?: { cluster?: string } }[];
+    clusters?: { name?: string; cluster?: { server?: string } }[];
+  } | null;
+  const ctxName = doc?.["current-context"];
+  const ctx = doc?.contexts?.find((c) => c.name === ctxName);
+  const cluster = doc?.clusters?.find((c) => c.name === ctx?.context?.cluster);
+  const server = cluster?.cluster?.server;
+  if (server === undefined || server === "") {
+    throw new KubeconfigError(
+      `the kubeconfig context ${JSON.stringify(ctxName ?? "")} has no cluster server: set cilium-ebpf-lab:k8sServiceHost and cilium-ebpf-lab:k8sServicePort`,
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    throw new KubeconfigError(
+      `the kubeconfig's cluster server ${JSON.stringify(server)} is not a URL: set cilium-ebpf-lab:k8sServiceHost and cilium-ebpf-lab:k8sServicePort`,
+    );
+  }
+  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  const port = url.port !== "" ? Number(url.port) : url.protocol === "http:" ? 80 : 443;
+  return { server, host, port };
+}
+
+/** True for an address the Cilium agents cannot use from the nodes (a port-forward on this machine). */
+export function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || /^127\./.test(host) || host === "::1";
+}

@@ -1,0 +1,134 @@
+/**
+ * A fake `kubectl` for the program's own reads in existing mode (lib/kubeconfig.ts, lib/clusterRead.ts),
+ * put first on PATH while a test runs the program under mocks.
+ *
+ * - `kubectl config ...` runs the real kubectl (it only reads the kubeconfig file; no network);
+ * - `kubectl ... get daemonsets --all-namespaces|pods -n kube-system -l k=v|nodes -o json` answers
+ *   from the documents the test gives (recorded from real clusters), filtering pods by the label
+ *   selector as the API server would;
+ * - anything else (exec, create, apply, a network command) exits 1: the program must only read.
+ * Every call is logged (argv, and whether the --kubeconfig file existed and its mode).
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const SCRIPT = `#!/usr/bin/env node
+const fs = require("fs");
+const path = require("path");
+const { spawnSync } = require("child_process");
+const argv = process.argv.slice(2);
+const dir = process.env.FAKE_CLUSTER_DIR;
+const i = argv.indexOf("--kubeconfig");
+const kc = i >= 0 ? argv[i + 1] : undefined;
+const entry = { argv, kubeconfigMode: kc && fs.existsSync(kc) ? (fs.statSync(kc).mode & 0o777).toString(8) : undefined };
+if (kc && fs.existsSync(kc)) entry.kubeconfig = fs.readFileSync(kc, "utf8");
+fs.appendFileSync(path.join(dir, "calls.log"), JSON.stringify(entry) + "\\n");
+if (argv[0] === "config") {
+  const r = spawnSync(process.env.FAKE_REAL_KUBECTL, argv, { stdio: "inherit" });
+  process.exit(r.status === null ? 1 : r.status);
+}
+if (fs.existsSync(path.join(dir, "fail"))) {
+  process.stderr.write(fs.readFileSync(path.join(dir, "fail"), "utf8"));
+  process.exit(1);
+}
+const g = argv.indexOf("get");
+const rest = g >= 0 ? argv.slice(g + 1) : [];
+const read = (f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8"));
+if (rest[0] === "daemonsets" && rest.includes("--all-namespaces")) {
+  process.stdout.write(JSON.stringify(read("daemonsets.json")));
+} else if (rest[0] === "configmaps" && rest.includes("metadata.name=cilium-config")) {
+  process.stdout.write(JSON.stringify(read("configmaps.json")));
+} else if (rest[0] === "nodes") {
+  process.stdout.write(JSON.stringify(read("nodes.json")));
+} else if (rest[0] === "pods" && rest.includes("-l")) {
+  const [k, v] = rest[rest.indexOf("-l") + 1].split("=");
+  const ns = rest[rest.indexOf("-n") + 1];
+  const all = read("pods.json");
+  const items = (all.items || []).filter(
+    (p) => p.metadata.namespace === ns && (p.metadata.labels || {})[k] === v,
+  );
+  process.stdout.write(JSON.stringify({ apiVersion: "v1", kind: "List", metadata: { resourceVersion: "" }, items }));
+} else {
+  process.stderr.write("fake kubectl: refusing " + JSON.stringify(argv) + "\\n");
+  process.exit(1);
+}
+`;
+
+/** The documents the fake cluster answers with. */
+export interface FakeClusterDocs {
+  /** `get daemonsets --all-namespaces`. */
+  readonly daemonSets: unknown;
+  /** Every pod the fake knows, filtered by namespace and label selector per query. */
+  readonly pods: unknown;
+  readonly nodes: unknown;
+  /** `get configmaps --all-namespaces --field-selector metadata.name=cilium-config` (default: none). */
+  readonly ciliumConfigs?: unknown;
+  /** When set, every `get` fails with this stderr (an unreachable cluster, a forbidden list). */
+  readonly failWith?: string;
+}
+
+export interface FakeCluster {
+  readonly dir: string;
+  /** The calls made so far. */
+  calls(): { argv: string[]; kubeconfigMode?: string; kubeconfig?: string }[];
+  restore(): void;
+}
+
+/** Installs the fake first on PATH (process-wide) until restore(). */
+export function installFakeCluster(docs: FakeClusterDocs): FakeCluster {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab-fake-cluster-"));
+  const real = execFileSync("sh", ["-c", "command -v kubectl"], { encoding: "utf8" }).trim();
+  fs.writeFileSync(path.join(dir, "kubectl"), SCRIPT, { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, "daemonsets.json"), JSON.stringify(docs.daemonSets));
+  fs.writeFileSync(path.join(dir, "pods.json"), JSON.stringify(docs.pods));
+  fs.writeFileSync(path.join(dir, "nodes.json"), JSON.stringify(docs.nodes));
+  const emptyList = { apiVersion: "v1", kind: "List", metadata: { resourceVersion: "" }, items: [] };
+  fs.writeFileSync(path.join(dir, "configmaps.json"), JSON.stringify(docs.ciliumConfigs ?? emptyList));
+  fs.writeFileSync(path.join(dir, "calls.log"), "");
+  if (docs.failWith !== undefined) fs.writeFileSync(path.join(dir, "fail"), docs.failWith);
+  const saved = {
+    PATH: process.env.PATH,
+    dir: process.env.FAKE_CLUSTER_DIR,
+    real: process.env.FAKE_REAL_KUBECTL,
+  };
+  process.env.PATH = `${dir}:${process.env.PATH ?? ""}`;
+  process.env.FAKE_CLUSTER_DIR = dir;
+  process.env.FAKE_REAL_KUBECTL = real;
+  return {
+    dir,
+    calls: () =>
+      fs
+        .readFileSync(path.join(dir, "calls.log"), "utf8")
+        .split("\n")
+        .filter((l) => l !== "")
+        .map((l) => JSON.parse(l) as { argv: string[]; kubeconfigMode?: string; kubeconfig?: string }),
+    restore: () => {
+      process.env.PATH = saved.PATH;
+      if (saved.dir === undefined) delete process.env.FAKE_CLUSTER_DIR;
+      else process.env.FAKE_CLUSTER_DIR = saved.dir;
+      if (saved.real === undefined) delete process.env.FAKE_REAL_KUBECTL;
+      else process.env.FAKE_REAL_KUBECTL = saved.real;
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const FIXTURES = path.resolve(__dirname, "..", "fixtures");
+const readJson = (...p: string[]): unknown => JSON.parse(fs.readFileSync(path.join(FIXTURES, ...p), "utf8"));
+
+/**
+ * Cluster shapes built from recorded objects (test/fixtures/cluster/SOURCES.md):
+ * - `seed`: the seed lab's nodes (kind = kubeadm nodes in 172.18.0.0/16), no DaemonSet, no pod;
+ * - `eks`: a real EKS cluster-info dump: 2 nodes in 10.0.0.0/16, DaemonSets aws-node and kube-proxy.
+ * The empty lists are the EKS dump's DaemonSetList with its items removed (the same list kubectl
+ * prints when nothing matches).
+ */
+export function clusterShape(name: "seed" | "eks"): FakeClusterDocs {
+  const eksDs = readJson("cluster", "eks", "daemonsets-kube-system.json") as { items: unknown[] };
+  const empty = { ...eksDs, items: [] };
+  if (name === "eks")
+    return { daemonSets: eksDs, pods: empty, nodes: readJson("cluster", "eks", "nodes.json") };
+  return { daemonSets: empty, pods: empty, nodes: readJson("kubectl", "nodes-seed.json") };
+}
