@@ -21,8 +21,8 @@ import { indexedVersionFor, keyStatus } from "./lib/chartIndex";
 import { LabConfig, PROJECT, validateConfig } from "./lib/config";
 import { stableHash } from "./lib/hash";
 import { preflightInput } from "./preflight/input";
-import { ExistingAccess, openExistingCluster } from "./lib/existingAccess";
-import { STACK_MARKER } from "./lib/preflight";
+import { ExistingAccess, openExistingCluster } from "./existing/access";
+import { STACK_MARKER } from "./existing/refusals";
 
 function readRawConfig(): Record<string, string> {
   const raw: Record<string, string> = {};
@@ -83,7 +83,7 @@ function main() {
   const cfg = validateConfig(readRawConfig());
   const existingMode = cfg.clusterMode === "existing";
   // Existing mode: read the cluster (read-only) and refuse what would harm it, still before any
-  // resource is declared (lib/existingAccess.ts; at preview too).
+  // resource is declared (existing/access.ts; at preview too).
   const stackMarker = `${pulumi.getProject()}/${pulumi.getStack()}`;
   const access = existingMode ? openExistingCluster(cfg, stackMarker) : undefined;
   const preflight = new LabPreflight("preflight", {

@@ -5,10 +5,10 @@ import type { NodeInfo } from "./kindConfig";
 export interface ExistingClusterArgs {
   /**
    * The kubeconfig reduced to the chosen context (`kubectl config view --minify --flatten`,
-   * lib/kubeconfig.ts): no other context or credential of the user's file reaches the state.
+   * existing/kubeconfig.ts): no other context or credential of the user's file reaches the state.
    */
   readonly kubeconfig: string;
-  /** The nodes, from the preflight's `kubectl get nodes -o json` (lib/clusterRead.ts). */
+  /** The nodes, from the preflight's `kubectl get nodes -o json` (existing/clusterRead.ts). */
   readonly nodes: readonly NodeInfo[];
 }
 

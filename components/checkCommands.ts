@@ -21,7 +21,7 @@ export interface RunnerOptions {
   /** Existing mode, installCilium false: where the cluster's Cilium runs and its IPAM mode. */
   readonly ciliumNamespace?: string;
   readonly ipamMode?: string;
-  /** JSON of lib/ciliumProfile.ts ProfileDifference[]: failures they explain become "differs". */
+  /** JSON of existing/ciliumProfile.ts ProfileDifference[]: failures they explain become "differs". */
   readonly profileDifferences?: string;
 }
 

@@ -29,7 +29,7 @@ export interface CiliumSettings<H = string> {
   readonly podCidrMaskSize: number;
   /**
    * Existing mode only: annotations on the agent pods (`podAnnotations`, in every indexed chart), by
-   * which a later preflight recognises the Cilium this stack installed (lib/preflight.ts STACK_MARKER).
+   * which a later preflight recognises the Cilium this stack installed (existing/refusals.ts STACK_MARKER).
    */
   readonly podAnnotations?: Readonly<Record<string, string>>;
   /**

@@ -9,9 +9,9 @@ import type { CheckResult } from "../checks/types";
 import type { RunReport } from "./results";
 import { summarize } from "./results";
 
-import type { ProfileDifference } from "../lib/ciliumProfile";
+import type { ProfileDifference } from "../existing/ciliumProfile";
 
-export type { ProfileDifference } from "../lib/ciliumProfile";
+export type { ProfileDifference } from "../existing/ciliumProfile";
 
 /** Reads the `--profile-differences` JSON; throws a message naming the flag when malformed. */
 export function parseProfileDifferences(json: string): ProfileDifference[] {

@@ -1,5 +1,5 @@
 /**
- * A fake `kubectl` for the program's own reads in existing mode (lib/kubeconfig.ts, lib/clusterRead.ts),
+ * A fake `kubectl` for the program's own reads in existing mode (existing/kubeconfig.ts, existing/clusterRead.ts),
  * put first on PATH while a test runs the program under mocks.
  *
  * - `kubectl config ...` runs the real kubectl (it only reads the kubeconfig file; no network);

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
-import { STACK_MARKER, judgePreflight, type PreflightDocs } from "../../lib/preflight";
+import { STACK_MARKER, judgePreflight, type PreflightDocs } from "../../existing/refusals";
 import { ciliumValues } from "../../components/ciliumValues";
 
 const FIX = path.join(__dirname, "..", "fixtures");
@@ -27,7 +27,7 @@ const docs = (over: Partial<PreflightDocs>): PreflightDocs => ({
   ...over,
 });
 
-describe("existing-cluster preflight (lib/preflight)", () => {
+describe("existing-cluster preflight (existing/refusals)", () => {
   it("lets the lab install on the seed's nodes (kind/kubeadm, 172.18.0.0/16) with no kube-proxy or CNI", () => {
     assert.deepStrictEqual(judgePreflight(docs({}), INTENT).refusals, []);
   });

@@ -2,7 +2,7 @@
  * Existing-cluster preflight: judges, from what the API server shows, whether installing the lab's
  * Cilium (kube-proxy replacement, cluster-pool IPAM on `podCidr`, native routing with
  * `autoDirectNodeRoutes`) on this cluster would harm it. Pure: the documents come from
- * lib/clusterRead.ts (read before any resource is declared); tests feed recorded documents.
+ * existing/clusterRead.ts (read before any resource is declared); tests feed recorded documents.
  *
  * What is visible through the API and what is not: a node's `/etc/cni/net.d` is not readable from
  * the API, so "another CNI" is judged from the objects every CNI leaves there: its agent DaemonSet
@@ -11,7 +11,7 @@
  * `projectcalico.org/IPv4Address`). A CNI installed as host binaries with no DaemonSet and no
  * annotation is invisible here: the README says so.
  */
-import { cidrContains } from "./cidr";
+import { cidrContains } from "../lib/cidr";
 
 /** The documents the preflight reads (parsed `kubectl get -o json`). */
 export interface PreflightDocs {

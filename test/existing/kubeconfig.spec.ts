@@ -2,10 +2,10 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { KubeconfigError, apiServerOf, isLoopbackHost, minifyKubeconfig } from "../../lib/kubeconfig";
+import { KubeconfigError, apiServerOf, isLoopbackHost, minifyKubeconfig } from "../../existing/kubeconfig";
 import { FAKE_KUBECONFIG } from "../helpers/pulumiMocks";
 
-describe("kubeconfig reduced to one context (lib/kubeconfig, real kubectl config view)", () => {
+describe("kubeconfig reduced to one context (existing/kubeconfig, real kubectl config view)", () => {
   let dir: string;
   let file: string;
   before(() => {

@@ -12,7 +12,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { withKubeconfigFile, type KubeconfigSource } from "./kubeconfig";
-import type { PreflightDocs } from "./preflight";
+import type { PreflightDocs } from "./refusals";
 
 /** Seconds one API request may take, and kubectl as a whole (a little more). */
 export const REQUEST_TIMEOUT_SECONDS = 20;

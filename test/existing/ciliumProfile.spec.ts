@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { clusterProfileOf, profileDifferences } from "../../lib/ciliumProfile";
+import { clusterProfileOf, profileDifferences } from "../../existing/ciliumProfile";
 import { applyProfileDifferences, parseProfileDifferences } from "../../runner/profileVerdicts";
 
 const ENI = JSON.parse(
@@ -11,7 +11,7 @@ const ENI = JSON.parse(
   ),
 ) as { items: Record<string, unknown>[] };
 
-describe("the cluster's own Cilium (lib/ciliumProfile, runner/profileVerdicts)", () => {
+describe("the cluster's own Cilium (existing/ciliumProfile, runner/profileVerdicts)", () => {
   it("reads cilium-config: namespace, IPAM, routing, kube-proxy replacement", () => {
     const p = clusterProfileOf(ENI);
     assert.deepStrictEqual(p, {

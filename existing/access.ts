@@ -5,7 +5,7 @@
  * calls it right after validateConfig, so a refusal stops preview and up with nothing created.
  */
 import { NodeInfo, parseNodeInventory } from "../components/kindConfig";
-import type { LabConfig } from "./config";
+import type { LabConfig } from "../lib/config";
 import { readCiliumConfig, readPreflightDocs } from "./clusterRead";
 import {
   type ClusterCiliumProfile,
@@ -14,7 +14,7 @@ import {
   profileDifferences,
 } from "./ciliumProfile";
 import { apiServerOf, isLoopbackHost, minifyKubeconfig, type ApiServer } from "./kubeconfig";
-import { formatRefusals, judgePreflight, type PreflightDocs } from "./preflight";
+import { formatRefusals, judgePreflight, type PreflightDocs } from "./refusals";
 
 /** Everything existing mode refuses, as one error. */
 export class ExistingClusterError extends Error {}
