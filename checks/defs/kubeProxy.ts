@@ -6,7 +6,7 @@
  * An empty dump proves nothing on its own, so each node must show iptables rules in at least one of
  * the two backends (kind's and Cilium's own chains are always there) and conntrack must answer with its
  * summary line. The check runs its own curl to the client's node NodePort first (delay 0) and reads
- * conntrack afterwards (delayed), because checks run in parallel and the order matters here.
+ * conntrack once the curl is done (`startAfter`), because checks run in parallel and the order matters here.
  */
 import { shellJoin } from "../../lib/shell";
 import { parseIptablesSave } from "../parse";
@@ -27,8 +27,6 @@ import { CURL_DATAPATH_EXIT_CODES, judgeHttp } from "./services";
 const DUMP_TIMEOUT_SECONDS = 10;
 /** One attempt plus two retries: the NodePort is the service checks' business, this only needs traffic. */
 const KUBE_PROXY_CURL = { maxTimeSeconds: 3, retries: 2 } as const;
-/** The node dumps start once the curl is done (a healthy curl takes well under a second). */
-export const NODE_DUMP_DELAY_MS = 4000;
 
 export const IPTABLES_BACKENDS = ["iptables-legacy-save", "iptables-nft-save"] as const;
 
@@ -64,7 +62,8 @@ function steps(ctx: LabContext): ProbeStep[] {
       target: podTarget(probe),
       argv: shCommand(nodeScript(ctx.service.nodePort)),
       timeoutSeconds: 3 * DUMP_TIMEOUT_SECONDS + STEP_MARGIN_SECONDS,
-      delayMs: NODE_DUMP_DELAY_MS,
+      // conntrack is read once the curl is done, so its entry (if any) is there.
+      ...(clientNode === undefined ? {} : { startAfter: [{ step: "curl", when: "done" as const }] }),
     });
   }
   return all;

@@ -397,7 +397,7 @@ describe("no plaintext kubeconfig anywhere (under mocks)", function () {
           handleSignals: false,
         };
         const code = await main(["--kind-cluster", "lab", "--output", "json"], io);
-        assert.equal(code, 0);
+        assert.equal(code, 3, "no cluster reached");
         const calls = fake.kubectlCalls();
         assert.ok(calls.length > 0);
         for (const c of calls) {
