@@ -17,6 +17,7 @@ import { LabPerformance } from "./components/LabPerformance";
 import { LabWorkload } from "./components/LabWorkload";
 import { NodeInfo, controlPlaneIp } from "./components/kindConfig";
 import { LabConfig, PROJECT, validateConfig } from "./lib/config";
+import { stackSummary } from "./runner/results";
 
 function readRawConfig(): Record<string, string> {
   const raw: Record<string, string> = {};
@@ -133,6 +134,10 @@ function main() {
     : undefined;
 
   return {
+    // One line first: how the lab stands at a glance (`pulumi stack output summary`).
+    summary: checks
+      ? pulumi.all([checks.checks, checks.datapath]).apply(([c, d]) => stackSummary(c.results, d))
+      : "checks not run (runChecks: false)",
     clusterName: lab.clusterName,
     clusterMode: cfg.clusterMode,
     kubeconfig: lab.kubeconfig,

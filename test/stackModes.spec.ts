@@ -1,3 +1,4 @@
+import { ALL_CHECKS } from "../checks/defs";
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
@@ -41,7 +42,7 @@ describe("existing-cluster mode (under mocks)", () => {
     // Cilium is installed (installCilium defaults to true) against the control-plane's address.
     const values = ofType(r.resources, "kubernetes:helm.sh/v3:Release")[0].inputs.values as Obj;
     assert.strictEqual(values.k8sServiceHost, "172.18.0.4");
-    const check = r.resources.find((x) => x.name === "checks-cilium-agent-status");
+    const check = r.resources.find((x) => x.name === "checks-run");
     assert.ok(check);
     assert.match(String(check.inputs.create), /--kubeconfig .*config --context prod-admin/);
     assert.doesNotMatch(String(check.inputs.create), /--kind-cluster/);
@@ -68,7 +69,7 @@ describe("existing-cluster mode (under mocks)", () => {
       },
     });
     assert.deepStrictEqual(plaintextHolders(r.resources, "client-key-data"), []);
-    const check = r.resources.find((x) => x.name === "checks-ping-cross-node");
+    const check = r.resources.find((x) => x.name === "checks-run");
     assert.ok(check);
     assert.match(String(check.inputs.create), /printf '%s\\n' "\$LAB_KUBECONFIG" >"\$kc"/);
     assert.match(String(check.inputs.create), /--kubeconfig "\$kc"$/m);
@@ -91,11 +92,16 @@ describe("existing-cluster mode (under mocks)", () => {
 });
 
 describe("check wiring (under mocks)", () => {
-  it("declares one Command per check, re-run by checksRunId, failing up only when asked", async () => {
+  it("declares one Command running every check, re-run by checksRunId, failing up only when asked", async () => {
     const r = await runLab({ config: { checksRunId: "2026-11-25", failOnCheckFailure: "true" } });
     const cmds = r.resources.filter((x) => x.name.startsWith("checks-"));
-    assert.ok(cmds.length >= 14, `found ${cmds.length}`);
+    assert.deepStrictEqual(
+      cmds.map((c) => c.name),
+      ["checks-run"],
+      "one runner: discovery once, one Node process, one exec bound for the run",
+    );
     for (const c of cmds) {
+      assert.match(String(c.inputs.create), new RegExp(`--only ${ALL_CHECKS.map((d) => d.name).join(",")} `));
       assert.deepStrictEqual(c.inputs.triggers, ["2026-11-25"]);
       assert.match(String(c.inputs.create), /--fail-on-failure/);
       assert.match(String(c.inputs.create), /^timeout --kill-after=10 600 node/);
