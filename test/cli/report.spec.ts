@@ -24,6 +24,31 @@ function io(cwd: string, stdin?: string) {
   };
 }
 
+describe("report CLI reading a slow pipe", () => {
+  it("reads stdin to its end when the writer is slower than the reader (no EAGAIN)", async function () {
+    this.timeout(30000);
+    const { spawn } = await import("node:child_process");
+    const text = fs.readFileSync(SEED, "utf8");
+    const child = spawn(
+      process.execPath,
+      ["-r", "ts-node/register/transpile-only", path.resolve(__dirname, "../../cli/report.ts"), "--no-write"],
+      { stdio: ["pipe", "pipe", "pipe"] },
+    );
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    // Half the document now, the rest after the reader has started: a slow `npm run check`.
+    child.stdin.write(text.slice(0, 100));
+    await new Promise((r) => setTimeout(r, 1500));
+    child.stdin.end(text.slice(100));
+    const code = await new Promise<number | null>((r) => child.on("close", r));
+    assert.equal(code, 0, err);
+    assert.doesNotMatch(err, /EAGAIN/);
+    assert.match(out, /13\/14 checks passed, 1 inconclusive/);
+  });
+});
+
 describe("report CLI", () => {
   let dir: string;
   beforeEach(() => {
