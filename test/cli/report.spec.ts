@@ -40,7 +40,7 @@ describe("report CLI reading a slow pipe", () => {
     ].join("\n");
     const r = spawnSync(
       "sh",
-      ["-c", `(sleep 1; cat "$1") | "$2" -e "$3"`, "sh", SEED, process.execPath, parent],
+      ["-c", `(sleep 4; cat "$1") | "$2" -e "$3"`, "sh", SEED, process.execPath, parent],
       { encoding: "utf8" },
     );
     assert.equal(r.status, 0, r.stderr);
