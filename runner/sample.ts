@@ -5,8 +5,11 @@
  * cilium-cli's connectivity test, which runs a fixed set of client/echo pods whatever the node count.
  *
  * What the sample gives up is covered by an all-node signal: each sampled agent's `cilium status`
- * line `Cluster health: N/M reachable` comes from cilium-health probing every node (cilium-agent-status
- * compares M with the cluster's node count, kept in `sampledFrom`). `allNodes` probes every node.
+ * line `Cluster health: N/M reachable` comes from cilium-health, which probes every node: M is the
+ * number of nodes in its report and N those whose host (and endpoint) answered ICMP and HTTP
+ * (cilium/cilium `pkg/health/client/client.go`, FormatHealthStatusResponse, at commit 046eb5bd;
+ * the seed's 1.13 agent prints the same line). cilium-agent-status compares M with the cluster's
+ * node count, kept in `sampledFrom`. `allNodes` probes every node.
  */
 import { crossNodePeer } from "../checks/defs/common";
 import type { LabContext } from "../checks/types";
