@@ -372,6 +372,12 @@ export class KubectlExecutor implements Executor {
     ];
   }
 
+  /**
+   * `onOutput` sees the remote command's output as kubectl relays it: kubectl copies the exec's
+   * stdout and stderr streams to its own as data arrives (kubernetes/kubernetes
+   * `staging/src/k8s.io/client-go/tools/remotecommand/v2.go` copyStdout/copyStderr, io.Copy per
+   * stream, commit 030880a5; the newer protocol versions build on it: not checked line by line).
+   */
   exec(target: ExecTarget, argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
     return this.run(
       this.execArgv(target, argv, opts.timeoutSeconds),
