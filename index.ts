@@ -23,6 +23,7 @@ import { stableHash } from "./lib/hash";
 import { preflightInput } from "./preflight/input";
 import { ExistingAccess, openExistingCluster } from "./existing/access";
 import { STACK_MARKER } from "./existing/refusals";
+import { stackSummary } from "./runner/results";
 
 function readRawConfig(): Record<string, string> {
   const raw: Record<string, string> = {};
@@ -216,6 +217,10 @@ function main() {
     : undefined;
 
   return {
+    // One line first: how the lab stands at a glance (`pulumi stack output summary`).
+    summary: checks
+      ? pulumi.all([checks.checks, checks.datapath]).apply(([c, d]) => stackSummary(c.results, d))
+      : "checks not run (runChecks: false)",
     clusterName: lab.clusterName,
     clusterMode: cfg.clusterMode,
     // Existing mode: the kubeconfig of someone's real cluster is never published (it stays, reduced to

@@ -8,10 +8,15 @@
  */
 import { shellJoin } from "../lib/shell";
 
-/** Delay before traffic starts, so captures started at delay 0 are listening (kubectl exec + tcpdump start). */
-export const TRAFFIC_DELAY_MS = 1500;
+/**
+ * What a capture prints once it listens: tcpdump writes `listening on <dev>, link-type ...` to stderr
+ * after setting its filter and right before reading packets (the-tcpdump-group/tcpdump `tcpdump.c`
+ * line 2751 at commit 39b50f76, flushed at 2758). Capture steps declare it as `readyWhen`; their
+ * traffic starts once it appeared (`startAfter`), not after a guessed head start.
+ */
+export const CAPTURE_READY = "listening on";
 
-/** How long a capture listens (`timeout N tcpdump ...`): the traffic starts at 1.5 s and lasts about 3 s. */
+/** How long a capture listens (`timeout N tcpdump ...`): it starts before its traffic, which lasts about 3-6 s. */
 export const CAPTURE_SECONDS = 8;
 
 /**

@@ -56,12 +56,32 @@ export interface ExecResult {
   readonly durationMs: number;
 }
 
+/** Which step of which check an exec belongs to (recording and replay key on it). */
+export interface StepRef {
+  readonly check: string;
+  readonly step: string;
+}
+
+/** What the runner passes with every exec. */
+export interface ExecOptions {
+  readonly timeoutSeconds: number;
+  /**
+   * Called with output (stdout or stderr text) as it arrives, so the runner can see a capture
+   * announce that it listens. Executors that cannot stream may ignore it: the runner then reads the
+   * output once the exec is done.
+   */
+  readonly onOutput?: (text: string) => void;
+  /** The check and step this exec runs for. */
+  readonly step?: StepRef;
+}
+
 /**
  * Runs argv in a target. Implementations: `kubectl exec` (runner/executor.ts), `ip netns exec`
- * (tests), recorded fixtures (tests). Every call carries a timeout in seconds.
+ * (tests), recorded fixtures (tests), a recording (runner/recording.ts). Every call carries a
+ * timeout in seconds.
  */
 export interface Executor {
-  exec(target: ExecTarget, argv: readonly string[], opts: { timeoutSeconds: number }): Promise<ExecResult>;
+  exec(target: ExecTarget, argv: readonly string[], opts: ExecOptions): Promise<ExecResult>;
 }
 
 /** A node of the lab as the checks see it. */
@@ -127,9 +147,23 @@ export interface LabContext {
    * valid; the check runner's discovery always sets it (default `10.0.0.0/8`).
    */
   readonly nativeRoutingCidr?: string;
+  /**
+   * Set when `nodes` (and the pods) are a sample of the cluster (runner/sample.ts): the cluster's
+   * node count, for checks that read an all-node signal (cilium-health's `Cluster health: N/M`).
+   */
+  readonly sampledFrom?: number;
 }
 
-/** One command of a probe: where it runs, its argv, its timeout, and an optional start delay. */
+/**
+ * A step that another waits for: `ready` once the step's {@link ProbeStep.readyWhen} text appeared in
+ * its output (a capture listening), `done` once it finished.
+ */
+export interface StepGate {
+  readonly step: string;
+  readonly when: "ready" | "done";
+}
+
+/** One command of a probe: where it runs, its argv, its timeout, and when it may start. */
 export interface ProbeStep {
   /** Unique within a check; the judge looks results up by it. */
   readonly id: string;
@@ -137,10 +171,20 @@ export interface ProbeStep {
   readonly argv: readonly string[];
   readonly timeoutSeconds: number;
   /**
-   * Milliseconds to wait before starting. Steps of one check start together, so a capture with
-   * delay 0 runs alongside traffic started with a delay (the capture must be listening first).
+   * Milliseconds to wait before starting (after any {@link startAfter} gate). For fixed pauses only
+   * (a server's start-up in the performance runs); captures use `readyWhen`/`startAfter` instead.
    */
   readonly delayMs?: number;
+  /**
+   * Text that, once it appears in the step's stdout or stderr, says the step is ready: tcpdump's
+   * `listening on` line for a capture. Steps gated on it (`startAfter … when: "ready"`) start then.
+   */
+  readonly readyWhen?: string;
+  /**
+   * Steps of the same check this one waits for. A `ready` gate that does not open within the
+   * runner's bound (or whose step ends first) leaves this step unrun and the check inconclusive.
+   */
+  readonly startAfter?: readonly StepGate[];
 }
 
 /** What a check decides from its evidence (the runner adds name, proves, evidence, duration). */

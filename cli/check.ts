@@ -15,9 +15,19 @@ import {
 } from "../runner/nodeDevices";
 import { applyProfileDifferences } from "../runner/profileVerdicts";
 import { UsageError, guardRun, openLab, type LabAccessIO } from "../runner/labAccess";
-import { planChecks, runChecks, selectChecks, type ExecPlan } from "../runner/runner";
+import type { Discovery } from "../runner/discovery";
+import { planChecks, type ExecPlan } from "../runner/plan";
+import {
+  readRecording,
+  ReplayExecutor,
+  toRecordedStep,
+  writeRecording,
+  type RecordedStep,
+  type RecordingDocument,
+} from "../runner/recording";
+import { runChecks, selectChecks } from "../runner/runner";
 import type { RunReport } from "../runner/results";
-import type { CheckDefinition, CheckResult } from "../checks/types";
+import type { CheckDefinition, CheckResult, Executor } from "../checks/types";
 
 /** What the CLI talks to; tests pass their own. */
 export interface CliIO extends LabAccessIO {
@@ -39,22 +49,25 @@ function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(1)}s`;
 }
 
-/** A compact table; evidence is shown for checks that did not pass. */
+/**
+ * A compact table, columns in the order of `npm run report`'s (CHECK, VERDICT, then REASON last; the
+ * run's TIME before it); evidence is shown for checks that did not pass.
+ */
 export function renderText(report: RunReport): string {
   const rows = report.results.map((r) => [
-    r.verdict.toUpperCase(),
     r.name,
+    r.verdict.toUpperCase(),
     formatDuration(r.durationMs),
     r.reason,
   ]);
   const width = (i: number): number =>
-    Math.max(...rows.map((r) => r[i].length), ["VERDICT", "CHECK", "TIME"][i].length);
+    Math.max(...rows.map((r) => r[i].length), ["CHECK", "VERDICT", "TIME"][i].length);
   const line = (cols: string[]): string =>
     [cols[0].padEnd(width(0)), cols[1].padEnd(width(1)), cols[2].padStart(width(2)), cols[3]]
       .join("  ")
       .trimEnd();
   const out: string[] = [];
-  if (rows.length > 0) out.push(line(["VERDICT", "CHECK", "TIME", "REASON"]), ...rows.map(line));
+  if (rows.length > 0) out.push(line(["CHECK", "VERDICT", "TIME", "REASON"]), ...rows.map(line));
   for (const p of report.problems) out.push(`! ${p}`);
   const shown = report.results.filter((r) => r.verdict !== "pass");
   for (const r of shown) {
@@ -74,21 +87,30 @@ export function renderText(report: RunReport): string {
 }
 
 function renderPlanText(plan: ExecPlan): string {
+  // Pasteable: comments start with `#`, every command is shell-quoted (a script stays one argv word).
   const out = [...plan.lines];
-  for (const e of plan.errors) out.push(`! ${e.check}: could not build its probe: ${e.error}`);
-  out.push("", `${plan.counts.totalExecs} execs in ${plan.counts.checks} checks`);
+  for (const e of plan.errors)
+    out.push(`# ! ${e.check}: could not build its probe: ${e.error.replace(/\n/g, " ")}`);
+  out.push(
+    "",
+    `# ${plan.counts.totalExecs} execs in ${plan.counts.checks} checks on ${plan.nodes.probed.length} of ${plan.nodes.total} nodes`,
+  );
   for (const [check, pods] of Object.entries(plan.counts.execsPerPodPerCheck)) {
     const parts = Object.entries(pods).map(([pod, n]) => `${pod}=${n}`);
-    out.push(`  ${check}: ${parts.join(" ") || "no execs"}`);
+    out.push(`#   ${check}: ${parts.join(" ") || "no execs"}`);
   }
   return `${out.join("\n")}\n`;
 }
+
+/** Exit status when no cluster was reached (or a dry run had no context). */
+export const EXIT_NO_CLUSTER = 3;
 
 /** Runs the CLI; resolves to the exit status. Never calls process.exit (except on a signal). */
 export async function main(args: readonly string[], io: CliIO): Promise<number> {
   const log = (text: string): void => void io.stderr.write(`${text}\n`);
   let opts: CliOptions;
   let defs: readonly CheckDefinition[] = [];
+  let recording: RecordingDocument | undefined;
   try {
     opts = parseCliArgs(args, io.stdout.isTTY === true);
     if (opts.help) {
@@ -106,6 +128,13 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
       }
     }
     selectChecks(defs, opts.only); // duplicate names are a bug in the definitions: fail before running
+    if (opts.replay !== undefined) {
+      try {
+        recording = readRecording(opts.replay);
+      } catch (err) {
+        throw new UsageError(`--replay ${opts.replay}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
   } catch (err) {
     if (err instanceof UsageError) {
       log(`check: ${err.message}`);
@@ -118,34 +147,53 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
 
   const guard = guardRun(io, log, "check");
   try {
-    const lab = await openLab(opts, io, log, "check");
-    guard.hold(lab.temp);
-    const executor = lab.executor;
-    let discovery = lab.discovery;
-    for (const p of discovery.problems) log(`check: ${p.fatal ? "error" : "warning"}: ${p.message}`);
-
-    // `--node-device auto`: each node's own agent says which device it routes on (runner/nodeDevices.ts).
+    let executor: Executor;
+    let discovery: Discovery;
     let devices: NodeDeviceDetection | undefined;
-    if (discovery.context !== undefined && discovery.context.nodeDevice === "auto") {
-      if (opts.dryRun) {
-        log("check: dry run: node devices not detected, eth0 shown");
-        discovery = { ...discovery, context: { ...discovery.context, nodeDevice: "eth0" } };
-      } else {
-        devices = await detectNodeDevices(discovery.context, executor);
-        for (const p of devices.problems) log(`check: warning: ${p}`);
-        discovery = {
-          ...discovery,
-          context: {
-            ...discovery.context,
-            nodeDevice: commonDevice(devices.devices),
-            nodeDevices: devices.devices,
-          },
-        };
+    const forbidden: string[] = [];
+    if (recording !== undefined) {
+      executor = new ReplayExecutor(recording.steps);
+      discovery = { context: recording.context, problems: [], evidence: [] };
+      log(`check: replaying ${opts.replay} (${recording.steps.length} recorded steps)`);
+    } else {
+      const lab = await openLab(opts, io, log, "check");
+      guard.hold(lab.temp);
+      executor = lab.executor;
+      discovery = lab.discovery;
+      for (const v of [opts.kubeconfig, lab.temp?.file, lab.temp?.dir]) {
+        if (v !== undefined) forbidden.push(v);
+      }
+      if (discovery.noCluster !== undefined) {
+        // One line, once: no check ran, so none is reported.
         log(
-          `check: node devices ${Object.entries(devices.devices)
-            .map(([n, d]) => `${n}=${d}`)
-            .join(", ")}`,
+          `check: ${discovery.noCluster} (check --kubeconfig/--kind-cluster/--context and that the API server is up)`,
         );
+        return EXIT_NO_CLUSTER;
+      }
+      for (const p of discovery.problems) log(`check: ${p.fatal ? "error" : "warning"}: ${p.message}`);
+
+      // `--node-device auto`: each node's own agent says which device it routes on (runner/nodeDevices.ts).
+      if (discovery.context !== undefined && discovery.context.nodeDevice === "auto") {
+        if (opts.dryRun) {
+          log("check: dry run: node devices not detected, eth0 shown");
+          discovery = { ...discovery, context: { ...discovery.context, nodeDevice: "eth0" } };
+        } else {
+          devices = await detectNodeDevices(discovery.context, executor);
+          for (const p of devices.problems) log(`check: warning: ${p}`);
+          discovery = {
+            ...discovery,
+            context: {
+              ...discovery.context,
+              nodeDevice: commonDevice(devices.devices),
+              nodeDevices: devices.devices,
+            },
+          };
+          log(
+            `check: node devices ${Object.entries(devices.devices)
+              .map(([n, d]) => `${n}=${d}`)
+              .join(", ")}`,
+          );
+        }
       }
     }
 
@@ -153,18 +201,26 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
       if (discovery.context === undefined) {
         log("check: no lab context, so no plan: reach a cluster or give --context-file FILE");
         for (const e of discovery.evidence) log(`  $ ${e.command}\n${e.output.replace(/^/gm, "    ")}`);
-        return 1;
+        return EXIT_NO_CLUSTER;
       }
-      const plan = planChecks(defs, discovery.context, opts.only, { stepTimeoutCap: opts.timeout });
+      const plan = planChecks(defs, discovery.context, opts.only, {
+        stepTimeoutCap: opts.timeout,
+        allNodes: opts.allNodes,
+      });
       io.stdout.write(opts.output === "json" ? `${JSON.stringify(plan, null, 2)}\n` : renderPlanText(plan));
       return 0;
     }
 
     const selected = selectChecks(defs, opts.only);
     log(`check: running ${selected.length} checks`);
+    const steps: RecordedStep[] = [];
     const ran = await runChecks(defs, discovery, executor, {
       only: opts.only,
       stepTimeoutCap: opts.timeout,
+      allNodes: opts.allNodes,
+      maxConcurrentExecs: opts.maxExecs,
+      onStep:
+        opts.record === undefined ? undefined : (r) => steps.push(toRecordedStep(r.check, r.step, r.result)),
       onResult: (r: CheckResult) =>
         log(`check: ${r.verdict.padEnd(12)} ${r.name} (${formatDuration(r.durationMs)})`),
     });
@@ -174,6 +230,14 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
         ? applyProfileDifferences(withDevices, opts.profileDifferences)
         : withDevices;
     log(`check: ${report.summary}`);
+    if (opts.record !== undefined) {
+      if (discovery.context === undefined) {
+        log("check: nothing recorded: the lab could not be discovered");
+      } else {
+        const file = writeRecording(opts.record, discovery.context, steps, forbidden);
+        log(`check: recorded ${steps.length} steps in ${file}`);
+      }
+    }
     io.stdout.write(opts.output === "json" ? `${JSON.stringify(report, null, 2)}\n` : renderText(report));
     return opts.failOnFailure && report.results.some((r) => r.verdict === "fail") ? 1 : 0;
   } catch (err) {

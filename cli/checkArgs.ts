@@ -19,6 +19,9 @@ Cluster (at most one of --kubeconfig and --kind-cluster; default: kubectl's own 
   --context NAME           kubeconfig context
   --context-file FILE      a recorded lab context (JSON) instead of discovering it; with --dry-run
                            no cluster is needed
+  --replay DIR             judge the recording DIR/recording.json offline (no cluster): each step
+                           is answered by the recorded step of the same check, step and pod; a step
+                           the recording lacks makes its check inconclusive
 
 The lab (defaults reproduce the seed):
   --namespace NS           namespace of the test pods, client pod, service, node probes (default: default)
@@ -35,15 +38,23 @@ The lab (defaults reproduce the seed):
 
 Run:
   --only NAME              run only this check; repeat the flag or separate names with commas
-  --dry-run                print the exec plan and counts; execute nothing
+  --dry-run                print the plan and execute nothing: text = commands you can paste into
+                           a shell, each after a comment naming check/step; json = every step with
+                           its check, step id, pod, container and argv
+  --record DIR             also write DIR/recording.json: the lab context and every step's output
+                           (no kubeconfig, context name or secret); attach it to a bug report
+  --all-nodes              probe every node (default: a fixed sample of 3 nodes, the client's, the
+                           cross-node peer's and one more; cilium-health still reports every node)
+  --max-execs N            execs running at once across the run (default 8)
   --timeout SECONDS        upper bound for every step's timeout
   --fail-on-failure        exit 1 when a check fails (inconclusive does not count)
   --output json|text       json (one RunReport document; default when stdout is not a terminal)
                            or text (a table; default on a terminal)
   -h, --help               print this help
 
-Exit status: 0; 1 with --fail-on-failure and a failed check, or when nothing could be run (a dry
-run without a context); 2 for a usage error.
+Exit status: 0; 1 with --fail-on-failure and a failed check; 3 when no cluster was reached (bad
+kubeconfig, unknown context, API unreachable: one line on stderr says which) or a dry run has no
+context; 2 for a usage error.
 `;
 
 /** The check CLI's flags, parsed and validated. */
@@ -52,6 +63,10 @@ export interface CliOptions extends LabAccessOptions {
   readonly profileDifferences?: readonly ProfileDifference[];
   readonly only?: string[];
   readonly failOnFailure: boolean;
+  readonly record?: string;
+  readonly replay?: string;
+  readonly allNodes: boolean;
+  readonly maxExecs?: number;
   readonly timeout?: number;
   readonly output: "json" | "text";
   readonly help: boolean;
@@ -72,6 +87,10 @@ const FLAGS = {
   "ipam-mode": { type: "string" },
   "profile-differences": { type: "string" },
   only: { type: "string", multiple: true },
+  record: { type: "string" },
+  replay: { type: "string" },
+  "all-nodes": { type: "boolean" },
+  "max-execs": { type: "string" },
   "dry-run": { type: "boolean" },
   "fail-on-failure": { type: "boolean" },
   timeout: { type: "string" },
@@ -124,6 +143,31 @@ export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): Cli
         `--timeout must be a positive number of seconds (got ${JSON.stringify(values.timeout)})`,
       );
     }
+  }
+
+  let maxExecs: number | undefined;
+  if (values["max-execs"] !== undefined) {
+    maxExecs = Number(values["max-execs"]);
+    if (!Number.isInteger(maxExecs) || maxExecs < 1 || maxExecs > 64) {
+      throw new UsageError(
+        `--max-execs must be a whole number from 1 to 64 (got ${JSON.stringify(values["max-execs"])})`,
+      );
+    }
+  }
+  const record = nonEmpty("record");
+  const replay = nonEmpty("replay");
+  if (replay !== undefined) {
+    const conflicting = (["kubeconfig", "kind-cluster", "context", "context-file", "record"] as const).filter(
+      (f) => values[f] !== undefined,
+    );
+    if (conflicting.length > 0) {
+      throw new UsageError(
+        `--replay judges a recording offline: drop ${conflicting.map((f) => `--${f}`).join(", ")}`,
+      );
+    }
+  }
+  if (record !== undefined && values["dry-run"] === true) {
+    throw new UsageError("--record needs a real run: drop --dry-run");
   }
 
   const nativeCidr = nonEmpty("native-cidr");
@@ -183,6 +227,10 @@ export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): Cli
     only,
     dryRun: values["dry-run"] ?? false,
     failOnFailure: values["fail-on-failure"] ?? false,
+    record,
+    replay,
+    allNodes: values["all-nodes"] ?? false,
+    maxExecs,
     timeout,
     output,
     profileDifferences,

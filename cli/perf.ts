@@ -6,6 +6,7 @@
  * `{ "performance": {...} }` on stdout (or a table with `--output text`). Progress goes to stderr.
  */
 import { runCliMain } from "./main";
+import { toRecordedStep, writeRecording, type RecordedStep } from "../runner/recording";
 import { parseCliArgs } from "./checkArgs";
 import { guardRun, openLab, UsageError } from "../runner/labAccess";
 import { renderPerformanceText } from "../perf/format";
@@ -36,12 +37,14 @@ Measurement:
 
 Run:
   --dry-run                print the exec plan; execute nothing
+  --record DIR             also write DIR/recording.json (the lab context and every step's output, in
+                           the check runner's format; no kubeconfig or secret)
   --fail-on-failure        exit 1 when a pair failed (no traffic at all; inconclusive does not count)
   --output json|text       json (default when stdout is not a terminal) or text (a table)
   -h, --help               print this help
 
-Exit status: 0; 1 with --fail-on-failure and a failed pair, or when nothing could be run; 2 for a
-usage error.
+Exit status: 0; 1 with --fail-on-failure and a failed pair; 3 when no cluster was reached (one line
+on stderr says why) or a dry run has no context; 2 for a usage error.
 `;
 
 /** What the CLI talks to; tests pass their own. */
@@ -90,6 +93,14 @@ export function splitPerfArgs(args: readonly string[]): { settings: Partial<Perf
   return { settings: settings as Partial<PerfSettings>, rest };
 }
 
+/** A settings error in the words of the command line: `--duration`, not `durationSeconds`. */
+export function flagNames(message: string): string {
+  let out = message;
+  for (const [flag, key] of Object.entries(OWN_FLAGS))
+    out = out.replace(new RegExp(`\\b${key}\\b`, "g"), flag);
+  return out;
+}
+
 function pairLine(p: PerfPair): string {
   return `perf: ${p.verdict.padEnd(12)} ${p.name}: ${p.reason}`;
 }
@@ -115,10 +126,22 @@ export async function main(args: readonly string[], io: PerfCliIO): Promise<numb
         "--timeout does not apply to the performance run: its timeouts follow --duration and --samples",
       );
     }
+    const unsupported = (
+      [
+        ["--replay", opts.replay],
+        ["--all-nodes", opts.allNodes ? true : undefined],
+        ["--max-execs", opts.maxExecs],
+      ] as const
+    ).filter(([, v]) => v !== undefined);
+    if (unsupported.length > 0) {
+      throw new PerfUsageError(
+        `${unsupported.map(([f]) => f).join(", ")} apply to npm run check only: the performance run measures one pair at a time`,
+      );
+    }
     try {
       settings = resolvePerfSettings(split.settings);
     } catch (err) {
-      throw new PerfUsageError(err instanceof Error ? err.message : String(err));
+      throw new PerfUsageError(flagNames(err instanceof Error ? err.message : String(err)));
     }
     const known = PERF_PAIRS.map((p) => p.name);
     const unknown = (opts.only ?? []).filter((n) => !known.includes(n));
@@ -139,12 +162,18 @@ export async function main(args: readonly string[], io: PerfCliIO): Promise<numb
     guard.hold(lab.temp);
     const executor = lab.executor;
     const discovery = lab.discovery;
+    if (discovery.noCluster !== undefined) {
+      log(
+        `perf: ${discovery.noCluster} (check --kubeconfig/--kind-cluster/--context and that the API server is up)`,
+      );
+      return 3;
+    }
     for (const p of discovery.problems) log(`perf: ${p.fatal ? "error" : "warning"}: ${p.message}`);
 
     if (opts.dryRun) {
       if (discovery.context === undefined) {
         log("perf: no lab context, so no plan: reach a cluster or give --context-file FILE");
-        return 1;
+        return 3;
       }
       const plan = planPerformance(discovery.context, { ...settings, only: opts.only });
       const text = [
@@ -161,12 +190,22 @@ export async function main(args: readonly string[], io: PerfCliIO): Promise<numb
       `perf: measuring ${opts.only?.length ?? PERF_PAIRS.length} pairs one after another ` +
         `(${settings.durationSeconds} s x ${settings.streams} stream(s), ${settings.pingSamples} samples)`,
     );
+    const steps: RecordedStep[] = [];
     const performance = await runPerformance(discovery, executor, {
       ...settings,
       only: opts.only,
       onPair: (p) => log(pairLine(p)),
+      onStep:
+        opts.record === undefined ? undefined : (r) => steps.push(toRecordedStep(r.check, r.step, r.result)),
     });
     log(`perf: ${performance.summary}`);
+    if (opts.record !== undefined && discovery.context !== undefined) {
+      const forbidden = [opts.kubeconfig, lab.temp?.file, lab.temp?.dir].filter(
+        (v): v is string => v !== undefined,
+      );
+      const file = writeRecording(opts.record, discovery.context, steps, forbidden);
+      log(`perf: recorded ${steps.length} steps in ${file}`);
+    }
     io.stdout.write(
       opts.output === "json"
         ? `${JSON.stringify({ performance }, null, 2)}\n`

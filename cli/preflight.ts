@@ -9,6 +9,7 @@ import * as path from "path";
 import { parseArgs } from "node:util";
 import { runCliMain } from "./main";
 import { PROJECT, validateConfig } from "../lib/config";
+import { projectRoot } from "../lib/projectRoot";
 import { readStackConfig } from "../lib/stackFiles";
 import { formatItems, runPreflight } from "../preflight";
 import { localRunner } from "../preflight/exec";
@@ -56,7 +57,7 @@ export async function main(
     if (values["input-json"] !== undefined) {
       input = parsePreflightInput(values["input-json"]);
     } else if (values.stack !== undefined) {
-      const dir = path.resolve(values.dir ?? path.join(__dirname, ".."));
+      const dir = path.resolve(values.dir ?? projectRoot(__dirname));
       if (!fs.existsSync(path.join(dir, `Pulumi.${values.stack}.yaml`))) {
         io.stderr.write(`preflight: no Pulumi.${values.stack}.yaml: checking the project defaults\n`);
       }

@@ -40,8 +40,8 @@ Exit status: 0; 1 when the input cannot be read or a file cannot be written; 2 f
 export interface ReportCliIO {
   readonly stdout: { write(text: string): unknown };
   readonly stderr: { write(text: string): unknown };
-  /** Reads all of stdin. Defaults to fd 0. */
-  readonly readStdin?: () => string;
+  /** Reads all of stdin. Defaults to reading process.stdin as a stream, to its end. */
+  readonly readStdin?: () => string | Promise<string>;
   /** Whether stdin is a terminal (then there is nothing to read). Defaults to process.stdin.isTTY. */
   readonly stdinIsTTY?: boolean;
   /** Directory relative paths resolve against. Defaults to $INIT_CWD (set by npm run), else process.cwd(). */
@@ -116,6 +116,16 @@ export function svgPathFor(markdownPath: string): string {
   return markdownPath.replace(/\.md$/i, "-performance.svg");
 }
 
+/**
+ * All of process.stdin, read as a stream. `fs.readFileSync(0)` fails with EAGAIN when stdin is a
+ * non-blocking pipe whose writer is slower than the reader (`npm run check … | npm run report`).
+ */
+export async function readStream(stream: NodeJS.ReadableStream = process.stdin): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 export async function main(args: readonly string[], io: ReportCliIO): Promise<number> {
   const log = (text: string): void => void io.stderr.write(`${text}\n`);
   let opts: ReportCliOptions;
@@ -141,7 +151,7 @@ export async function main(args: readonly string[], io: ReportCliIO): Promise<nu
         log("report: no input: give --stack-output FILE or --runner-output FILE, or pipe the JSON in");
         return 2;
       }
-      text = (io.readStdin ?? (() => fs.readFileSync(0, "utf8")))();
+      text = await (io.readStdin ?? readStream)();
     } else {
       text = fs.readFileSync(nodePath.resolve(cwd, opts.input as string), "utf8");
     }

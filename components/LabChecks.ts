@@ -1,11 +1,11 @@
 import * as command from "@pulumi/command";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { RunnerOptions, checkCommand, mergeCheckOutputs, CheckOutputs } from "./checkCommands";
+import { RunnerOptions, checkCommand, mergeRunOutput, CheckOutputs } from "./checkCommands";
 
 /** Arguments of {@link LabChecks}. */
 export interface LabChecksArgs extends RunnerOptions {
-  /** Names of the checks to run, one Command resource each. */
+  /** Names of the checks to run (one runner process runs them all). */
   readonly checks: readonly string[];
   /** The kind cluster the runner reads its kubeconfig from (`kind get kubeconfig`). */
   readonly kindCluster?: pulumi.Input<string>;
@@ -27,12 +27,16 @@ export interface LabChecksArgs extends RunnerOptions {
 }
 
 /**
- * One Command resource per check, all in parallel: each runs the standalone check runner
- * (`cli/check.ts --only <name>`), which prints one JSON document; the results become the
- * `checks` and `datapath` outputs. A check that fails does not fail `pulumi up` unless asked,
- * so the evidence of a failure is always published.
+ * One Command resource runs the standalone check runner once for every check
+ * (`cli/check.ts --only a,b,...`), which prints one JSON document; its per-check results become
+ * the `checks` and `datapath` outputs. One runner, not one per check: the lab is discovered once,
+ * one Node process (~200 MB) runs instead of 14, and the runner's global exec bound holds for the
+ * whole run (issue 15: 14 runners took 160-220 MB each and 36 kubectl processes at once on the
+ * 3-node lab). A check that fails does not fail `pulumi up` unless asked, so the evidence of a
+ * failure is always published; a run that reaches no cluster fails `up` with one line.
  */
 export class LabChecks extends pulumi.ComponentResource {
+  /** The one Command (an array so callers and tests read it as before). */
   public readonly commands: command.local.Command[];
   public readonly checks: pulumi.Output<CheckOutputs["checks"]>;
   public readonly datapath: pulumi.Output<CheckOutputs["datapath"]>;
@@ -42,13 +46,13 @@ export class LabChecks extends pulumi.ComponentResource {
     super("lab:index:LabChecks", name, rest, opts);
     const repoRoot = path.resolve(__dirname, "..");
 
-    this.commands = args.checks.map(
-      (check) =>
+    this.commands = [args.checks].map(
+      (checks) =>
         new command.local.Command(
-          `${name}-${check}`,
+          `${name}-run`,
           {
             create: pulumi.output(kindCluster).apply((cluster) =>
-              checkCommand(check, {
+              checkCommand(checks, {
                 ...rest,
                 kindCluster: cluster,
                 failOnFailure: args.failOnFailure ?? false,
@@ -66,9 +70,7 @@ export class LabChecks extends pulumi.ComponentResource {
         ),
     );
 
-    const merged = pulumi
-      .all(this.commands.map((c) => c.stdout))
-      .apply((stdouts) => mergeCheckOutputs(args.checks, stdouts));
+    const merged = this.commands[0].stdout.apply((stdout) => mergeRunOutput(args.checks, stdout));
     // A kubeconfig in the environment makes stdout secret; the runner never prints it, so the
     // results are published readable (a test asserts no kubeconfig text reaches them).
     this.checks = pulumi.unsecret(merged.apply((m) => m.checks));

@@ -29,15 +29,16 @@ export interface RunnerOptions {
 export const RUNNER_TIMEOUT_SECONDS = 600;
 
 /**
- * The shell command of one check's Command resource: `timeout` around the runner
- * (`node cli/run.js check`), every value quoted. With
- * `kubeconfigFromEnv` the kubeconfig arrives in LAB_KUBECONFIG and is written to a mode-0600 temp
- * file that the trap removes.
+ * The shell command of the checks' Command resource: `timeout` around the runner
+ * (`node cli/run.js check`) running the given checks, every value quoted. With `kubeconfigFromEnv`
+ * the kubeconfig arrives in LAB_KUBECONFIG and is written to a mode-0600 temp file that the trap
+ * removes.
  */
 export function checkCommand(
-  check: string,
+  checks: string | readonly string[],
   opts: RunnerOptions & { kindCluster?: string; failOnFailure: boolean; kubeconfigFromEnv?: boolean },
 ): string {
+  const names = typeof checks === "string" ? [checks] : checks;
   const runner = shellJoin([
     ...runnerArgv("check", RUNNER_TIMEOUT_SECONDS, opts),
     ...(opts.nodeDevice ? ["--node-device", opts.nodeDevice] : []),
@@ -53,7 +54,7 @@ export function checkCommand(
     "--timeout",
     String(opts.stepTimeoutSeconds),
     "--only",
-    check,
+    names.join(","),
     "--output",
     "json",
     ...(opts.failOnFailure ? ["--fail-on-failure"] : []),
@@ -75,6 +76,14 @@ export function withKubeconfigFromEnv(runner: string): string {
     `${runner} --kubeconfig "$kc"`,
     "",
   ].join("\n");
+}
+
+/** The outputs of one runner that ran every check: its document answers for each name. */
+export function mergeRunOutput(names: readonly string[], stdout: string): CheckOutputs {
+  return mergeCheckOutputs(
+    names,
+    names.map(() => stdout),
+  );
 }
 
 export interface CheckOutputs {

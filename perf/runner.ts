@@ -8,7 +8,8 @@
  * handling as the checks.
  */
 import type { Discovery } from "../runner/discovery";
-import { planChecks, readDiscovery, runChecks, selectChecks, type ExecPlan } from "../runner/runner";
+import { planChecks, type ExecPlan } from "../runner/plan";
+import { readDiscovery, runChecks, selectChecks, type StepRecord } from "../runner/runner";
 import type { CheckDefinition, CheckResult, Executor, LabContext, Verdict } from "../checks/types";
 import { MEASUREMENT_FACT, measurementsOf, type MeasurementFigures } from "./measurements";
 import { PERF_PAIRS } from "./pairs";
@@ -25,6 +26,8 @@ export interface RunPerformanceOptions extends Partial<PerfSettings> {
   readonly executorGraceSeconds?: number;
   /** Called as each pair finishes (progress on stderr). */
   readonly onPair?: (pair: PerfPair) => void;
+  /** Called with every exec that ran (what `--record` writes). */
+  readonly onStep?: (record: StepRecord) => void;
 }
 
 /** The selected pairs in definition order; throws on unknown or duplicate names. */
@@ -171,8 +174,11 @@ export async function runPerformance(
     const measured: { result: CheckResult; figures?: MeasurementFigures }[] = [];
     if (!("missing" in def.plan(ctx))) {
       for (const m of measurementsOf(def, settings)) {
+        // The pairs choose their own pods: no node sampling here.
         const report = await runChecks([m], ctx, executor, {
           executorGraceSeconds: opts.executorGraceSeconds,
+          allNodes: true,
+          onStep: opts.onStep,
         });
         const figures = report.datapath[MEASUREMENT_FACT] as MeasurementFigures | undefined;
         measured.push({ result: report.results[0], figures });
@@ -208,5 +214,7 @@ export function planPerformance(
   } = {},
 ): ExecPlan {
   const settings = resolvePerfSettings(opts);
-  return planChecks(performanceMeasurements(settings, opts.only, opts.pairs), ctx);
+  return planChecks(performanceMeasurements(settings, opts.only, opts.pairs), ctx, undefined, {
+    allNodes: true,
+  });
 }

@@ -79,6 +79,11 @@ export interface Discovery {
   readonly problems: readonly ContextProblem[];
   /** The commands behind the problems and their output, kept for inconclusive results. */
   readonly evidence: readonly Evidence[];
+  /**
+   * Set when no cluster was reached at all (every get failed, or kind had no kubeconfig): one line
+   * saying why, from kubectl's own message. The CLI prints it once and exits non-zero.
+   */
+  readonly noCluster?: string;
 }
 
 /** Runs `kubectl ARGS` (KubectlExecutor.kubectl satisfies it). */
@@ -169,6 +174,19 @@ export async function discoverLabContext(
       });
     }
   });
+
+  // Every get failed: kubectl reached no API server (a bad kubeconfig, an unknown context, a server
+  // that refuses or times out). One line says so instead of eight.
+  const failures = results.filter((r) => r.timedOut || r.exitCode !== 0);
+  if (failures.length === results.length) {
+    const first = failures[0];
+    const why = first.timedOut ? "timed out" : firstLine(first.stderr || first.stdout);
+    return {
+      problems,
+      evidence: [toEvidence(first)],
+      noCluster: `kubectl reached no cluster (${DOC_KEYS.length} of ${DOC_KEYS.length} reads failed): ${why}`,
+    };
+  }
 
   const built = buildLabContext(docs, options);
   const failed = new Set(problems.map((p) => p.source));
@@ -499,6 +517,9 @@ export function validateLabContext(value: unknown): string[] {
   }
   if (o.nodeRoot !== undefined && (typeof o.nodeRoot !== "string" || !o.nodeRoot.startsWith("/"))) {
     errors.push("nodeRoot must be an absolute path when set");
+  }
+  if (o.sampledFrom !== undefined && !(Number.isInteger(o.sampledFrom) && (o.sampledFrom as number) > 0)) {
+    errors.push("sampledFrom must be a positive integer when set");
   }
   if (o.nativeRoutingCidr !== undefined && typeof o.nativeRoutingCidr !== "string") {
     errors.push("nativeRoutingCidr must be a string when set");

@@ -12,7 +12,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 
 import { shellJoin } from "../lib/shell";
-import type { ExecResult, ExecTarget, Executor } from "../checks/types";
+import type { ExecOptions, ExecResult, ExecTarget, Executor } from "../checks/types";
 
 /** Options of {@link runProcess}. */
 export interface RunProcessOptions {
@@ -26,6 +26,8 @@ export interface RunProcessOptions {
   readonly maxOutputBytes?: number;
   /** Milliseconds between SIGTERM and SIGKILL of the group. Defaults to 2000. */
   readonly killGraceMs?: number;
+  /** Called with each chunk of stdout or stderr as it arrives (decoded as UTF-8). */
+  readonly onOutput?: (text: string) => void;
 }
 
 /** What {@link runProcess} returns. */
@@ -229,8 +231,21 @@ export function runProcess(argv: readonly string[], opts: RunProcessOptions): Pr
       void endGroup();
     }, opts.timeoutSeconds * 1000);
 
-    child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
-    child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
+    const tap = (chunk: Buffer): void => {
+      try {
+        opts.onOutput?.(chunk.toString("utf8"));
+      } catch {
+        // a listener's failure must not break the process bookkeeping
+      }
+    };
+    child.stdout?.on("data", (chunk: Buffer) => {
+      stdout.push(chunk);
+      tap(chunk);
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr.push(chunk);
+      tap(chunk);
+    });
     if (child.stdin) {
       child.stdin.on("error", () => undefined); // EPIPE when the command does not read its input
       child.stdin.end(opts.input);
@@ -357,11 +372,18 @@ export class KubectlExecutor implements Executor {
     ];
   }
 
-  exec(target: ExecTarget, argv: readonly string[], opts: { timeoutSeconds: number }): Promise<ExecResult> {
+  /**
+   * `onOutput` sees the remote command's output as kubectl relays it: kubectl copies the exec's
+   * stdout and stderr streams to its own as data arrives (kubernetes/kubernetes
+   * `staging/src/k8s.io/client-go/tools/remotecommand/v2.go` copyStdout/copyStderr, io.Copy per
+   * stream, commit 030880a5; the newer protocol versions build on it: not checked line by line).
+   */
+  exec(target: ExecTarget, argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
     return this.run(
       this.execArgv(target, argv, opts.timeoutSeconds),
       kubectlExecDisplay(target, argv),
       opts.timeoutSeconds + this.margin + 2,
+      opts.onOutput,
     );
   }
 
@@ -376,14 +398,23 @@ export class KubectlExecutor implements Executor {
       `--request-timeout=${Math.ceil(timeoutSeconds)}s`,
       ...args,
     ];
-    return this.run(argv, shellJoin(["kubectl", ...args]), timeoutSeconds + 2);
+    // No cap here: discovery reads whole lists (a 256 KiB cap turned a 32-node EKS node list into
+    // "printed no JSON"); its size grows with the cluster, not with a probe's chatter.
+    return this.run(argv, shellJoin(["kubectl", ...args]), timeoutSeconds + 2, undefined, Infinity);
   }
 
-  private async run(argv: string[], display: string, timeoutSeconds: number): Promise<ExecResult> {
+  private async run(
+    argv: string[],
+    display: string,
+    timeoutSeconds: number,
+    onOutput?: (text: string) => void,
+    maxOutputBytes?: number,
+  ): Promise<ExecResult> {
     const result = await runProcess(argv, {
       timeoutSeconds,
       env: this.opts.env,
-      maxOutputBytes: this.opts.maxOutputBytes ?? 256 * 1024,
+      maxOutputBytes: maxOutputBytes ?? this.opts.maxOutputBytes ?? 256 * 1024,
+      onOutput,
     });
     return toExecResult(result, display);
   }

@@ -97,6 +97,12 @@ function failedDiscovery(
   return {
     problems: [{ source, fatal: true, message }],
     evidence: [{ command, output, exitCode, timedOut: false }],
+    noCluster: `${message}: ${
+      output
+        .split("\n")
+        .find((l) => l.trim() !== "")
+        ?.trim() ?? "no output"
+    }`,
   };
 }
 

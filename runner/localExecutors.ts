@@ -5,7 +5,7 @@
  */
 import { shellJoin } from "../lib/shell";
 import { kubectlExecDisplay, runProcess, sleep, toExecResult } from "./executor";
-import type { ExecResult, ExecTarget, Executor } from "../checks/types";
+import type { ExecOptions, ExecResult, ExecTarget, Executor } from "../checks/types";
 
 /** Options shared by the executors that run on this machine. */
 export interface LocalExecutorOptions {
@@ -19,15 +19,12 @@ export interface LocalExecutorOptions {
 export class LocalExecutor implements Executor {
   constructor(private readonly opts: LocalExecutorOptions = {}) {}
 
-  async exec(
-    _target: ExecTarget,
-    argv: readonly string[],
-    opts: { timeoutSeconds: number },
-  ): Promise<ExecResult> {
+  async exec(_target: ExecTarget, argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
     const result = await runProcess(argv, {
       timeoutSeconds: opts.timeoutSeconds,
       env: this.opts.env,
       maxOutputBytes: this.opts.maxOutputBytes ?? 256 * 1024,
+      onOutput: opts.onOutput,
     });
     return toExecResult(result, shellJoin(argv));
   }
@@ -55,16 +52,13 @@ export class NetnsExecutor implements Executor {
     return ["ip", "netns", "exec", `${this.opts.prefix ?? ""}${target.pod}`, ...argv];
   }
 
-  async exec(
-    target: ExecTarget,
-    argv: readonly string[],
-    opts: { timeoutSeconds: number },
-  ): Promise<ExecResult> {
+  async exec(target: ExecTarget, argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
     const full = this.execArgv(target, argv);
     const result = await runProcess(full, {
       timeoutSeconds: opts.timeoutSeconds,
       env: this.opts.env,
       maxOutputBytes: this.opts.maxOutputBytes ?? 256 * 1024,
+      onOutput: opts.onOutput,
     });
     return toExecResult(result, shellJoin(full));
   }
@@ -111,11 +105,7 @@ export class RecordedExecutor implements Executor {
     return this.received;
   }
 
-  async exec(
-    target: ExecTarget,
-    argv: readonly string[],
-    opts: { timeoutSeconds: number },
-  ): Promise<ExecResult> {
+  async exec(target: ExecTarget, argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
     const startedAt = Date.now();
     this.received.push({ target, argv: [...argv], timeoutSeconds: opts.timeoutSeconds, startedAt });
     const command = kubectlExecDisplay(target, argv);
@@ -131,6 +121,8 @@ export class RecordedExecutor implements Executor {
         durationMs: 0,
       };
     }
+    // A recording's output is there from the start: a capture in it is "listening" at once.
+    for (const text of [rec.stdout ?? "", rec.stderr ?? ""]) if (text !== "") opts.onOutput?.(text);
     if (rec.delayMs !== undefined && rec.delayMs > 0) await sleep(rec.delayMs);
     return {
       stdout: rec.stdout ?? "",

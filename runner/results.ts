@@ -71,3 +71,27 @@ export function toStackOutputs(report: RunReport): StackOutputs {
     datapath: report.datapath,
   };
 }
+
+/** A datapath fact as text, `unknown` when no check reported it. */
+function fact(datapath: Readonly<Record<string, unknown>>, key: string): string {
+  const v = datapath[key];
+  return typeof v === "string" && v !== "" ? v : "unknown";
+}
+
+/**
+ * The stack's one-line `summary` output: `checks 13 passed, 0 failed, 1 inconclusive (of 14); KPR
+ * Strict; host routing BPF; masquerading BPF; routing Native`.
+ */
+export function stackSummary(
+  results: readonly Pick<CheckResult, "verdict">[],
+  datapath: Readonly<Record<string, unknown>>,
+): string {
+  const count = (v: Verdict): number => results.filter((r) => r.verdict === v).length;
+  return [
+    `checks ${count("pass")} passed, ${count("fail")} failed, ${count("inconclusive")} inconclusive (of ${results.length})`,
+    `KPR ${fact(datapath, "kubeProxyReplacement")}`,
+    `host routing ${fact(datapath, "hostRouting")}`,
+    `masquerading ${fact(datapath, "masquerading")}`,
+    `routing ${fact(datapath, "routingMode")}`,
+  ].join("; ");
+}

@@ -1,20 +1,32 @@
 /**
  * Runs check definitions through an executor and turns what came back into results.
  *
- * All selected checks run in parallel; inside a check every step starts at once after its own
- * `delayMs`, so a capture (delay 0) listens while its traffic (delay > 0) is sent. Evidence is kept
- * for every verdict. Anything that goes wrong inside a check (steps() or judge() throwing, an
- * executor rejecting, a judgement that is not one) makes that check inconclusive, never the run fail.
+ * All selected checks run in parallel, under one global bound on concurrent execs (runner/schedule.ts);
+ * inside a check a step starts at once unless it waits for another (`startAfter`): traffic starts
+ * when its capture prints that it listens, never after a guessed head start. By default the checks see
+ * a fixed sample of nodes (runner/sample.ts), so a run's exec count does not grow with the cluster.
+ * Evidence is kept for every verdict. Anything that goes wrong inside a check (steps() or judge()
+ * throwing, an executor rejecting, a judgement that is not one, a capture that never listened, a
+ * replayed recording without the step) makes that check inconclusive, never the run fail.
  */
 import { kubectlExecDisplay } from "./executor";
 import type { Discovery } from "./discovery";
+import { StepMissing } from "./recording";
 import { summarize, type Datapath, type RunReport } from "./results";
+import { sampleContext } from "./sample";
+import {
+  DEFAULT_MAX_CONCURRENT_EXECS,
+  DEFAULT_READY_TIMEOUT_MS,
+  ExecLimiter,
+  SYSTEM_CLOCK,
+  runSteps,
+  type Clock,
+} from "./schedule";
 import type {
   CheckDefinition,
   CheckResult,
   Evidence,
   ExecResult,
-  ExecTarget,
   Executor,
   Judgement,
   LabContext,
@@ -22,6 +34,13 @@ import type {
 } from "../checks/types";
 
 export type { RunReport } from "./results";
+
+/** One exec as it ran, for recordings. */
+export interface StepRecord {
+  readonly check: string;
+  readonly step: ProbeStep;
+  readonly result: ExecResult;
+}
 
 /** Options of {@link runChecks}. */
 export interface RunChecksOptions {
@@ -36,6 +55,18 @@ export interface RunChecksOptions {
   readonly executorGraceSeconds?: number;
   /** Called as each check finishes (progress on stderr). */
   readonly onResult?: (result: CheckResult) => void;
+  /** Called with every exec that ran (what `--record` writes). */
+  readonly onStep?: (record: StepRecord) => void;
+  /** Time and waiting; tests pass a fake. Defaults to the system clock. */
+  readonly clock?: Clock;
+  /** Milliseconds traffic waits for its capture to listen. Defaults to 20 000. */
+  readonly readyTimeoutMs?: number;
+  /** Execs running at once across the run. Defaults to 8. */
+  readonly maxConcurrentExecs?: number;
+  /** Probe every node instead of the fixed sample (runner/sample.ts). Defaults to false. */
+  readonly allNodes?: boolean;
+  /** Receives the most execs that ran at once (measurements). */
+  readonly onFinished?: (stats: { maxConcurrentExecs: number; execs: number }) => void;
 }
 
 const VERDICTS = new Set(["pass", "fail", "inconclusive"]);
@@ -91,9 +122,9 @@ export async function runChecks(
   opts: RunChecksOptions = {},
 ): Promise<RunReport> {
   const selected = selectChecks(defs, opts.only);
-  const { discovery, problems, ctx, undiscovered: reason } = readDiscovery(ctxOrDiscovery);
+  const { discovery, problems, ctx: full, undiscovered: reason } = readDiscovery(ctxOrDiscovery);
 
-  if (ctx === undefined) {
+  if (full === undefined) {
     const results = selected.map((d): CheckResult => {
       const r: CheckResult = {
         name: d.name,
@@ -109,13 +140,17 @@ export async function runChecks(
     return { summary: summarize(results), results, datapath: { podCidrs: {} }, problems };
   }
 
+  const ctx = sampleContext(full, { allNodes: opts.allNodes });
+  const limiter = new ExecLimiter(opts.maxConcurrentExecs ?? DEFAULT_MAX_CONCURRENT_EXECS);
+  let execs = 0;
   const outcomes = await Promise.all(
     selected.map(async (def) => {
-      const outcome = await runOne(def, ctx, executor, opts);
+      const outcome = await runOne(def, ctx, executor, opts, limiter, () => execs++);
       opts.onResult?.(outcome.result);
       return outcome;
     }),
   );
+  opts.onFinished?.({ maxConcurrentExecs: limiter.maxInUse, execs });
   return {
     summary: summarize(outcomes.map((o) => o.result)),
     results: outcomes.map((o) => o.result),
@@ -133,61 +168,86 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** The step's timeout after the cap. */
-function effectiveTimeout(step: ProbeStep, cap?: number): number {
+export function effectiveTimeout(step: ProbeStep, cap?: number): number {
   return cap !== undefined && cap > 0 ? Math.min(step.timeoutSeconds, cap) : step.timeoutSeconds;
 }
 
-/** A step's steps(), validated: ids unique, timeouts positive. */
-function stepsOf(def: CheckDefinition, ctx: LabContext): readonly ProbeStep[] {
+/**
+ * A check's steps(), validated: ids unique, timeouts positive, gates naming steps of the check
+ * (a `ready` gate only on a step that says when it is ready) and no gate cycle.
+ */
+export function stepsOf(def: CheckDefinition, ctx: LabContext): readonly ProbeStep[] {
   const steps = def.steps(ctx);
-  const ids = new Set<string>();
+  const byId = new Map<string, ProbeStep>();
   for (const s of steps) {
-    if (ids.has(s.id)) throw new Error(`duplicate step id ${JSON.stringify(s.id)}`);
-    ids.add(s.id);
+    if (byId.has(s.id)) throw new Error(`duplicate step id ${JSON.stringify(s.id)}`);
+    byId.set(s.id, s);
     if (!(s.timeoutSeconds > 0)) throw new Error(`step ${s.id} has no positive timeout`);
     if (s.argv.length === 0) throw new Error(`step ${s.id} has an empty argv`);
   }
+  for (const s of steps) {
+    for (const g of s.startAfter ?? []) {
+      const target = byId.get(g.step);
+      if (target === undefined) throw new Error(`step ${s.id} waits for unknown step ${g.step}`);
+      if (g.when === "ready" && !target.readyWhen) {
+        throw new Error(`step ${s.id} waits for ${g.step} to be ready, which has no readyWhen`);
+      }
+    }
+  }
+  const visiting = new Set<string>();
+  const visited = new Set<string>();
+  const visit = (id: string): void => {
+    if (visited.has(id)) return;
+    if (visiting.has(id)) throw new Error(`steps wait for each other in a cycle through ${id}`);
+    visiting.add(id);
+    for (const g of byId.get(id)?.startAfter ?? []) visit(g.step);
+    visiting.delete(id);
+    visited.add(id);
+  };
+  for (const s of steps) visit(s.id);
   return steps;
 }
 
-/** Runs one step after its delay; an executor that rejects or hangs still yields a result. */
-async function runStep(step: ProbeStep, executor: Executor, opts: RunChecksOptions): Promise<ExecResult> {
-  if (step.delayMs !== undefined && step.delayMs > 0) await sleep(step.delayMs);
+/** Runs one step; an executor that rejects or hangs still yields a result. */
+async function runStep(
+  check: string,
+  step: ProbeStep,
+  executor: Executor,
+  opts: RunChecksOptions,
+  onOutput: (text: string) => void,
+): Promise<ExecResult> {
+  const clock = opts.clock ?? SYSTEM_CLOCK;
   const timeoutSeconds = effectiveTimeout(step, opts.stepTimeoutCap);
-  const started = Date.now();
+  const started = clock.now();
   const command = kubectlExecDisplay(step.target, step.argv);
   const graceMs = (timeoutSeconds + (opts.executorGraceSeconds ?? 15)) * 1000;
-  let watchdog: NodeJS.Timeout | undefined;
-  const hung = new Promise<ExecResult>((resolve) => {
-    watchdog = setTimeout(
-      () =>
-        resolve({
-          stdout: "",
-          stderr: `the executor did not return within ${Math.round(graceMs / 1000)} s (step timeout ${timeoutSeconds} s)\n`,
-          timedOut: true,
-          command,
-          durationMs: Date.now() - started,
-        }),
-      graceMs,
-    );
-  });
+  const stop = new AbortController();
+  const hung = clock.sleep(graceMs, stop.signal).then((): ExecResult => ({
+    stdout: "",
+    stderr: `the executor did not return within ${Math.round(graceMs / 1000)} s (step timeout ${timeoutSeconds} s)\n`,
+    timedOut: true,
+    command,
+    durationMs: clock.now() - started,
+  }));
   try {
-    return await Promise.race([executor.exec(step.target, step.argv, { timeoutSeconds }), hung]);
+    const exec = executor.exec(step.target, step.argv, {
+      timeoutSeconds,
+      onOutput,
+      step: { check, step: step.id },
+    });
+    return await Promise.race([exec, hung]);
   } catch (err) {
+    if (err instanceof StepMissing) throw err;
     return {
       stdout: "",
       stderr: `the executor failed: ${message(err)}\n`,
       timedOut: false,
       command,
-      durationMs: Date.now() - started,
+      durationMs: clock.now() - started,
     };
   } finally {
-    clearTimeout(watchdog);
+    stop.abort();
   }
 }
 
@@ -210,8 +270,11 @@ async function runOne(
   ctx: LabContext,
   executor: Executor,
   opts: RunChecksOptions,
+  limiter: ExecLimiter,
+  count: () => void,
 ): Promise<Outcome> {
-  const started = Date.now();
+  const clock = opts.clock ?? SYSTEM_CLOCK;
+  const started = clock.now();
   const done = (
     verdict: CheckResult["verdict"],
     reason: string,
@@ -222,7 +285,7 @@ async function runOne(
     verdict,
     reason,
     evidence,
-    durationMs: Date.now() - started,
+    durationMs: clock.now() - started,
   });
 
   let steps: readonly ProbeStep[];
@@ -232,13 +295,51 @@ async function runOne(
     return { result: done("inconclusive", `the check could not build its probe: ${message(err)}`, []) };
   }
 
-  const execs = await Promise.all(steps.map((s) => runStep(s, executor, opts)));
-  const evidence = execs.map(toEvidence);
-  const byId = new Map<string, ExecResult>(steps.map((s, i) => [s.id, execs[i]]));
+  const missing: string[] = [];
+  const outcome = await runSteps(
+    steps,
+    async (step, onOutput) => {
+      count();
+      try {
+        const result = await runStep(def.name, step, executor, opts, onOutput);
+        opts.onStep?.({ check: def.name, step, result });
+        return result;
+      } catch (err) {
+        // Only a replayed recording without the step throws: it is not run, and says so.
+        missing.push(step.id);
+        return {
+          stdout: "",
+          stderr: `${message(err)}\n`,
+          timedOut: false,
+          command: kubectlExecDisplay(step.target, step.argv),
+          durationMs: 0,
+        };
+      }
+    },
+    {
+      clock,
+      limiter,
+      readyTimeoutMs: opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
+    },
+  );
+  const ran = steps.filter((s) => outcome.results.has(s.id) && !missing.includes(s.id));
+  const evidence = ran.map((s) => toEvidence(outcome.results.get(s.id)!));
+  if (missing.length > 0) {
+    return {
+      result: done(
+        "inconclusive",
+        `the recording has no output for step(s) ${missing.map((m) => JSON.stringify(m)).join(", ")} of ${def.name}: nothing to judge them by`,
+        evidence,
+      ),
+    };
+  }
+  if (outcome.notStarted.length > 0) {
+    return { result: done("inconclusive", outcome.notStarted.map((n) => n.reason).join("; "), evidence) };
+  }
 
   let judgement: unknown;
   try {
-    judgement = def.judge(ctx, byId);
+    judgement = def.judge(ctx, outcome.results);
   } catch (err) {
     return { result: done("inconclusive", `the judge failed: ${message(err)}`, evidence) };
   }
@@ -270,99 +371,5 @@ function collectDatapath(ctx: LabContext, outcomes: readonly Outcome[]): Datapat
     ...facts,
     podCidrs,
     ...(Object.keys(conflicts).length > 0 ? { conflictingFacts: conflicts } : {}),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Dry run
-// ---------------------------------------------------------------------------------------------
-
-/** One exec of the plan. */
-export interface PlannedStep {
-  readonly check: string;
-  readonly step: string;
-  readonly target: ExecTarget;
-  readonly command: string;
-  readonly timeoutSeconds: number;
-  readonly delayMs: number;
-}
-
-/** What a run would execute, without executing anything. */
-export interface ExecPlan {
-  readonly steps: readonly PlannedStep[];
-  /** Checks whose steps() threw, with the error. */
-  readonly errors: readonly { readonly check: string; readonly error: string }[];
-  readonly counts: {
-    readonly checks: number;
-    readonly totalExecs: number;
-    /** check -> "namespace/pod" -> number of execs. */
-    readonly execsPerPodPerCheck: Readonly<Record<string, Readonly<Record<string, number>>>>;
-  };
-  /**
-   * One line per step: `check  namespace/pod[:container]  timeout  [+delay]  command`, newlines of a
-   * script shown as `\n` (for reading; `steps[].command` is the exact command).
-   */
-  readonly lines: readonly string[];
-}
-
-/**
- * The dry-run plan: every step of every selected check, rendered as the command that would run.
- * `render` defaults to the `kubectl exec` display.
- */
-export function planChecks(
-  defs: readonly CheckDefinition[],
-  ctx: LabContext,
-  only?: readonly string[],
-  opts: { stepTimeoutCap?: number; render?: (target: ExecTarget, argv: readonly string[]) => string } = {},
-): ExecPlan {
-  const render = opts.render ?? kubectlExecDisplay;
-  const selected = selectChecks(defs, only);
-  const steps: PlannedStep[] = [];
-  const errors: { check: string; error: string }[] = [];
-  const perCheck: Record<string, Record<string, number>> = {};
-  for (const def of selected) {
-    let defSteps: readonly ProbeStep[];
-    try {
-      defSteps = stepsOf(def, ctx);
-    } catch (err) {
-      errors.push({ check: def.name, error: message(err) });
-      continue;
-    }
-    const pods: Record<string, number> = {};
-    for (const s of defSteps) {
-      const pod = `${s.target.namespace}/${s.target.pod}`;
-      pods[pod] = (pods[pod] ?? 0) + 1;
-      steps.push({
-        check: def.name,
-        step: s.id,
-        target: s.target,
-        command: render(s.target, s.argv),
-        timeoutSeconds: effectiveTimeout(s, opts.stepTimeoutCap),
-        delayMs: s.delayMs ?? 0,
-      });
-    }
-    perCheck[def.name] = pods;
-  }
-  const width = Math.max(0, ...steps.map((s) => s.check.length));
-  const targetOf = (t: ExecTarget): string =>
-    `${t.namespace}/${t.pod}${t.container === undefined ? "" : `:${t.container}`}`;
-  const twidth = Math.max(0, ...steps.map((s) => targetOf(s.target).length));
-  const lines = steps.map((s) =>
-    [
-      s.check.padEnd(width),
-      targetOf(s.target).padEnd(twidth),
-      `${s.timeoutSeconds}s`.padStart(5),
-      s.delayMs > 0 ? `+${s.delayMs}ms` : "",
-      // One line per step: a multi-line script shows its newlines as \n (`steps` keeps it exact).
-      s.command.replace(/\n/g, "\\n"),
-    ]
-      .filter((x, i) => i !== 3 || x !== "")
-      .join("  "),
-  );
-  return {
-    steps,
-    errors,
-    counts: { checks: selected.length, totalExecs: steps.length, execsPerPodPerCheck: perCheck },
-    lines,
   };
 }

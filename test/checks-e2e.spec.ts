@@ -40,17 +40,25 @@ function recordedExecutor(def: CheckDefinition, kase: string): Executor {
   };
 }
 
-/** The runner's JSON document for one check, as the Command would print it. */
-async function runnerStdout(def: CheckDefinition, kase: string): Promise<string> {
-  const report = await runChecks([def], SEED_CONTEXT, recordedExecutor(def, kase));
-  return JSON.stringify(report);
-}
-
+/**
+ * The runner's JSON document for all checks at once, as the stack's one checks Command prints it:
+ * each exec is answered by its check's recorded case. The runner's real scheduling applies (traffic
+ * once its capture printed "listening on", the exec bound), without any fixed head start to wait.
+ */
 async function stdoutsFor(cases: Record<string, string>): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const def of ALL_CHECKS)
-    out.set(`checks-${def.name}`, await runnerStdout(def, cases[def.name] ?? "healthy"));
-  return out;
+  const byCheck = new Map(
+    ALL_CHECKS.map((def) => [def.name, recordedExecutor(def, cases[def.name] ?? "healthy")]),
+  );
+  const executor: Executor = {
+    exec: (target, argv, opts) => {
+      const check = opts.step?.check;
+      const inner = check === undefined ? undefined : byCheck.get(check);
+      if (inner === undefined) throw new Error(`exec without a known check: ${check}`);
+      return inner.exec(target, argv, opts);
+    },
+  };
+  const report = await runChecks(ALL_CHECKS, SEED_CONTEXT, executor);
+  return new Map([["checks-run", JSON.stringify(report)]]);
 }
 
 describe("checks end to end under mocks", () => {
@@ -65,6 +73,10 @@ describe("checks end to end under mocks", () => {
     const r = await runLab({ stackFile: "Pulumi.dev.yaml", commandStdout: (name) => stdouts.get(name) });
     const checks = r.outputs.checks as Published;
     assert.strictEqual(checks.summary, `${ALL_CHECKS.length}/${ALL_CHECKS.length} checks passed`);
+    assert.strictEqual(
+      r.outputs.summary,
+      `checks ${ALL_CHECKS.length} passed, 0 failed, 0 inconclusive (of ${ALL_CHECKS.length}); KPR Strict; host routing BPF; masquerading BPF; routing unknown`,
+    );
     assert.deepStrictEqual(
       checks.results.map((x) => x.name),
       ALL_CHECKS.map((d) => d.name),
@@ -108,19 +120,13 @@ describe("checks end to end under mocks", () => {
   it("turns a runner that printed nothing usable into inconclusive results, never passes", async () => {
     const r = await runLab({
       stackFile: "Pulumi.dev.yaml",
-      commandStdout: (name) =>
-        name === "checks-node-routes"
-          ? "Error: something broke"
-          : name.startsWith("checks-")
-            ? ""
-            : undefined,
+      commandStdout: (name) => (name === "checks-run" ? "Error: something broke" : undefined),
     });
     const checks = r.outputs.checks as Published;
     assert.strictEqual(
       checks.summary,
       `0/${ALL_CHECKS.length} checks passed, ${ALL_CHECKS.length} inconclusive`,
     );
-    const routes = checks.results.find((x) => x.name === "node-routes");
-    assert.strictEqual(routes?.evidence[0].output, "Error: something broke");
+    for (const res of checks.results) assert.strictEqual(res.evidence[0].output, "Error: something broke");
   });
 });

@@ -5,12 +5,21 @@
  */
 import * as assert from "assert";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { CONFIG_KEYS, validateConfig } from "../lib/config";
 import { DOCKER_DEFAULT_POOLS } from "../preflight/subnets";
 import { overlaps } from "../preflight/subnets";
-import { MockedResource, RunResult, ofType, runLab, stackConfig } from "./helpers/pulumiMocks";
+import { clusterShape, installFakeCluster } from "./helpers/fakeCluster";
+import {
+  FAKE_KUBECONFIG_REMOTE,
+  MockedResource,
+  RunResult,
+  ofType,
+  runLab,
+  stackConfig,
+} from "./helpers/pulumiMocks";
 
 const REPO = path.resolve(__dirname, "..");
 type Obj = Record<string, unknown>;
@@ -22,7 +31,7 @@ function one(r: RunResult, type: string, suffix: string): MockedResource {
 }
 const identifier = (r: RunResult) => one(r, "pulumi:providers:kubernetes", "lab").inputs.clusterIdentifier;
 const checkTriggers = (r: RunResult) =>
-  one(r, "command:local:Command", "checks-ping-cross-node").inputs.triggers as string[];
+  one(r, "command:local:Command", "checks-run").inputs.triggers as string[];
 
 describe("lifecycle (under engine-like mocks)", function () {
   this.timeout(120000);
@@ -126,10 +135,20 @@ describe("lifecycle (under engine-like mocks)", function () {
       for (const res of onCluster) assert.match(res.options.deletedWith, clusterUrn, res.name);
     });
     it("sets no deletedWith in existing mode (the cluster is not the stack's to delete)", async () => {
-      const kubeconfigPath = path.join(REPO, "test", "fixtures", "kubectl", "nodes-seed.json");
-      const r = await runLab({ config: { clusterMode: "existing", kubeconfigPath } });
-      for (const res of r.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
-        assert.strictEqual(res.options.deletedWith, "", res.name);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab-kc-"));
+      const kubeconfigPath = path.join(dir, "config");
+      fs.writeFileSync(kubeconfigPath, FAKE_KUBECONFIG_REMOTE, { mode: 0o600 });
+      const fake = installFakeCluster(clusterShape("seed"));
+      try {
+        const r = await runLab({
+          config: { clusterMode: "existing", kubeconfigPath, context: "prod-admin", clusterName: "prod" },
+        });
+        const onCluster = r.resources.filter((x) => x.type.startsWith("kubernetes:"));
+        assert.ok(onCluster.length >= 5);
+        for (const res of onCluster) assert.strictEqual(res.options.deletedWith, "", res.name);
+      } finally {
+        fake.restore();
+        fs.rmSync(dir, { recursive: true, force: true });
       }
     });
   });
@@ -204,7 +223,7 @@ describe("lifecycle (under engine-like mocks)", function () {
   describe("preflight: the stack's first Command", () => {
     it("makes the cluster's network, the bridge lookup's consumers and the provider wait for the preflight", () => {
       const pre = one(base, "command:local:Command", "preflight-run");
-      assert.match(String(pre.inputs.create), /cli\/preflight\.ts --input-json /);
+      assert.match(String(pre.inputs.create), /node cli\/run\.js preflight --input-json /);
       const input = JSON.parse((pre.inputs.triggers as string[])[0]) as Obj;
       assert.strictEqual(input.nodeNetwork, "172.16.10.0/24");
       const waits = (res: MockedResource) =>

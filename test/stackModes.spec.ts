@@ -1,3 +1,4 @@
+import { ALL_CHECKS } from "../checks/defs";
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
@@ -81,7 +82,7 @@ describe("existing-cluster mode (under mocks, a fake kubectl answering with reco
     assert.deepStrictEqual(values.podAnnotations, { "cilium-ebpf-lab/stack": "cilium-ebpf-lab/test" });
     // destroy leaves the cluster's CNI alone unless asked.
     assert.strictEqual(release.options.retainOnDelete, true);
-    const check = r.resources.find((x) => x.name === "checks-cilium-agent-status");
+    const check = r.resources.find((x) => x.name === "checks-run");
     assert.ok(check);
     assert.match(String(check.inputs.create), /--kubeconfig .*config --context prod-admin/);
     assert.match(String(check.inputs.create), /--namespace cilium-ebpf-lab/);
@@ -166,7 +167,7 @@ describe("existing-cluster mode (under mocks, a fake kubectl answering with reco
       /^differs from the lab profile: ipam eni \(lab: cluster-pool\); kube-proxy-replacement false/,
     );
     assert.strictEqual(profile.found.ipamMode, "eni");
-    const check = r.resources.find((x) => x.name === "checks-cilium-agent-status");
+    const check = r.resources.find((x) => x.name === "checks-run");
     assert.ok(check);
     const create = String(check.inputs.create);
     assert.match(
@@ -253,7 +254,7 @@ describe("existing-cluster mode (under mocks, a fake kubectl answering with reco
       },
     });
     assert.deepStrictEqual(plaintextHolders(r.resources, "client-key-data"), []);
-    const check = r.resources.find((x) => x.name === "checks-ping-cross-node");
+    const check = r.resources.find((x) => x.name === "checks-run");
     assert.ok(check);
     assert.match(String(check.inputs.create), /printf '%s\\n' "\$LAB_KUBECONFIG" >"\$kc"/);
     // Secret inputs reach the mocks wrapped as { [sig]: secretSig, value } (here the whole environment).
@@ -279,11 +280,16 @@ describe("existing-cluster mode (under mocks, a fake kubectl answering with reco
 });
 
 describe("check wiring (under mocks)", () => {
-  it("declares one Command per check, re-run by checksRunId, failing up only when asked", async () => {
+  it("declares one Command running every check, re-run by checksRunId, failing up only when asked", async () => {
     const r = await runLab({ config: { checksRunId: "2026-11-25", failOnCheckFailure: "true" } });
     const cmds = r.resources.filter((x) => x.name.startsWith("checks-"));
-    assert.ok(cmds.length >= 14, `found ${cmds.length}`);
+    assert.deepStrictEqual(
+      cmds.map((c) => c.name),
+      ["checks-run"],
+      "one runner: discovery once, one Node process, one exec bound for the run",
+    );
     for (const c of cmds) {
+      assert.match(String(c.inputs.create), new RegExp(`--only ${ALL_CHECKS.map((d) => d.name).join(",")} `));
       // checksRunId first, then what the verdicts describe (test/lifecycle.spec.ts covers those).
       assert.strictEqual((c.inputs.triggers as string[])[0], "2026-11-25");
       assert.strictEqual((c.inputs.triggers as string[]).length, 4);

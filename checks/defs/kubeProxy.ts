@@ -9,7 +9,7 @@
  * (kubeProxyNode.ts). An empty dump of the backend the node uses proves nothing, so it must hold
  * rules (kind's, kubelet's and Cilium's chains are always there), and conntrack must answer with its
  * summary line. The check runs its own curl to the client's node NodePort first (delay 0) and reads
- * the nodes afterwards (delayed), because checks run in parallel and the order matters here.
+ * the nodes once the curl is done (`startAfter`), because checks run in parallel and the order matters here.
  */
 import { curlCommand, curlWorstCaseSeconds, shCommand, splitSections } from "../probes";
 import type { CheckDefinition, ExecResult, Judgement, LabContext, ProbeStep } from "../types";
@@ -27,8 +27,6 @@ import { CURL_DATAPATH_EXIT_CODES, judgeHttp } from "./services";
 
 /** One attempt plus two retries: the NodePort is the service checks' business, this only needs traffic. */
 const KUBE_PROXY_CURL = { maxTimeSeconds: 3, retries: 2 } as const;
-/** The node dumps start once the curl is done (a healthy curl takes well under a second). */
-export const NODE_DUMP_DELAY_MS = 4000;
 
 function nodeStepId(node: string): string {
   return `node:${node}`;
@@ -51,7 +49,8 @@ function steps(ctx: LabContext): ProbeStep[] {
       target: podTarget(probe),
       argv: shCommand(nodeScript(ctx.service.nodePort, nodeRootOf(ctx))),
       timeoutSeconds: 5 * DUMP_TIMEOUT_SECONDS + STEP_MARGIN_SECONDS,
-      delayMs: NODE_DUMP_DELAY_MS,
+      // The node is read once the curl is done, so its conntrack entry (if any) is there.
+      ...(clientNode === undefined ? {} : { startAfter: [{ step: "curl", when: "done" as const }] }),
     });
   }
   return all;

@@ -20,6 +20,7 @@ import * as ipaddr from "ipaddr.js";
 import { parseTcpdump } from "../parse";
 import {
   CAPTURE_OK_EXIT_CODES,
+  CAPTURE_READY,
   conntrackCommand,
   curlCommand,
   parallelSectionScript,
@@ -28,7 +29,6 @@ import {
   sectionScript,
   shCommand,
   tcpdumpCommand,
-  TRAFFIC_DELAY_MS,
 } from "../probes";
 import type { CheckDefinition, ExecResult, Judgement, LabContext, ProbeStep } from "../types";
 import { combine, excerpt, fail, inconclusive, pass, usableSection, usableSections } from "../verdict";
@@ -104,13 +104,14 @@ function steps(ctx: LabContext): ProbeStep[] {
       target: podTarget(ctx.client),
       argv: shCommand(trafficScript(dst.ip)),
       timeoutSeconds: TRAFFIC_SECONDS + 2 + STEP_MARGIN_SECONDS,
-      delayMs: TRAFFIC_DELAY_MS,
+      startAfter: [{ step: "source-node", when: "ready" }],
     },
     {
       id: "source-node",
       target: podTarget(probe),
       argv: shCommand(nodeScript(deviceOn(ctx, probe.node), dst.ip)),
       timeoutSeconds: CAPTURE_SECONDS + 10 + STEP_MARGIN_SECONDS,
+      readyWhen: CAPTURE_READY,
     },
   ];
 }

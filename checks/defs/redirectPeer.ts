@@ -18,8 +18,8 @@ import {
   CAPTURE_OK_EXIT_CODES,
   CAPTURE_SECONDS,
   PING_OK_EXIT_CODES,
+  CAPTURE_READY,
   shCommand,
-  TRAFFIC_DELAY_MS,
   withTimeout,
 } from "../probes";
 import type { CheckDefinition, ExecResult, Judgement, LabContext, LabPod, ProbeStep } from "../types";
@@ -73,29 +73,31 @@ function vethStepId(node: string): string {
 function peerSteps(plan: PeerPlan | undefined, ctx: LabContext): ProbeStep[] {
   if (plan === undefined) return [];
   const filter = icmpBetween(plan.src.ip, plan.dst.ip);
+  const captures = plan.nodes.filter((node) => probeOn(ctx, node) !== undefined);
   const steps: ProbeStep[] = [
     {
       id: "source",
       target: podTarget(plan.src),
       argv: shCommand(sourceScript(plan.dst.ip)),
       timeoutSeconds: PING_DEADLINE_SECONDS + 5 + STEP_MARGIN_SECONDS,
-      delayMs: TRAFFIC_DELAY_MS,
+      // The ping starts once every capture listens.
+      startAfter: ["destination", ...captures.map(vethStepId)].map((step) => ({ step, when: "ready" })),
     },
     {
       id: "destination",
       target: podTarget(plan.dst),
       argv: shCommand(destinationScript(filter)),
       timeoutSeconds: CAPTURE_SECONDS + 5 + STEP_MARGIN_SECONDS,
+      readyWhen: CAPTURE_READY,
     },
   ];
-  for (const node of plan.nodes) {
-    const probe = probeOn(ctx, node);
-    if (probe === undefined) continue;
+  for (const node of captures) {
     steps.push({
       id: vethStepId(node),
-      target: podTarget(probe),
+      target: podTarget(probeOn(ctx, node)!),
       argv: shCommand(vethCaptureScript(filter)),
       timeoutSeconds: CAPTURE_SECONDS + STEP_MARGIN_SECONDS,
+      readyWhen: CAPTURE_READY,
     });
   }
   const agent = agentOn(ctx, plan.dst.node);

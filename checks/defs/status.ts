@@ -104,7 +104,8 @@ export function judgeAgent(pod: string, status: AgentStatus, ctx: LabContext): J
   }
 
   const { clusterHealthReachable: reachable, clusterHealthTotal: total } = status;
-  const nodes = ctx.nodes.length;
+  // The cluster's node count: with a sampled context, cilium-health still reports every node.
+  const nodes = ctx.sampledFrom ?? ctx.nodes.length;
   if (reachable === undefined || total === undefined)
     parts.push(inconclusive(`cluster health not shown ${on}`));
   else if (reachable !== nodes || total !== nodes) {

@@ -8,6 +8,7 @@ import { shellJoin } from "../../lib/shell";
 import { parseTcpdump, type Packet } from "../parse";
 import {
   CAPTURE_OK_EXIT_CODES,
+  CAPTURE_READY,
   CAPTURE_SECONDS,
   pingCommand,
   SECTION_EXIT,
@@ -64,6 +65,20 @@ export function vethCaptureScript(filter: string, seconds = CAPTURE_SECONDS): st
     "  dev=${path##*/}",
     '  [ "$dev" = lxc_health ] && continue',
     `  { timeout ${seconds} tcpdump -l -p -n -e -i "$dev" ${shellJoin([filter])} 2>&1; ${SECTION_EXIT}; } >"$dir/$dev" &`,
+    "done",
+    // Say "listening on" (stderr) once every capture listens or has ended, so the traffic can start
+    // (the runner waits for it, bounded). Polls for up to ~5 s; `sleep 0.1` falls back to `sleep 1`
+    // where sleep takes whole seconds only.
+    "i=0",
+    'while [ "$i" -lt 50 ]; do',
+    "  waiting=0",
+    '  for f in "$dir"/*; do',
+    '    [ -e "$f" ] || continue',
+    `    grep -q -e ${shellJoin([CAPTURE_READY])} -e '^=== exit' "$f" || waiting=1`,
+    "  done",
+    `  if [ "$waiting" = 0 ]; then echo ${shellJoin([`${CAPTURE_READY} every lxc device`])} >&2; break; fi`,
+    "  i=$((i + 1))",
+    "  sleep 0.1 2>/dev/null || sleep 1",
     "done",
     "wait",
     'for path in "$dir"/*; do',

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { main, type CliIO } from "../../cli/check";
 import { parseCliArgs, USAGE } from "../../cli/checkArgs";
 import type { RunReport } from "../../runner/results";
-import type { ExecPlan } from "../../runner/runner";
+import type { ExecPlan } from "../../runner/plan";
 import type { CheckDefinition, ExecResult, Judgement, LabContext } from "../../checks/types";
 import { groupMembers, makeFakeBin, SEED_CONTEXT_FILE, waitFor, type FakeBin } from "../helpers/fakes";
 
@@ -80,26 +80,37 @@ describe("check CLI: dry run", () => {
     const r = await run(["--dry-run", "--context-file", SEED_CONTEXT_FILE, "--output", "text"]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split("\n");
-    assert.match(
-      lines[0],
-      /^ping-test-pods +default\/net +10s +kubectl exec -n default net -- echo 'ping 10\.0\.1\.63'$/,
-    );
+    assert.equal(lines[0], "# ping-test-pods/evescn-zx9kk on default/net, timeout 10s");
+    assert.equal(lines[1], "kubectl exec -n default net -- echo 'ping 10.0.1.63'");
     assert.ok(
-      lines.some((l) =>
-        /^agent-echo +kube-system\/cilium-mfc5w:cilium-agent +30s +\+10ms +kubectl exec -n kube-system cilium-mfc5w -c cilium-agent -- echo ok$/.test(
-          l,
+      lines.includes("kubectl exec -n kube-system cilium-mfc5w -c cilium-agent -- echo ok") &&
+        lines.includes(
+          "# agent-echo/cilium-mfc5w on kube-system/cilium-mfc5w (cilium-agent), timeout 30s, +10ms",
         ),
-      ),
       r.stdout,
     );
-    assert.ok(lines.includes("6 execs in 2 checks"), r.stdout);
-    assert.ok(lines.includes("  ping-test-pods: default/net=3"), r.stdout);
+    assert.ok(lines.includes("# 6 execs in 2 checks on 3 of 3 nodes"), r.stdout);
+    assert.ok(lines.includes("#   ping-test-pods: default/net=3"), r.stdout);
     assert.ok(
       lines.includes(
-        "  agent-echo: kube-system/cilium-496vl=1 kube-system/cilium-6bt7g=1 kube-system/cilium-mfc5w=1",
+        "#   agent-echo: kube-system/cilium-496vl=1 kube-system/cilium-6bt7g=1 kube-system/cilium-mfc5w=1",
       ),
       r.stdout,
     );
+    // Pasteable: a shell reads every line (comments included) and runs kubectl with the exact argv.
+    const pasted = spawnSync("sh", ["-c", `kubectl() { printf '%s\\0' "$@"; printf '\\n'; }\n${r.stdout}`], {
+      encoding: "utf8",
+    });
+    assert.equal(pasted.status, 0, pasted.stderr);
+    assert.deepEqual(pasted.stdout.split("\n")[0].split("\0").slice(0, -1), [
+      "exec",
+      "-n",
+      "default",
+      "net",
+      "--",
+      "echo",
+      "ping 10.0.1.63",
+    ]);
   });
 
   it("prints the plan as one JSON document, honouring --only and --timeout", async () => {
@@ -133,14 +144,15 @@ describe("check CLI: dry run", () => {
     }
   });
 
-  it("exits 1 and points at --context-file when no cluster can be reached", async () => {
+  it("exits 3 with one line saying no cluster was reached", async () => {
     const fake = makeFakeBin({ FAKE_KUBECTL_FAIL: "1" });
     try {
       const r = await run(["--dry-run"], { env: fake.env });
-      assert.equal(r.code, 1);
+      assert.equal(r.code, 3);
       assert.equal(r.stdout, "");
-      assert.match(r.stderr, /was refused/);
-      assert.match(r.stderr, /give --context-file FILE/);
+      const lines = r.stderr.split("\n").filter((l) => /refused/.test(l));
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0], /^check: kubectl reached no cluster \(9 of 9 reads failed\): The connection/);
     } finally {
       fake.remove();
     }
@@ -257,26 +269,26 @@ describe("check CLI: a run", () => {
     assert.doesNotMatch(r.stderr, /certificate-authority-data|client-key-data/);
   });
 
-  it("publishes inconclusive results with kind's stderr as evidence when kind has no such cluster", async () => {
+  it("says once that kind has no such cluster and exits 3, without per-check results", async () => {
     const r = await run(["--kind-cluster", "gone"], { env: { ...fake.env, FAKE_KIND_FAIL: "1" } });
-    assert.equal(r.code, 0);
+    assert.equal(r.code, 3);
     assert.equal(fake.kubectlCalls().length, 0);
-    const report = JSON.parse(r.stdout) as RunReport;
-    assert.equal(report.summary, "0/2 checks passed, 2 inconclusive");
-    assert.equal(report.results[0].evidence[0].command, "kind get kubeconfig --name gone");
-    assert.match(report.results[0].evidence[0].output, /could not locate any control plane nodes/);
+    assert.equal(r.stdout, "");
+    const lines = r.stderr.split("\n").filter((l) => /could not locate/.test(l));
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(
+      lines[0],
+      /^check: kind get kubeconfig --name gone failed \(exit 1\): ERROR: could not locate/,
+    );
   });
 
-  it("publishes inconclusive results with kubectl's stderr when the cluster cannot be reached", async () => {
+  it("says once that the cluster cannot be reached and exits 3, even without --fail-on-failure", async () => {
     const r = await run(["--kubeconfig", "/tmp/none"], { env: { ...fake.env, FAKE_KUBECTL_FAIL: "1" } });
-    assert.equal(r.code, 0);
-    const report = JSON.parse(r.stdout) as RunReport;
-    assert.ok(report.results.every((x) => x.verdict === "inconclusive"));
-    assert.equal(report.results[0].evidence.length, 9);
-    assert.match(
-      report.results[0].evidence[0].output,
-      /The connection to the server 127\.0\.0\.1:6443 was refused/,
-    );
+    assert.equal(r.code, 3);
+    assert.equal(r.stdout, "");
+    const lines = r.stderr.split("\n").filter((l) => l.trim() !== "");
+    assert.equal(lines.filter((l) => /was refused/.test(l)).length, 1, r.stderr);
+    assert.doesNotMatch(r.stderr, /inconclusive|running \d+ checks/);
   });
 
   it("exits 1 with --fail-on-failure when a check fails, 0 without it", async () => {
@@ -292,9 +304,9 @@ describe("check CLI: a run", () => {
     const r = await run(["--kubeconfig", "/tmp/k"], { env: fake.env, defs: [DEFS[0], FAILING], tty: true });
     assert.equal(r.code, 0);
     const lines = r.stdout.trimEnd().split("\n");
-    assert.match(lines[0], /^VERDICT +CHECK +TIME +REASON$/);
-    assert.match(lines[1], /^PASS +ping-test-pods +\d+(ms|\.\ds) +every step exited 0$/);
-    assert.match(lines[2], /^FAIL +always-fails +\d+(ms|\.\ds) +a step did not exit 0$/);
+    assert.match(lines[0], /^CHECK +VERDICT +TIME +REASON$/);
+    assert.match(lines[1], /^ping-test-pods +PASS +\d+(ms|\.\ds) +every step exited 0$/);
+    assert.match(lines[2], /^always-fails +FAIL +\d+(ms|\.\ds) +a step did not exit 0$/);
     assert.ok(lines.includes("--- always-fails (fail) evidence"));
     assert.ok(lines.includes("  $ kubectl exec -n default net -- false   [exit 1]"));
     assert.equal(lines.at(-1), "1/2 checks passed, 1 failed");

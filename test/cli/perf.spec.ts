@@ -5,6 +5,8 @@ import * as path from "path";
 
 import { main, PERF_USAGE, splitPerfArgs } from "../../cli/perf";
 import type { Performance } from "../../perf/types";
+import { validateRecording, type RecordingDocument } from "../../runner/recording";
+import { makeFakeBin } from "../helpers/fakes";
 
 const FIXTURES = path.resolve(__dirname, "../fixtures/perf");
 const CONTEXT = path.join(FIXTURES, "seed-context.json");
@@ -34,7 +36,8 @@ describe("perf CLI", () => {
   });
 
   for (const [args, message] of [
-    [["--duration", "0"], /durationSeconds must be an integer from 1 to 120 \(got 0\)/],
+    [["--duration", "0"], /^perf: --duration must be an integer from 1 to 120 \(got 0\)$/m],
+    [["--samples", "0"], /^perf: --samples must be an integer/m],
     [["--streams", "two"], /--streams must be a whole number \(got "two"\)/],
     [["--samples"], /--samples needs a value/],
     [["--only", "pod-to-moon"], /--only: unknown pair pod-to-moon; allowed values: pod-to-pod-same-node/],
@@ -122,5 +125,31 @@ describe("perf CLI", () => {
       assert.equal(calls.length, 4); // server, client, ping; curl
       assert.match(calls[0], /exec -n default evescn-q7xhn -- timeout \d+ iperf3 -s -1 -p 5201$/);
     });
+  });
+});
+
+describe("perf CLI --record", () => {
+  it("writes the recording of a real run (every measurement step) without the kubeconfig", async function () {
+    this.timeout(60000);
+    const fake = makeFakeBin();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "perf-rec-"));
+    try {
+      const c = io(fake.env);
+      const args = ["--kind-cluster", "lab", "--record", dir, "--only", "pod-to-pod-same-node"];
+      const code = await main([...args, "--duration", "1", "--samples", "5"], c.io);
+      assert.equal(code, 0, c.err.join(""));
+      const text = fs.readFileSync(path.join(dir, "recording.json"), "utf8");
+      const doc = JSON.parse(text) as RecordingDocument;
+      assert.deepEqual(validateRecording(doc), []);
+      assert.ok(doc.steps.length > 0);
+      // The fake kubectl refused the network tools: the recording keeps that, as a real run would.
+      assert.ok(doc.steps.every((s) => s.check.startsWith("pod-to-pod-same-node") && s.argv.length > 0));
+      const kubeconfig = fake.kubectlCalls()[0].kubeconfig!;
+      for (const secret of ["client-key-data", "127.0.0.1:40123", kubeconfig])
+        assert.ok(!text.includes(secret));
+    } finally {
+      fake.remove();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -23,6 +24,30 @@ function io(cwd: string, stdin?: string) {
     },
   };
 }
+
+describe("report CLI reading a slow pipe", () => {
+  it("reads stdin to its end when the writer is slower than the reader (no EAGAIN)", function () {
+    this.timeout(30000);
+    // `slow | npm run report`: npm (a Node process) holds the pipe as a stream, which makes the
+    // shared read end non-blocking; the report CLI inherits it while the writer has not written yet.
+    // Reading fd 0 with readFileSync then failed with EAGAIN; reading it as a stream waits.
+    const report = path.resolve(__dirname, "../../cli/report.ts");
+    const parent = [
+      "process.stdin.pause();",
+      "const r = require('child_process').spawnSync(process.execPath,",
+      `  ['-r', 'ts-node/register/transpile-only', ${JSON.stringify(report)}, '--no-write'], { stdio: 'inherit' });`,
+      "process.exit(r.status === null ? 1 : r.status);",
+    ].join("\n");
+    const r = spawnSync(
+      "sh",
+      ["-c", `(sleep 4; cat "$1") | "$2" -e "$3"`, "sh", SEED, process.execPath, parent],
+      { encoding: "utf8" },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /EAGAIN/);
+    assert.match(r.stdout, /13\/14 checks passed, 1 inconclusive/);
+  });
+});
 
 describe("report CLI", () => {
   let dir: string;

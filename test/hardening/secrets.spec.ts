@@ -220,7 +220,8 @@ describe("no plaintext kubeconfig anywhere (under mocks)", function () {
 
       it("finds the kubeconfig in no resource input, and in no output that is not secret", () => {
         const { result } = run();
-        assert.ok(result.resources.length > 20, `only ${result.resources.length} resources`);
+        // Sanity: the program ran (one checks Command now, not one per check).
+        assert.ok(result.resources.length > 10, `only ${result.resources.length} resources`);
         const leaks: string[] = [];
         let secretsSeen = 0;
         for (const res of result.resources) {
@@ -235,7 +236,7 @@ describe("no plaintext kubeconfig anywhere (under mocks)", function () {
 
       it("finds the kubeconfig in no registered resource state, component outputs included", () => {
         const { registered } = run();
-        assert.ok(registered.size > 20);
+        assert.ok(registered.size > 10);
         const leaks = [...registered.values()].flatMap((r) => {
           // urn:pulumi:<stack>::<project>::<parent$type>::<name>
           const [, , qualified, name] = r.urn.split("::");
@@ -423,7 +424,7 @@ describe("no plaintext kubeconfig anywhere (under mocks)", function () {
           handleSignals: false,
         };
         const code = await main(["--kind-cluster", "lab", "--output", "json"], io);
-        assert.equal(code, 0);
+        assert.equal(code, 3, "no cluster reached");
         const calls = fake.kubectlCalls();
         assert.ok(calls.length > 0);
         for (const c of calls) {

@@ -32,6 +32,8 @@ import { NetnsExecutor } from "../../runner/localExecutors";
 import { parseTcpdump } from "../../checks/parse";
 import { splitSections } from "../../checks/probes";
 import { runChecks, type RunReport } from "../../runner/runner";
+import { ReplayExecutor, toRecordedStep, writeRecording, type RecordedStep } from "../../runner/recording";
+import { main as checkMain } from "../../cli/check";
 import type {
   CheckDefinition,
   CheckResult,
@@ -154,6 +156,8 @@ describe("integration: the check definitions against a network-namespace miniatu
   let keeper: KeepingExecutor;
   let ctx: LabContext;
   let durationMs = 0;
+  const recorded: RecordedStep[] = [];
+  let recordingDir = "";
   const byName = (name: string): CheckResult => {
     const r = report.results.find((x) => x.name === name);
     assert.ok(r, `no result for ${name}`);
@@ -195,7 +199,11 @@ describe("integration: the check definitions against a network-namespace miniatu
     );
     // the servers take a moment to listen; the HTTP checks retry, this only avoids a first refusal
     await new Promise((r) => setTimeout(r, 500));
-    report = await runChecks(CHECKS, ctx, keeper);
+    report = await runChecks(CHECKS, ctx, keeper, {
+      onStep: (r) => recorded.push(toRecordedStep(r.check, r.step, r.result)),
+    });
+    recordingDir = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}rec-`));
+    writeRecording(recordingDir, ctx, recorded);
     durationMs = Date.now() - started;
     console.log(
       `      netns miniature: built and checked in ${(durationMs / 1000).toFixed(1)} s; ${report.summary}`,
@@ -208,6 +216,7 @@ describe("integration: the check definitions against a network-namespace miniatu
   after(() => {
     lab?.destroy();
     if (bin) fs.rmSync(bin, { recursive: true, force: true });
+    if (recordingDir) fs.rmSync(recordingDir, { recursive: true, force: true });
     const left = lab?.leftovers() ?? [];
     if (left.length > 0) throw new Error(`namespaces left behind: ${left.join(", ")}`);
   });
@@ -331,6 +340,54 @@ describe("integration: the check definitions against a network-namespace miniatu
     assert.equal(r.verdict, "pass", r.reason);
     const mac = lab?.exec("node2", "cat", "/sys/class/net/eth0/address").trim();
     assert.ok(mac && r.reason.includes(mac), r.reason);
+  });
+
+  it("records the run (--record format) and judges the recording offline with identical verdicts (--replay)", async () => {
+    const doc = JSON.parse(fs.readFileSync(path.join(recordingDir, "recording.json"), "utf8"));
+    assert.equal(doc.version, 1);
+    assert.deepEqual(doc.context, ctx);
+    assert.deepEqual(Object.keys(doc.steps[0]).sort(), [
+      "argv",
+      "check",
+      "container",
+      "durationMs",
+      "exitCode",
+      "pod",
+      "stderr",
+      "stdout",
+      "step",
+      "timedOut",
+    ]);
+    assert.equal(doc.steps.length, recorded.length);
+    // The CLI, offline: no kubectl on PATH is needed, nothing is executed.
+    let stdout = "";
+    let stderr = "";
+    const code = await checkMain(["--replay", recordingDir, "--output", "json"], {
+      stdout: { write: (t: string) => (stdout += t), isTTY: false },
+      stderr: { write: (t: string) => (stderr += t) },
+      env: { PATH: "/nonexistent" },
+      loadDefinitions: () => CHECKS,
+      handleSignals: false,
+    });
+    assert.equal(code, 0, stderr);
+    const replayed = JSON.parse(stdout) as RunReport;
+    assert.deepEqual(
+      replayed.results.map((r) => [r.name, r.verdict, r.reason]),
+      report.results.map((r) => [r.name, r.verdict, r.reason]),
+    );
+    // The recording holds no kubeconfig and no path of this machine's temp files.
+    assert.doesNotMatch(JSON.stringify(doc), /kubeconfig|client-key-data|current-context/);
+  });
+
+  it("replays a recording without a step as inconclusive, naming the step", async () => {
+    const doc = JSON.parse(fs.readFileSync(path.join(recordingDir, "recording.json"), "utf8"));
+    const kept = doc.steps.filter((s: RecordedStep) => !(s.check === "ping-cross-node"));
+    const replay = await runChecks(CHECKS, doc.context, new ReplayExecutor(kept));
+    const ping = replay.results.find((r) => r.name === "ping-cross-node");
+    assert.equal(ping?.verdict, "inconclusive");
+    assert.match(ping?.reason ?? "", /the recording has no output for step\(s\) "[^"]+" of ping-cross-node/);
+    const same = replay.results.find((r) => r.name === "ping-same-node");
+    assert.equal(same?.verdict, byName("ping-same-node").verdict);
   });
 
   it(`builds, checks and is done within a minute`, () => {

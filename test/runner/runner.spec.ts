@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -5,7 +6,8 @@ import * as fs from "node:fs";
 import type { Discovery } from "../../runner/discovery";
 import { LocalExecutor, NetnsExecutor, RecordedExecutor } from "../../runner/localExecutors";
 import { summarize, toStackOutputs } from "../../runner/results";
-import { planChecks, runChecks } from "../../runner/runner";
+import { planChecks } from "../../runner/plan";
+import { runChecks } from "../../runner/runner";
 import type { CheckDefinition, ExecResult, Judgement, LabContext, ProbeStep } from "../../checks/types";
 import { canUseNetns, SEED_CONTEXT_FILE } from "../helpers/fakes";
 
@@ -332,27 +334,49 @@ describe("planChecks", () => {
       "ping-all": { "default/net": 3 },
       status: { "kube-system/cilium-496vl": 1, "kube-system/cilium-6bt7g": 1, "kube-system/cilium-mfc5w": 1 },
     });
-    assert.equal(plan.lines.length, 6);
-    assert.match(
-      plan.lines[0],
-      /^ping-all +default\/net +5s +kubectl exec -n default net -- ping -c 1 10\.0\.1\.63$/,
+    assert.equal(plan.lines.length, 12, "a comment line and a command line per step");
+    assert.equal(plan.lines[0], "# ping-all/evescn-zx9kk on default/net, timeout 5s");
+    assert.equal(plan.lines[1], "kubectl exec -n default net -- ping -c 1 10.0.1.63");
+    assert.equal(
+      plan.lines[6],
+      "# status/cilium-496vl on kube-system/cilium-496vl (cilium-agent), timeout 30s, +100ms",
     );
-    assert.match(
-      plan.lines[3],
-      /^status +kube-system\/cilium-496vl:cilium-agent +30s +\+100ms +kubectl exec -n kube-system cilium-496vl -c cilium-agent -- cilium status$/,
+    assert.equal(plan.lines[7], "kubectl exec -n kube-system cilium-496vl -c cilium-agent -- cilium status");
+    assert.deepEqual(
+      plan.steps.map((s) => [s.check, s.step, s.pod, s.container, s.argv.join(" ")]).slice(2, 4),
+      [
+        ["ping-all", "evescn-jzms5", "net", null, "ping -c 1 10.0.2.202"],
+        ["status", "cilium-496vl", "cilium-496vl", "cilium-agent", "cilium status"],
+      ],
     );
   });
 
-  it("keeps one line per step when a step is a multi-line script", () => {
+  it("keeps a multi-line script as one quoted argv word that a shell reads back exactly", () => {
+    const script = "echo 'a'\necho \"$b\" | tr a b";
     const def = check(
       "script",
-      () => [{ id: "s", target: client, argv: ["sh", "-c", "echo a\necho b"], timeoutSeconds: 5 }],
+      () => [{ id: "s", target: client, argv: ["sh", "-c", script], timeoutSeconds: 5 }],
       allZero,
     );
     const plan = planChecks([def], ctx);
-    assert.equal(plan.lines.length, 1);
-    assert.ok(!plan.lines[0].includes("\n") && plan.lines[0].includes("echo a\\necho b"), plan.lines[0]);
-    assert.equal(plan.steps[0].command, "kubectl exec -n default net -- sh -c 'echo a\necho b'");
+    assert.equal(plan.lines[0], "# script/s on default/net, timeout 5s");
+    // Paste the plan into sh with a kubectl that prints its arguments NUL-separated.
+    const shown = spawnSync(
+      "sh",
+      ["-c", `kubectl() { for a in "$@"; do printf '%s\\0' "$a"; done; }\n${plan.lines.join("\n")}`],
+      { encoding: "utf8" },
+    );
+    assert.equal(shown.status, 0, shown.stderr);
+    assert.deepEqual(shown.stdout.split("\0").slice(0, -1), [
+      "exec",
+      "-n",
+      "default",
+      "net",
+      "--",
+      "sh",
+      "-c",
+      script,
+    ]);
   });
 
   it("reports a check whose steps() throws instead of failing the plan", () => {

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 
-import { NODE_DUMP_DELAY_MS, noKubeProxy } from "../../../checks/defs/kubeProxy";
+import { noKubeProxy } from "../../../checks/defs/kubeProxy";
 import { CP, SEED_CONTEXT, WORKER, WORKER2, judgeCase, runCases } from "./seedContext";
 
 describe("no-kube-proxy", () => {
@@ -10,10 +10,11 @@ describe("no-kube-proxy", () => {
     assert.ok(curl);
     assert.equal(curl.argv.at(-1), "http://172.18.0.2:32000/", "the client's own node, as in the seed");
     assert.equal(curl.delayMs ?? 0, 0);
+    assert.equal(curl.startAfter, undefined);
     const nodes = steps.filter((s) => s.id.startsWith("node:"));
     assert.equal(nodes.length, 3);
     for (const n of nodes) {
-      assert.equal(n.delayMs, NODE_DUMP_DELAY_MS);
+      assert.deepEqual(n.startAfter, [{ step: "curl", when: "done" }], "conntrack is read after the curl");
       assert.match(
         n.argv[2],
         /timeout 10 chroot \/host iptables --version[\s\S]*timeout 10 chroot \/host iptables-legacy-save[\s\S]*timeout 10 chroot \/host iptables-nft-save[\s\S]*timeout 10 nft list tables[\s\S]*conntrack -L -p tcp --dport 32000/,

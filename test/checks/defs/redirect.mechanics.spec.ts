@@ -1,7 +1,7 @@
 /**
  * Probe mechanics of the bpf_redirect_peer checks against real tools: network namespaces stand in for
  * a node (with lxc* host-side veths and an lxc_health device), the client pod and a test pod. The
- * check's own steps run in parallel with their delays through the NetnsExecutor; the judge reads what
+ * check's own steps run through the runner's scheduler (traffic once the captures listen) and the NetnsExecutor; the judge reads what
  * tcpdump really printed. Plain kernel forwarding shows both directions on both veths (as Legacy host
  * routing does), so a fake `cilium status` saying Legacy must pass and one saying BPF must fail.
  *
@@ -15,6 +15,7 @@ import * as path from "path";
 
 import { redirectPeerSameNode } from "../../../checks/defs/redirectPeer";
 import { NetnsExecutor } from "../../../runner/localExecutors";
+import { runSteps as runRunnerSteps, SYSTEM_CLOCK } from "../../../runner/schedule";
 import type { ExecResult, LabContext } from "../../../checks/types";
 
 const PREFIX = `ckdef${process.pid}-`;
@@ -72,19 +73,17 @@ function teardown(): void {
   for (const ns of NETNS) sh(`ip netns del ${PREFIX}${ns} 2>/dev/null`);
 }
 
-/** Runs a check's steps at once, each after its delay (what the runner does). */
+/** Runs a check's steps as the runner does: the ping once every capture printed "listening on". */
 async function runSteps(executor: NetnsExecutor): Promise<Map<string, ExecResult>> {
   const steps = redirectPeerSameNode.steps(CTX);
-  const results = await Promise.all(
-    steps.map(async (step) => {
-      await new Promise((r) => setTimeout(r, step.delayMs ?? 0));
-      return [
-        step.id,
-        await executor.exec(step.target, step.argv, { timeoutSeconds: step.timeoutSeconds }),
-      ] as const;
-    }),
+  const outcome = await runRunnerSteps(
+    steps,
+    (step, onOutput) =>
+      executor.exec(step.target, step.argv, { timeoutSeconds: step.timeoutSeconds, onOutput }),
+    { clock: SYSTEM_CLOCK, readyTimeoutMs: 20000 },
   );
-  return new Map(results);
+  assert.deepEqual(outcome.notStarted, [], "every capture announced that it listens");
+  return new Map(outcome.results);
 }
 
 /** An executor whose PATH holds a fake `cilium` printing the given host routing mode. */

@@ -1,0 +1,122 @@
+/**
+ * The dry run: what a run would execute, without executing anything. `steps` lists every planned
+ * exec with its check, step id, pod, container and argv (the ids a recording is keyed on); `lines`
+ * are the same as commands a person can paste into a shell.
+ */
+import { shellJoin } from "../lib/shell";
+import { kubectlExecDisplay } from "./executor";
+import { effectiveTimeout, selectChecks, stepsOf } from "./runner";
+import { sampleContext } from "./sample";
+import type { CheckDefinition, ExecTarget, LabContext, ProbeStep, StepGate } from "../checks/types";
+
+/** One exec of the plan. */
+export interface PlannedStep {
+  readonly check: string;
+  readonly step: string;
+  readonly namespace: string;
+  readonly pod: string;
+  /** null: the pod's default container. */
+  readonly container: string | null;
+  readonly argv: readonly string[];
+  /** The exact command (kubectl exec …, shell-quoted). */
+  readonly command: string;
+  readonly timeoutSeconds: number;
+  readonly delayMs: number;
+  /** Steps this one waits for (a capture to listen, or another step to finish). */
+  readonly startAfter: readonly StepGate[];
+  /** What the step prints once it is ready (a capture's `listening on`). */
+  readonly readyWhen: string | null;
+}
+
+/** What a run would execute, without executing anything. */
+export interface ExecPlan {
+  readonly steps: readonly PlannedStep[];
+  /** Checks whose steps() threw, with the error. */
+  readonly errors: readonly { readonly check: string; readonly error: string }[];
+  /** Nodes probed (a sample unless all nodes were asked for) and the cluster's node count. */
+  readonly nodes: { readonly probed: readonly string[]; readonly total: number };
+  readonly counts: {
+    readonly checks: number;
+    readonly totalExecs: number;
+    /** check -> "namespace/pod" -> number of execs. */
+    readonly execsPerPodPerCheck: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  };
+  /**
+   * The plan as shell text: per step a comment (`# check/step on namespace/pod, timeout, gates`)
+   * then the command, quoted so that it can be pasted as it is.
+   */
+  readonly lines: readonly string[];
+}
+
+function gateText(gates: readonly StepGate[]): string {
+  return gates
+    .map((g) => (g.when === "ready" ? `after ${g.step} listens` : `after ${g.step} ends`))
+    .join(", ");
+}
+
+/**
+ * The dry-run plan: every step of every selected check, rendered as the command that would run.
+ * `render` defaults to the `kubectl exec` display.
+ */
+export function planChecks(
+  defs: readonly CheckDefinition[],
+  ctx: LabContext,
+  only?: readonly string[],
+  opts: {
+    stepTimeoutCap?: number;
+    allNodes?: boolean;
+    render?: (target: ExecTarget, argv: readonly string[]) => string;
+  } = {},
+): ExecPlan {
+  const render = opts.render ?? kubectlExecDisplay;
+  const selected = selectChecks(defs, only);
+  const sampled = sampleContext(ctx, { allNodes: opts.allNodes });
+  const steps: PlannedStep[] = [];
+  const errors: { check: string; error: string }[] = [];
+  const perCheck: Record<string, Record<string, number>> = {};
+  for (const def of selected) {
+    let defSteps: readonly ProbeStep[];
+    try {
+      defSteps = stepsOf(def, sampled);
+    } catch (err) {
+      errors.push({ check: def.name, error: err instanceof Error ? err.message : String(err) });
+      continue;
+    }
+    const pods: Record<string, number> = {};
+    for (const s of defSteps) {
+      const pod = `${s.target.namespace}/${s.target.pod}`;
+      pods[pod] = (pods[pod] ?? 0) + 1;
+      steps.push({
+        check: def.name,
+        step: s.id,
+        namespace: s.target.namespace,
+        pod: s.target.pod,
+        container: s.target.container ?? null,
+        argv: [...s.argv],
+        command: render(s.target, s.argv),
+        timeoutSeconds: effectiveTimeout(s, opts.stepTimeoutCap),
+        delayMs: s.delayMs ?? 0,
+        startAfter: [...(s.startAfter ?? [])],
+        readyWhen: s.readyWhen ?? null,
+      });
+    }
+    perCheck[def.name] = pods;
+  }
+  const lines = steps.flatMap((s) => {
+    const where = `${s.namespace}/${s.pod}${s.container === null ? "" : ` (${s.container})`}`;
+    const extra = [
+      `timeout ${s.timeoutSeconds}s`,
+      ...(s.delayMs > 0 ? [`+${s.delayMs}ms`] : []),
+      ...(s.startAfter.length > 0 ? [gateText(s.startAfter)] : []),
+    ].join(", ");
+    // The comment is one line whatever the ids hold; the command is exact shell text.
+    return [`# ${shellJoin([`${s.check}/${s.step}`])} on ${where}, ${extra}`.replace(/\n/g, " "), s.command];
+  });
+  return {
+    steps,
+    errors,
+    nodes: { probed: sampled.nodes.map((n) => n.name), total: ctx.sampledFrom ?? ctx.nodes.length },
+    counts: { checks: selected.length, totalExecs: steps.length, execsPerPodPerCheck: perCheck },
+    lines,
+  };
+}

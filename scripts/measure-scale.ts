@@ -1,0 +1,231 @@
+/**
+ * Measures what a check run costs as the cluster grows, offline: synthetic labs of N nodes (the seed
+ * lab's kubectl JSON, one node/pod item per synthetic node), a fake `kubectl` (a shell script: `get`
+ * prints the synthetic documents, `exec` prints "listening on fake" on stderr and sleeps 0.5 s; it
+ * never touches a network) and the real check CLI.
+ *
+ *   npx ts-node scripts/measure-scale.ts [--tree DIR] [--mode one|per-check] [--nodes 3,10,50,200]
+ *
+ * `--tree` runs another checkout's CLI (e.g. the code before issue 15); `--mode per-check` runs one
+ * CLI per check at once (what the stack did: 14 Command resources), `one` a single CLI (the stack
+ * now). Prints one JSON line per N: execs and gets kubectl saw, the most kubectl processes at once,
+ * the runners' peak RSS (summed over runners that ran together), the run's and the dry run's wall time.
+ */
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+import { ALL_CHECKS } from "../checks/defs";
+import { syntheticContext } from "../test/helpers/syntheticLab";
+import type { LabContext } from "../checks/types";
+
+const ROOT = path.resolve(__dirname, "..");
+const SEED_DOCS = path.join(ROOT, "test/fixtures/context/kubectl");
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+type Json = Record<string, unknown>;
+const read = (f: string): Json => JSON.parse(fs.readFileSync(path.join(SEED_DOCS, f), "utf8")) as Json;
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/** The synthetic lab's kubectl documents, each item cloned from the seed's and renamed. */
+function documents(ctx: LabContext): Record<string, Json> {
+  const nodeT = (read("nodes.json").items as Json[])[1];
+  const cnT = (read("ciliumnodes.json").items as Json[])[1];
+  const podT = (read("pods-evescn.json").items as Json[])[1];
+  const list = (items: unknown[]): Json => ({ apiVersion: "v1", kind: "List", items });
+  const pod = (p: { name: string; namespace: string; node: string; ip: string }, labels: Json): Json => {
+    const o = clone(podT) as { metadata: Json; spec: Json; status: Json };
+    Object.assign(o.metadata, { name: p.name, namespace: p.namespace, labels });
+    Object.assign(o.spec, { nodeName: p.node });
+    Object.assign(o.status, { podIP: p.ip, phase: "Running" });
+    return o;
+  };
+  return {
+    nodes: list(
+      ctx.nodes.map((n) => {
+        const o = clone(nodeT) as { metadata: Json; status: Json };
+        const labels: Json = { ...(o.metadata.labels as Json), "kubernetes.io/hostname": n.name };
+        delete labels["node-role.kubernetes.io/control-plane"];
+        if (n.role === "control-plane") labels["node-role.kubernetes.io/control-plane"] = "";
+        Object.assign(o.metadata, { name: n.name, labels });
+        o.status.addresses = [
+          { type: "InternalIP", address: n.internalIp },
+          { type: "Hostname", address: n.name },
+        ];
+        return o;
+      }),
+    ),
+    ciliumnodes: list(
+      ctx.nodes.map((n) => {
+        const o = clone(cnT) as { metadata: Json; spec: { ipam: Json } };
+        o.metadata.name = n.name;
+        o.spec.ipam.podCIDRs = [...n.podCidrs];
+        return o;
+      }),
+    ),
+    testpods: list(ctx.testPods.map((p) => pod(p, { app: "evescn" }))),
+    client: pod(ctx.client, { run: "net" }),
+    ciliumpods: list(ctx.ciliumPods.map((p) => pod(p, { "k8s-app": "cilium" }))),
+    probepods: list(ctx.probePods.map((p) => pod(p, { "app.kubernetes.io/name": "node-probe" }))),
+    kubeproxy: list([]),
+    service: read("svc-serversvc.json"),
+  };
+}
+
+const FAKE_KUBECTL = `#!/bin/sh
+# Fake kubectl for scale measurements: no network, ever.
+echo "start $$ $(date +%s%N)" >>"$FAKE_LOG"
+kind=get
+for w in "$@"; do [ "$w" = exec ] && kind=exec; done
+if [ "$kind" = get ]; then
+  f=
+  for w in "$@"; do
+    case "$w" in
+      nodes) f=nodes ;; ciliumnodes.cilium.io) f=ciliumnodes ;; app=evescn) f=testpods ;;
+      k8s-app=cilium) f=ciliumpods ;; app.kubernetes.io/name=node-probe) f=probepods ;;
+      k8s-app=kube-proxy) f=kubeproxy ;; serversvc) f=service ;;
+    esac
+  done
+  [ -z "$f" ] && f=client
+  cat "$FAKE_DOCS/$f.json"
+else
+  echo "listening on fake" >&2
+  sleep 0.5
+fi
+echo "end $$ $(date +%s%N) $kind" >>"$FAKE_LOG"
+`;
+
+interface Figures {
+  nodes: number;
+  mode: string;
+  plannedExecs?: number;
+  execs: number;
+  gets: number;
+  maxKubectlAtOnce: number;
+  runnerPeakRssMb: number;
+  runSeconds: number;
+  dryRunSeconds: number;
+}
+
+function maxAtOnce(log: string): number {
+  const events = log
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => l.split(" "))
+    .map(([what, , ns]) => [Number(BigInt(ns) / 1000n), what === "start" ? 1 : -1] as const)
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let cur = 0;
+  let max = 0;
+  for (const [, d] of events) {
+    cur += d;
+    max = Math.max(max, cur);
+  }
+  return max;
+}
+
+/** Runs `node -r ts-node/register/transpile-only <tree>/cli/check.ts args` under /usr/bin/time. */
+function runner(tree: string, args: string[], env: NodeJS.ProcessEnv, rssFile: string): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      "/usr/bin/time",
+      [
+        "-f",
+        "%M",
+        "-o",
+        rssFile,
+        process.execPath,
+        "-r",
+        "ts-node/register/transpile-only",
+        "cli/check.ts",
+        ...args,
+      ],
+      { cwd: tree, env, stdio: ["ignore", "ignore", "ignore"] },
+    );
+    child.on("close", (code) => resolve(code ?? 1));
+  });
+}
+
+async function measure(tree: string, mode: string, n: number): Promise<Figures> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "scale-"));
+  try {
+    const ctx = syntheticContext(n);
+    const docs = path.join(dir, "docs");
+    fs.mkdirSync(docs);
+    for (const [k, v] of Object.entries(documents(ctx)))
+      fs.writeFileSync(path.join(docs, `${k}.json`), JSON.stringify(v, null, 2));
+    const bin = path.join(dir, "bin");
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, "kubectl"), FAKE_KUBECTL, { mode: 0o755 });
+    const log = path.join(dir, "kubectl.log");
+    fs.writeFileSync(log, "");
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, FAKE_LOG: log, FAKE_DOCS: docs };
+    const base = ["--kubeconfig", "/dev/null", "--output", "json"];
+
+    const started = Date.now();
+    const names = mode === "per-check" ? ALL_CHECKS.map((d) => [d.name]) : [ALL_CHECKS.map((d) => d.name)];
+    const rssFiles = names.map((_, i) => path.join(dir, `rss-${i}`));
+    await Promise.all(
+      names.map((only, i) => runner(tree, [...base, "--only", only.join(",")], env, rssFiles[i])),
+    );
+    const runSeconds = (Date.now() - started) / 1000;
+    const rss = rssFiles.reduce(
+      (a, f) => a + Number(fs.readFileSync(f, "utf8").trim().split("\n").pop()) / 1024,
+      0,
+    );
+    const text = fs.readFileSync(log, "utf8");
+    const ends = text.split("\n").filter((l) => l.startsWith("end "));
+
+    const ctxFile = path.join(dir, "ctx.json");
+    fs.writeFileSync(ctxFile, JSON.stringify(ctx));
+    const dryStart = Date.now();
+    const dry = spawnSync(
+      process.execPath,
+      [
+        "-r",
+        "ts-node/register/transpile-only",
+        "cli/check.ts",
+        "--dry-run",
+        "--context-file",
+        ctxFile,
+        "--output",
+        "json",
+      ],
+      { cwd: tree, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 },
+    );
+    const dryRunSeconds = (Date.now() - dryStart) / 1000;
+    let plannedExecs: number | undefined;
+    try {
+      plannedExecs = (JSON.parse(dry.stdout) as { counts: { totalExecs: number } }).counts.totalExecs;
+    } catch {
+      plannedExecs = undefined;
+    }
+    return {
+      nodes: n,
+      mode,
+      plannedExecs,
+      execs: ends.filter((l) => l.endsWith(" exec")).length,
+      gets: ends.filter((l) => l.endsWith(" get")).length,
+      maxKubectlAtOnce: maxAtOnce(text),
+      runnerPeakRssMb: Math.round(rss),
+      runSeconds,
+      dryRunSeconds,
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function mainScript(): Promise<void> {
+  const tree = path.resolve(arg("--tree", ROOT));
+  const mode = arg("--mode", "one");
+  for (const n of arg("--nodes", "3,10,50,200").split(",").map(Number)) {
+    process.stdout.write(`${JSON.stringify(await measure(tree, mode, n))}\n`);
+  }
+}
+
+if (require.main === module) void mainScript();
