@@ -31,7 +31,7 @@ npx eslint . || status=1
 npx prettier --check . >/dev/null || { npx prettier --list-different . >&2; status=1; }
 
 out=$(mktemp)
-npx mocha --reporter spec 2>&1 | tee "$out"
+npx mocha --reporter spec 'test/**/*.spec.ts' 2>&1 | tee "$out"
 mocha_status=${PIPESTATUS[0]}
 [ "$mocha_status" = 0 ] || status=1
 passed=$(sed -n 's/^ *\([0-9][0-9]*\) passing.*/\1/p' "$out" | tail -n 1)
