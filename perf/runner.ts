@@ -182,6 +182,7 @@ export function assemblePair(def: PerfDefinition, ctx: LabContext, rounds: reado
     ...base,
     figures,
     ...flatFigures(figures, nodePort),
+    latencyMethod: nodePort ? "tcp-connect" : "icmp-echo",
     samples: latencySampleCount(rounds, nodePort),
     rounds: rounds.length,
     verdict: all.length === 0 ? "inconclusive" : worst,

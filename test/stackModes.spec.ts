@@ -145,7 +145,10 @@ describe("performance wiring (under mocks)", () => {
       String(cmd.inputs.create),
       /^timeout --kill-after=10 \d+ node -r ts-node\/register\/transpile-only cli\/perf\.ts --kind-cluster cilium-kubeproxy-replacement-ebpf/,
     );
-    assert.match(String(cmd.inputs.create), /--duration 5 --streams 2 --samples 50/);
+    assert.match(
+      String(cmd.inputs.create),
+      /--duration 5 --omit 1 --streams 2 --repeats 5 --samples 50 --rr-samples 1000 --port 5201 --datapath-profile lab /,
+    );
     assert.deepStrictEqual(r.outputs.performance, doc.performance);
   });
 

@@ -76,6 +76,12 @@ describe("perf statistics", () => {
       true,
       "a zero baseline is no round",
     );
+    // Busy RTTs of a few µs printed to 1 µs: equal in every round, and still no ratio.
+    const coarse = pairedRatio([0.005, 0.005, 0.005], [0.003, 0.003, 0.003], iputilsResolutionMs);
+    assert.equal(coarse.value, undefined);
+    assert.match(coarse.withheld ?? "", /from 1\.29 to 2\.20 \(with the tool's printed resolution\)/);
+    assert.equal(iputilsResolutionMs(0.5), 0.001);
+    assert.equal(iputilsResolutionMs(5), 0.01);
   });
 
   it("orders the pairs per round with a seeded shuffle: the same seed, the same order", () => {
