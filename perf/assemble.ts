@@ -52,10 +52,13 @@ export function computeRatios(rounds: ReadonlyMap<string, readonly PairRound[]>)
 
 const RANK: Readonly<Record<Verdict, number>> = { pass: 0, inconclusive: 1, fail: 2 };
 
-/** Evidence outputs keep their first and last lines: a 1000-sample ping stays readable. */
-export function trimOutput(output: string, head = 12, tail = 4): string {
+/**
+ * Evidence outputs over 200 lines keep their first and last lines: a 1000-sample ping stays readable,
+ * an iperf3 -J document (about 125 lines with -i 0) is kept whole.
+ */
+export function trimOutput(output: string, head = 20, tail = 5, limit = 200): string {
   const lines = output.split("\n");
-  if (lines.length <= head + tail + 1) return output;
+  if (lines.length <= limit) return output;
   return [
     ...lines.slice(0, head),
     `… ${lines.length - head - tail} lines left out …`,

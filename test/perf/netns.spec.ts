@@ -242,7 +242,7 @@ describe("runPerformance end to end in network namespaces", function () {
         `[round 1] ip netns exec ${NET} ping`,
       ],
     );
-    assert.match(cross.evidence[1].output, /"sum_received"/);
+    assert.match(cross.evidence[1].output, /"sum_received"/, "an iperf3 document is kept whole");
     assert.match(cross.evidence[2].output, /lines left out/);
     assert.match(cross.evidence[2].output, /1000 packets transmitted, 1000 received/);
   });

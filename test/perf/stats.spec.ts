@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 
 import { parseIperf3 } from "../../checks/parse/iperf3";
+import { trimOutput } from "../../perf/assemble";
 import { parseCurlSamples, parsePingSamples, percentile } from "../../perf/samples";
 import {
   decimalsFor,
@@ -90,6 +91,18 @@ describe("perf statistics", () => {
     assert.deepEqual(o, roundOrders(names, 5, 42));
     for (const round of o) assert.deepEqual([...round].sort(), names);
     assert.ok(new Set(o.map((r) => r.join())).size > 1, "the order changes between rounds");
+  });
+});
+
+describe("evidence trimming", () => {
+  it("keeps an iperf3 document whole and the head and statistics of a 1000-sample ping", () => {
+    assert.equal(trimOutput(QUIET[0]), QUIET[0]);
+    const ping = fixture("ping/iputils-busy-netns-veth-1000.txt");
+    const t = trimOutput(ping);
+    assert.match(t, /^PING 198\.51\.100\.2 /);
+    assert.match(t, /lines left out/);
+    assert.match(t, /1000 packets transmitted, 1000 received, 0% packet loss/);
+    assert.ok(t.split("\n").length < 30);
   });
 });
 
