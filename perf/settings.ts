@@ -8,7 +8,8 @@ import type { PerfSettings } from "./types";
  * shape of Cilium's single-stream benchmark: one stream shows the per-packet cost of the datapath,
  * many mostly the CPU count), 1000 busy request/response samples and 20 idle pings per pair and round
  * (pooled: 5000 and 100, enough for p99 and p90 under perf/stats.ts's rule), iperf3's port 5201, and
- * 2 s for the server to start listening before the client runs. About 3 minutes on the seed's lab.
+ * 2 s for the server to start listening before the client runs. About 4 minutes on the seed's lab
+ * (an estimate from the step durations; not measured on kind here).
  */
 export const DEFAULT_PERF_SETTINGS: Omit<PerfSettings, "seed"> = Object.freeze({
   durationSeconds: 5,
