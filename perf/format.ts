@@ -12,7 +12,7 @@ export function rttTriple(p: Pick<PerfPair, "rttP50Ms" | "rttP90Ms" | "rttP99Ms"
   return `${fixed(p.rttP50Ms, 3)}/${fixed(p.rttP90Ms, 3)}/${fixed(p.rttP99Ms, 3)}`;
 }
 
-/** A figure of a pair as printed (`14000 (12400–15800)`), or `-`. */
+/** A figure of a pair as printed (`14000 (12000–16000)`), or `-`. */
 export function figureText(p: PerfPair, name: string): string {
   const f = (p.figures ?? []).find((x) => x.name === name);
   return f === undefined || f.withheld !== undefined ? "-" : f.shown;

@@ -33,7 +33,7 @@ export interface Spread {
   readonly median: number;
   readonly min: number;
   readonly max: number;
-  /** The median rounded to the digits the spread allows, with the range: `14000 (12400–15800)`. */
+  /** The median and range rounded to the digits the spread allows: `14000 (12000–16000)`. */
   readonly shown: string;
 }
 
@@ -76,7 +76,7 @@ export function spreadOf(values: readonly number[]): Spread | { readonly withhel
     median: mid,
     min,
     max,
-    shown: `${roundTo(mid, d)} (${roundTo(min, Math.max(d, 0))}–${roundTo(max, Math.max(d, 0))})`,
+    shown: `${roundTo(mid, d)} (${roundTo(min, d)}–${roundTo(max, d)})`,
   };
 }
 

@@ -58,7 +58,7 @@ export interface PerfFigure {
   /** Per-round spread: min and max over the rounds (their medians, for latency). */
   readonly min?: number;
   readonly max?: number;
-  /** The value with the digits the spread allows, and the range: `14000 (12400–15800)`. */
+  /** The value with the digits the spread allows, and the range: `14000 (12000–16000)`. */
   readonly shown: string;
   readonly withheld?: string;
 }

@@ -99,7 +99,7 @@ describe("runPerformance (recorded outputs, rounds)", () => {
     assert.equal(t.max, Math.max(...values));
     assert.equal(t.samples, 3);
     // 1941.3, 1871.8, 1774.9: half-range 83 → rounded to tens.
-    assert.equal(t.shown, "1870 (1775–1941)");
+    assert.equal(t.shown, "1870 (1770–1940)");
     assert.equal(p.throughputMbps, median(values));
     const senders = QUIET.slice(0, 3).map((r) => parseIperf3(r).senderCpuPercent!);
     assert.equal(fig(p, "cpu-sender")!.value, median(senders));
@@ -132,7 +132,7 @@ describe("runPerformance (recorded outputs, rounds)", () => {
     assert.equal(r.rounds, 5);
     assert.match(r.withheld ?? "", /^the per-round ratios range from 0\.\d\d to 1\.\d\d: too noisy/);
     // The noisy series itself is printed with the few digits its spread allows.
-    assert.equal(fig(pair(perf.pairs, "pod-to-pod-cross-node"), "throughput")!.shown, "2100 (1137–2400)");
+    assert.equal(fig(pair(perf.pairs, "pod-to-pod-cross-node"), "throughput")!.shown, "2100 (1100–2400)");
   });
 
   it("gives a ratio when both sides agree round by round (the same recorded run on both)", async () => {

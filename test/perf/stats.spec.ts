@@ -36,7 +36,7 @@ describe("perf statistics", () => {
     assert.equal(s.median, median(quiet));
     assert.equal(s.rounds, 5);
     // 1774.9–2108.0: half-range 167 → hundreds.
-    assert.equal(s.shown, "1900 (1775–2108)");
+    assert.equal(s.shown, "1900 (1800–2100)");
     assert.deepEqual(spreadOf(quiet.slice(0, 2)), {
       withheld: "2 usable round(s); a median and spread need 3",
     });
