@@ -138,6 +138,8 @@ function main() {
                   : {}),
               }
             : {}),
+          // The measurement profile changes the datapath only when performance is measured.
+          datapathProfile: cfg.runPerformance ? cfg.perfProfile : "lab",
         },
       })
     : undefined;
@@ -202,7 +204,10 @@ function main() {
           durationSeconds: cfg.perfDurationSeconds,
           streams: cfg.perfStreams,
           pingSamples: cfg.perfPingSamples,
+          repeats: cfg.perfRepeats,
         },
+        // Known only when the stack installed Cilium with that profile.
+        datapathProfile: cilium ? cfg.perfProfile : "unknown",
         namespace: cfg.namespace,
         appLabel: cfg.appLabel,
         kindCluster: lab.kind ? lab.clusterName : undefined,

@@ -13,26 +13,37 @@ import { renderPerformanceText } from "../perf/format";
 import { PERF_PAIRS } from "../perf/pairs";
 import { planPerformance, runPerformance } from "../perf/runner";
 import { DEFAULT_PERF_SETTINGS, PERF_LIMITS, resolvePerfSettings } from "../perf/settings";
-import type { PerfPair, PerfSettings } from "../perf/types";
+import type { Measured } from "../perf/figures";
+import type { DatapathProfile, PerfSettings } from "../perf/types";
 
 const D = DEFAULT_PERF_SETTINGS;
 
 export const PERF_USAGE = `Usage: npm run perf -- [flags]
 
-Measures the lab's datapath performance, one pair at a time: TCP throughput (iperf3 -J, a transient
-server in the destination pod) and latency (ping -c N -i 0.2 per-packet RTTs; curl connect times for
-the NodePort), for ${PERF_PAIRS.map((p) => p.name).join(", ")}.
-Prints one JSON document { "performance": ... }.
+Measures the lab's datapath performance in rounds (every pair once per round, in a seeded random
+order), one measurement at a time: TCP throughput (iperf3 -O -t -J, a transient server in the
+destination pod, pinned to CPUs 0 and 1), busy request/response latency (ping -i 0, one request in
+flight), idle latency (ping -i 0.2), and for the NodePort curl connect and request times split by the
+backend that answered; for ${PERF_PAIRS.map((p) => p.name).join(", ")}.
+Prints one JSON document { "performance": ... }: medians with their spread, ratios only where they
+compare like with like and the rounds agree.
 
 Cluster (as npm run check): --kubeconfig FILE | --kind-cluster NAME, --context NAME,
   --context-file FILE (a recorded lab context; with --dry-run no cluster is needed)
 The lab (as npm run check): --namespace, --app-label, --client, --service, --node-device, --native-cidr
 
 Measurement:
-  --duration SECONDS       iperf3 run length (default ${D.durationSeconds}; ${PERF_LIMITS.durationSeconds.join("-")})
+  --repeats N              rounds (default ${D.repeats}; ${PERF_LIMITS.repeats.join("-")})
+  --duration SECONDS       measured iperf3 run length (default ${D.durationSeconds}; ${PERF_LIMITS.durationSeconds.join("-")})
+  --omit SECONDS           iperf3 warm-up left out, -O (default ${D.omitSeconds}; ${PERF_LIMITS.omitSeconds.join("-")})
   --streams N              parallel TCP streams, iperf3 -P (default ${D.streams}; ${PERF_LIMITS.streams.join("-")})
-  --samples N              latency samples per pair (default ${D.pingSamples}; ${PERF_LIMITS.pingSamples.join("-")})
+  --rr-samples N           busy request/response samples per pair and round (default ${D.rrSamples}; ${PERF_LIMITS.rrSamples.join("-")})
+  --samples N              idle ping / NodePort samples per pair and round (default ${D.pingSamples}; ${PERF_LIMITS.pingSamples.join("-")})
   --port PORT              iperf3 server port (default ${D.port})
+  --seed N                 seed of the pair order (default: drawn at random; always recorded)
+  --datapath-profile P     how Cilium is configured: lab (debug datapath), measurement, unknown
+                           (default unknown; the stack passes its perfProfile). Only measurement
+                           allows a comparison with published figures.
   --only NAME              measure only this pair; repeat or separate with commas
 
 Run:
@@ -62,22 +73,43 @@ class PerfUsageError extends Error {}
 /** The measurement flags this CLI adds to the check runner's, by flag name. */
 const OWN_FLAGS: Readonly<Record<string, keyof PerfSettings>> = {
   "--duration": "durationSeconds",
+  "--omit": "omitSeconds",
   "--streams": "streams",
+  "--repeats": "repeats",
   "--samples": "pingSamples",
+  "--rr-samples": "rrSamples",
   "--port": "port",
+  "--seed": "seed",
 };
+
+const PROFILES: readonly DatapathProfile[] = ["lab", "measurement", "unknown"];
 
 /**
  * Takes the measurement flags (`--duration 5`, `--duration=5`) out of the arguments; the rest is
  * parsed by the check runner's parser.
  */
-export function splitPerfArgs(args: readonly string[]): { settings: Partial<PerfSettings>; rest: string[] } {
+export function splitPerfArgs(args: readonly string[]): {
+  settings: Partial<PerfSettings>;
+  profile: DatapathProfile;
+  rest: string[];
+} {
   const settings: Record<string, number> = {};
   const rest: string[] = [];
+  let profile: DatapathProfile = "unknown";
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const [flag, inline] =
       arg.startsWith("--") && arg.includes("=") ? arg.split(/=(.*)/s, 2) : [arg, undefined];
+    if (flag === "--datapath-profile") {
+      const value = inline ?? args[++i];
+      if (!PROFILES.includes(value as DatapathProfile)) {
+        throw new PerfUsageError(
+          `--datapath-profile must be one of ${PROFILES.join(", ")} (got ${JSON.stringify(value ?? "")})`,
+        );
+      }
+      profile = value as DatapathProfile;
+      continue;
+    }
     const key = OWN_FLAGS[flag];
     if (key === undefined) {
       rest.push(arg);
@@ -90,7 +122,7 @@ export function splitPerfArgs(args: readonly string[]): { settings: Partial<Perf
     }
     settings[key] = Number(value);
   }
-  return { settings: settings as Partial<PerfSettings>, rest };
+  return { settings: settings as Partial<PerfSettings>, profile, rest };
 }
 
 /** A settings error in the words of the command line: `--duration`, not `durationSeconds`. */
@@ -101,8 +133,11 @@ export function flagNames(message: string): string {
   return out;
 }
 
-function pairLine(p: PerfPair): string {
-  return `perf: ${p.verdict.padEnd(12)} ${p.name}: ${p.reason}`;
+function roundLine(round: number, pair: string, measured: readonly Measured[]): string {
+  const parts = measured.map(
+    (m) => `${m.result.name.slice(pair.length + 1)} ${m.result.verdict}: ${m.result.reason}`,
+  );
+  return `perf: round ${round} ${pair}: ${parts.join("; ")}`;
 }
 
 /** Runs the CLI; resolves to the exit status. Never calls process.exit (except on a signal). */
@@ -110,8 +145,10 @@ export async function main(args: readonly string[], io: PerfCliIO): Promise<numb
   const log = (text: string): void => void io.stderr.write(`${text}\n`);
   let opts: ReturnType<typeof parseCliArgs>;
   let settings: PerfSettings;
+  let profile: DatapathProfile;
   try {
     const split = splitPerfArgs(args);
+    profile = split.profile;
     try {
       opts = parseCliArgs(split.rest, io.stdout.isTTY === true);
     } catch (err) {
@@ -187,14 +224,16 @@ export async function main(args: readonly string[], io: PerfCliIO): Promise<numb
     }
 
     log(
-      `perf: measuring ${opts.only?.length ?? PERF_PAIRS.length} pairs one after another ` +
-        `(${settings.durationSeconds} s x ${settings.streams} stream(s), ${settings.pingSamples} samples)`,
+      `perf: measuring ${opts.only?.length ?? PERF_PAIRS.length} pairs in ${settings.repeats} rounds ` +
+        `(seed ${settings.seed}; iperf3 ${settings.omitSeconds}+${settings.durationSeconds} s x ${settings.streams} stream(s), ` +
+        `${settings.rrSamples} busy and ${settings.pingSamples} idle samples; datapath profile ${profile})`,
     );
     const steps: RecordedStep[] = [];
     const performance = await runPerformance(discovery, executor, {
       ...settings,
       only: opts.only,
-      onPair: (p) => log(pairLine(p)),
+      datapathProfile: profile,
+      onRound: (round, pair, measured) => log(roundLine(round, pair, measured)),
       onStep:
         opts.record === undefined ? undefined : (r) => steps.push(toRecordedStep(r.check, r.step, r.result)),
     });

@@ -2,12 +2,14 @@ import * as command from "@pulumi/command";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { perfCommand, perfWorstCaseSeconds, readPerformanceOutput } from "../perf/stack";
-import type { Performance, PerfSettings } from "../perf/types";
+import type { DatapathProfile, Performance, PerfSettings } from "../perf/types";
 import { withKubeconfigFromEnv } from "./checkCommands";
 
 /** Arguments of {@link LabPerformance}. */
 export interface LabPerformanceArgs {
-  readonly settings: Pick<PerfSettings, "durationSeconds" | "streams" | "pingSamples">;
+  readonly settings: Pick<PerfSettings, "durationSeconds" | "streams" | "pingSamples" | "repeats">;
+  /** How the stack configured Cilium (perfProfile), or `unknown` when it did not install it. */
+  readonly datapathProfile: DatapathProfile;
   readonly namespace: string;
   readonly appLabel: string;
   /** The kind cluster the runner reads its kubeconfig from. */
@@ -30,8 +32,9 @@ export interface LabPerformanceArgs {
 }
 
 /**
- * One Command that measures the datapath pair by pair (pod↔pod same node, across nodes,
- * pod→NodePort, node↔node) after the checks, published as the `performance` output.
+ * One Command that measures the datapath in rounds (pod↔pod same node, across nodes, pod→NodePort,
+ * node↔node, each once per round in a seeded order) after the checks, published as the `performance`
+ * output with medians, spreads, CPU and the datapath profile.
  */
 export class LabPerformance extends pulumi.ComponentResource {
   public readonly command: command.local.Command;
@@ -54,6 +57,7 @@ export class LabPerformance extends pulumi.ComponentResource {
             context: args.context,
             namespace: args.namespace,
             appLabel: args.appLabel,
+            datapathProfile: args.datapathProfile,
           });
           return kubeconfig === undefined ? runner : withKubeconfigFromEnv(runner);
         }),

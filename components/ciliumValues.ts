@@ -38,6 +38,12 @@ export interface CiliumSettings<H = string> {
    * the 1.13.0-rc5 chart has no such key). Written only when set.
    */
   readonly cniUninstall?: boolean;
+  /**
+   * `lab` (default): the seed's debug datapath. `measurement`: debug off, `bpf.monitorAggregation:
+   * medium` (the chart's default) and `hubble.enabled: false`, the settings Cilium's tuning guide
+   * (Documentation/operations/performance/tuning.rst, "Hubble": 1-15 % overhead) advises for speed.
+   */
+  readonly datapathProfile?: "lab" | "measurement";
 }
 
 /**
@@ -71,7 +77,8 @@ const CLUSTER_NAME = /^([a-z0-9][-a-z0-9]*)?[a-z0-9]$/;
  *   `clusterPoolIPv4PodCIDRList: [cidr]` (1.14+, where the old key makes the template fail up to 1.18
  *   and is silently ignored from 1.19) and the per-node mask size;
  * - `k8sServiceHost`/`k8sServicePort` (a number, as the seed's `--set k8sServicePort=6443` gives),
- *   `debug: { enabled: true, verbose: "datapath" }` and `cluster.name`.
+ *   `debug: { enabled: true, verbose: "datapath" }` and `cluster.name`; with the `measurement`
+ *   datapath profile instead debug off, `bpf.monitorAggregation: "medium"` and `hubble.enabled: false`.
  * Nothing else is written: every other value keeps the chart's default, as in the seed.
  * Throws an Error for an unsupported version or settings the chart would reject.
  */
@@ -90,11 +97,13 @@ export function ciliumValues<H = string>(
   const operator = renamed
     ? { clusterPoolIPv4PodCIDRList: [settings.podCidr], clusterPoolIPv4MaskSize: settings.podCidrMaskSize }
     : { clusterPoolIPv4PodCIDR: settings.podCidr, clusterPoolIPv4MaskSize: settings.podCidrMaskSize };
+  const measurement = settings.datapathProfile === "measurement";
   return {
     k8sServiceHost: settings.k8sServiceHost,
     k8sServicePort: settings.k8sServicePort ?? 6443,
-    debug: { enabled: true, verbose: "datapath" },
-    bpf: { masquerade: true, monitorAggregation: "none" },
+    debug: measurement ? { enabled: false } : { enabled: true, verbose: "datapath" },
+    bpf: { masquerade: true, monitorAggregation: measurement ? "medium" : "none" },
+    ...(measurement ? { hubble: { enabled: false } } : {}),
     ipam: { mode: "cluster-pool", operator },
     cluster: { name: settings.clusterName },
     kubeProxyReplacement: renamed ? true : "strict",

@@ -62,6 +62,9 @@ export interface LabConfig {
   /** The node device the checks use; undefined means "detect" (existing mode). */
   readonly nodeDevice?: string;
   readonly runPerformance: boolean;
+  /** lab: the write-up's debug datapath; measurement: debug, per-packet monitor events and Hubble off. */
+  readonly perfProfile: "lab" | "measurement";
+  readonly perfRepeats: number;
   readonly perfDurationSeconds: number;
   readonly perfStreams: number;
   readonly perfPingSamples: number;
@@ -402,6 +405,11 @@ export function validateConfig(raw: Raw): LabConfig {
     "must be an integer from 1 to 120 (seconds)",
   );
   const perfStreams = int("perfStreams", 1, 16, "must be an integer from 1 to 16");
+  const perfRepeats = int("perfRepeats", 3, 50, "must be an integer from 3 to 50 (rounds)");
+  const perfProfile = get("perfProfile");
+  if (perfProfile !== "lab" && perfProfile !== "measurement") {
+    bad("perfProfile", perfProfile, "must be lab (the write-up's debug datapath) or measurement");
+  }
   const perfPingSamples = int("perfPingSamples", 5, 1000, "must be an integer from 5 to 1000");
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -436,6 +444,8 @@ export function validateConfig(raw: Raw): LabConfig {
     nodeProbe,
     nodeDevice,
     runPerformance,
+    perfProfile: perfProfile as LabConfig["perfProfile"],
+    perfRepeats,
     perfDurationSeconds,
     perfStreams,
     perfPingSamples,

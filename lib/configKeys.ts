@@ -133,13 +133,25 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
   runPerformance: {
     default: "false",
     description:
-      "Measure throughput (iperf3) and latency (ping) pod-to-pod, pod-to-NodePort and node-to-node after the checks.",
+      "Measure throughput (iperf3), CPU and latency (busy and idle ping, NodePort by backend) pod-to-pod, pod-to-NodePort and node-to-node after the checks.",
   },
-  perfDurationSeconds: { default: "10", description: "Duration of each iperf3 run, in seconds (1-120)." },
+  perfProfile: {
+    default: "lab",
+    description:
+      "Cilium datapath while measuring: lab (the write-up's debug.verbose=datapath, bpf.monitorAggregation=none, Hubble) or measurement (debug off, monitorAggregation medium, Hubble off; needed for a comparison with published figures).",
+  },
+  perfRepeats: {
+    default: "5",
+    description: "Rounds of the performance run: every pair once per round, in a seeded random order (3-50).",
+  },
+  perfDurationSeconds: {
+    default: "5",
+    description: "Measured seconds of each iperf3 run, after a 1 s warm-up that is left out (1-120).",
+  },
   perfStreams: { default: "1", description: "Parallel iperf3 streams (1-16)." },
   perfPingSamples: {
-    default: "100",
-    description: "Ping samples per pair for the latency percentiles (5-1000).",
+    default: "20",
+    description: "Idle ping and NodePort samples per pair and round (5-1000); pooled over the rounds.",
   },
   nodeDevice: {
     default: "",

@@ -1,16 +1,20 @@
 /**
- * Datapath performance: pairs measured one after another (iperf3 throughput, ping / curl latency),
- * ratios against the node-to-node baseline, and the `performance` document.
+ * Datapath performance: pairs measured in interleaved rounds (iperf3 throughput, busy and idle ping,
+ * NodePort curl by backend), medians with their spread, paired ratios against node-to-node where they
+ * compare like with like, and the `performance` document.
  */
 export { renderPerformanceText } from "./format";
 export {
   formatMbps,
-  latencyMeasurement,
+  hostCpus,
+  latencyMeasurements,
   MEASUREMENT_FACT,
   measurementsOf,
   throughputMeasurement,
 } from "./measurements";
 export type { LatencyFigures, MeasurementFigures, ThroughputFigures } from "./measurements";
+export { datapathOf, methodLines, PROFILE_SETTINGS } from "./datapath";
+export { pairedRatio, roundOrders, samplesFor, spreadOf, supportedPercentile } from "./stats";
 export {
   nodeToNode,
   PERF_PAIRS,
@@ -35,7 +39,12 @@ export { perfCommand, perfWorstCaseSeconds, readPerformanceOutput } from "./stac
 export type { PerfCommandOptions } from "./stack";
 export { DEFAULT_PERF_SETTINGS, PERF_LIMITS, resolvePerfSettings } from "./settings";
 export type {
+  DatapathProfile,
   LatencyMethod,
+  PerfDatapath,
+  PerfFigure,
+  PerfHost,
+  PerfRatio,
   PairPlan,
   PerfDefinition,
   PerfEvidence,

@@ -1,7 +1,7 @@
 /**
- * The pairs the lab measures, in run order: the pod datapath on one node and across nodes, a pod to
- * the NodePort, and the node-to-node baseline between the same two nodes as the cross-node pods (so
- * that the ratios compare like with like). They use the pods the checks use: the client `net`, the
+ * The pairs the lab measures: the pod datapath on one node and across nodes, a pod to the NodePort,
+ * and the node-to-node baseline between the same two nodes as the cross-node pods (so that the
+ * cross-node ratios compare like with like; same-node pod figures have no like baseline and no ratio). They use the pods the checks use: the client `net`, the
  * test DaemonSet's pods, and the hostNetwork node-probe pods.
  */
 import { crossNodePeer, nodeByName, probeOn, sameNodePeer } from "../checks/defs/common";
@@ -64,14 +64,14 @@ export const podToNodePort: PerfDefinition = {
   latency: "tcp-connect",
   notes: [
     "Throughput is not measured: the NodePort leads to the test pods' HTTP server on port 80, not to an iperf3 server; the pod-to-pod pairs measure the same datapath once the service is translated.",
-    "Latency is curl's TCP connect time (one SYN / SYN-ACK round trip) to the NodePort, and the request figures are the whole HTTP request; each request may land on any backend, on this node or another.",
+    "Latency is curl's TCP connect time (one SYN / SYN-ACK round trip) to the NodePort, and the request figures are the whole HTTP request; each request may land on any backend, so the figures are split by the backend the answer names: on the client's node (local) or another (remote).",
   ],
 };
 
 export const nodeToNode: PerfDefinition = {
   name: "node-to-node",
   measures:
-    "Node to node over host networking between the same two nodes as the cross-node pods: the baseline the pod figures are divided by (on kind, a veth and a Linux bridge on one host, not a NIC).",
+    "Node to node over host networking between the same two nodes as the cross-node pods: the baseline the cross-node pod figures are divided by. On kind: each node's network namespace, its eth0 veth (with Cilium's programs on it), the Docker bridge, the other node's veth; no NIC.",
   plan: (ctx: LabContext) => {
     const peer = crossNodePeer(ctx);
     if (peer === undefined)

@@ -97,8 +97,14 @@ export function parsePingSamples(raw: string): PingSamples {
   };
 }
 
-/** curl's write-out of one request of the NodePort latency probe. */
-export const CURL_SAMPLE_FORMAT = "sample %{http_code} %{time_connect} %{time_total}\\n";
+/**
+ * curl's write-out of one request of the NodePort latency probe, after the body (which the test pods
+ * fill with `PodName: <pod> | PodIP: ...`, as in the seed); the leading newline ends a body that has none.
+ */
+export const CURL_SAMPLE_FORMAT = "\\nsample %{http_code} %{time_connect} %{time_total}\\n";
+
+/** The test pods' answer, as the seed shows it: `PodName: evescn-jzms5 | PodIP: eth0 10.0.2.202/32`. */
+const BACKEND_LINE = /^PodName: (?<name>\S+) \| PodIP: (?:\S+ )?(?<ip>\d+\.\d+\.\d+\.\d+)/;
 
 /** `sample 200 0.000225 0.004252`: HTTP code, seconds to the TCP connect, seconds in total. */
 const SAMPLE_LINE = /^sample (?<code>\d{3}) (?<connect>\d+(?:\.\d+)?) (?<total>\d+(?:\.\d+)?)$/;
@@ -116,6 +122,8 @@ export interface CurlSamples {
   readonly totalMs: readonly number[];
   /** Requests per HTTP code as printed (`000` when no response came back). */
   readonly codes: Readonly<Record<string, number>>;
+  /** The backend pod that answered each answered request (`PodName:` in its body), in sample order. */
+  readonly backends: readonly ({ readonly name: string; readonly ip: string } | undefined)[];
   /** curl's own error lines (`curl: (7) Failed to connect ...`), first five. */
   readonly errors: readonly string[];
   readonly issues: readonly string[];
@@ -132,8 +140,15 @@ export function parseCurlSamples(raw: string): CurlSamples {
   const total: number[] = [];
   const codes: Record<string, number> = {};
   const errors: string[] = [];
+  const backends: ({ name: string; ip: string } | undefined)[] = [];
+  let backend: { name: string; ip: string } | undefined;
   let requests = 0;
   for (const line of splitLines(text).map((l) => l.trim())) {
+    const b = BACKEND_LINE.exec(line);
+    if (b?.groups !== undefined) {
+      backend = { name: b.groups.name, ip: b.groups.ip };
+      continue;
+    }
     if (/^curl: \(\d+\)/.test(line)) {
       if (errors.length < 5) errors.push(line);
       continue;
@@ -146,7 +161,9 @@ export function parseCurlSamples(raw: string): CurlSamples {
     if (/^[23]\d\d$/.test(code)) {
       connect.push(ms(m.groups.connect));
       total.push(ms(m.groups.total));
+      backends.push(backend);
     }
+    backend = undefined;
   }
   const issues: string[] = [];
   if (isBlank(text)) issues.push("empty output");
@@ -157,6 +174,7 @@ export function parseCurlSamples(raw: string): CurlSamples {
     answered: connect.length,
     connectMs: connect,
     totalMs: total,
+    backends,
     codes,
     errors,
     issues,

@@ -5,10 +5,11 @@
 import { runnerArgv } from "../lib/runnerArgv";
 import { shellJoin } from "../lib/shell";
 import type { LabContext } from "../checks/types";
-import { measurementsOf } from "./measurements";
+import { datapathOf, methodLines } from "./datapath";
+import { hostCpus, measurementsOf } from "./measurements";
 import { PERF_PAIRS } from "./pairs";
 import { resolvePerfSettings } from "./settings";
-import type { Performance, PerfSettings } from "./types";
+import type { DatapathProfile, Performance, PerfSettings } from "./types";
 
 /** Options of {@link perfCommand}. */
 export interface PerfCommandOptions extends Partial<PerfSettings> {
@@ -17,6 +18,8 @@ export interface PerfCommandOptions extends Partial<PerfSettings> {
   readonly context?: string;
   readonly namespace: string;
   readonly appLabel: string;
+  /** How the stack configured Cilium (perfProfile). */
+  readonly datapathProfile?: DatapathProfile;
   /** Seconds after which the whole runner is cut. Defaults to {@link perfWorstCaseSeconds} + 120. */
   readonly timeoutSeconds?: number;
 }
@@ -43,24 +46,25 @@ const STAND_IN: LabContext = {
 
 /**
  * Seconds a run can take at worst: each measurement's slowest step (its delay, its timeout, kubectl's
- * margin), summed over the pairs, which run one after another. For the stack's Command timeout.
+ * margin), summed over the pairs and the rounds, which run one after another, plus the CPU count. For
+ * the stack's Command timeout.
  */
 export function perfWorstCaseSeconds(
   partial: Partial<PerfSettings> = {},
   ctx: LabContext = STAND_IN,
 ): number {
-  const settings = resolvePerfSettings(partial);
-  let total = 0;
-  for (const pair of PERF_PAIRS) {
-    for (const m of measurementsOf(pair, settings)) {
-      const steps = m.steps(ctx);
-      if (steps.length === 0) continue;
-      total += Math.max(
-        ...steps.map((s) => (s.delayMs ?? 0) / 1000 + s.timeoutSeconds + KUBECTL_MARGIN_SECONDS),
-      );
-    }
-  }
-  return Math.ceil(total);
+  const settings = resolvePerfSettings({ seed: 0, ...partial });
+  const worst = (m: {
+    steps: (c: LabContext) => readonly { delayMs?: number; timeoutSeconds: number }[];
+  }) => {
+    const steps = m.steps(ctx);
+    return steps.length === 0
+      ? 0
+      : Math.max(...steps.map((s) => (s.delayMs ?? 0) / 1000 + s.timeoutSeconds + KUBECTL_MARGIN_SECONDS));
+  };
+  let round = 0;
+  for (const pair of PERF_PAIRS) for (const m of measurementsOf(pair, settings, true)) round += worst(m);
+  return Math.ceil(worst(hostCpus) + settings.repeats * round);
 }
 
 /**
@@ -68,7 +72,7 @@ export function perfWorstCaseSeconds(
  * (`node cli/run.js perf`), every value quoted.
  */
 export function perfCommand(opts: PerfCommandOptions): string {
-  const settings = resolvePerfSettings(opts);
+  const settings = resolvePerfSettings({ seed: 0, ...opts });
   const timeout = opts.timeoutSeconds ?? perfWorstCaseSeconds(settings) + 120;
   return shellJoin([
     ...runnerArgv("perf", timeout, opts),
@@ -78,12 +82,22 @@ export function perfCommand(opts: PerfCommandOptions): string {
     opts.appLabel,
     "--duration",
     String(settings.durationSeconds),
+    "--omit",
+    String(settings.omitSeconds),
     "--streams",
     String(settings.streams),
+    "--repeats",
+    String(settings.repeats),
     "--samples",
     String(settings.pingSamples),
+    "--rr-samples",
+    String(settings.rrSamples),
     "--port",
     String(settings.port),
+    // No --seed unless given: the runner draws one and records it in the output.
+    ...(opts.seed === undefined ? [] : ["--seed", String(opts.seed)]),
+    "--datapath-profile",
+    opts.datapathProfile ?? "unknown",
     "--output",
     "json",
   ]);
@@ -103,9 +117,14 @@ export function readPerformanceOutput(stdout: string, settings: Partial<PerfSett
   const perf = (doc as { performance?: Performance } | undefined)?.performance;
   if (perf !== undefined && Array.isArray(perf.pairs) && typeof perf.summary === "string") return perf;
   const shown = stdout.trim() === "" ? "nothing" : JSON.stringify(stdout.trim().slice(0, 300));
+  const resolved = resolvePerfSettings({ seed: 0, ...settings });
   return {
     summary: "0/0 pairs measured",
-    settings: resolvePerfSettings(settings),
+    settings: resolved,
+    method: methodLines(resolved, false),
+    datapath: datapathOf("unknown"),
+    host: { pinning: "nothing measured" },
+    order: [],
     pairs: [],
     ratios: {},
     problems: [`error: the performance runner printed no { performance } document (it printed ${shown})`],

@@ -2,6 +2,7 @@
  * Escaping for the report: evidence is arbitrary tool output and must not be able to break out of
  * its code block, a table cell, an HTML summary, an SVG text or a Mermaid label.
  */
+import type { Verdict } from "../checks/types";
 
 /** The longest run of a character in a text. */
 function longestRun(text: string, char: string): number {
@@ -83,4 +84,17 @@ export function mermaidLabel(lines: string | readonly string[]): string {
       .replace(/`/g, "#96;")
       .replace(/\r?\n/g, " ");
   return `"${(typeof lines === "string" ? [lines] : lines).map(escape).join("<br/>")}"`;
+}
+
+/** A verdict as a badge. */
+export const BADGE: Readonly<Record<Verdict, string>> = {
+  pass: "✅ pass",
+  fail: "❌ fail",
+  inconclusive: "⚠️ inconclusive",
+  differs: "🔷 differs from the lab profile",
+};
+
+/** An HTML anchor id: `pair-pod-to-pod-same-node`. */
+export function anchor(prefix: string, name: string): string {
+  return `${prefix}-${name.toLowerCase().replace(/[^a-z0-9-]+/g, "-")}`;
 }

@@ -4,7 +4,8 @@
  */
 export { main as reportMain, parseReportArgs, REPORT_USAGE, svgPathFor } from "../cli/report";
 export { cell, fencedBlock, htmlText, inlineCode, mdText, mermaidLabel, oneLine } from "./escape";
-export { READING_THE_FIGURES, RATIO_MEANINGS, renderMarkdown } from "./markdown";
+export { renderMarkdown } from "./markdown";
+export { READING_THE_FIGURES } from "./perfSection";
 export type { MarkdownOptions } from "./markdown";
 export { crossNodeDiagram, DIAGRAM_CHECKS, sameNodeDiagram } from "./mermaid";
 export { readReportDocument } from "./model";

@@ -4,10 +4,9 @@
  * chart, and every command's evidence folded under its check. Pure and deterministic: no clock
  * (a timestamp appears only when the document carries `generatedAt`).
  */
-import { fixed } from "../perf/format";
-import type { PerfPair, Performance, PerfRatios } from "../perf/types";
-import type { Verdict } from "../checks/types";
-import { cell, fencedBlock, htmlText, inlineCode, mdText, oneLine } from "./escape";
+import type { Performance } from "../perf/types";
+import { anchor, BADGE, cell, fencedBlock, htmlText, inlineCode, mdText, oneLine } from "./escape";
+import { performanceSection } from "./perfSection";
 import { crossNodeDiagram, sameNodeDiagram } from "./mermaid";
 import type { ReportDoc, ReportEvidence } from "./model";
 
@@ -16,33 +15,6 @@ export interface MarkdownOptions {
   readonly svgFile?: string;
   /** Lines of each evidence output shown; the rest is counted. Defaults to 200. */
   readonly maxEvidenceLines?: number;
-}
-
-const BADGE: Readonly<Record<Verdict, string>> = {
-  pass: "✅ pass",
-  fail: "❌ fail",
-  inconclusive: "⚠️ inconclusive",
-  differs: "🔷 differs from the lab profile",
-};
-
-/** What each ratio compares, for the report. */
-export const RATIO_MEANINGS: Readonly<Record<keyof PerfRatios, string>> = {
-  crossNodePodVsNode: "pod-to-pod across nodes ÷ node-to-node, throughput",
-  sameNodePodVsNode: "pod-to-pod on one node ÷ node-to-node, throughput",
-  crossNodePodVsNodeRttP50: "pod-to-pod across nodes ÷ node-to-node, RTT p50",
-  sameNodePodVsNodeRttP50: "pod-to-pod on one node ÷ node-to-node, RTT p50",
-  crossNodePodVsNodeRttP99: "pod-to-pod across nodes ÷ node-to-node, RTT p99",
-};
-
-/** The explanation printed under the performance figures. */
-export const READING_THE_FIGURES = [
-  "- Throughput is what arrived at the receiver (iperf3 `end.sum_received`), in Mbit/s (10^6 bit/s). RTT percentiles are nearest-rank over per-packet round trips (`ping -i 0.2`); for the NodePort they are TCP connect times (one SYN / SYN-ACK round trip) of curl requests, and the request figures the whole HTTP exchange. No NodePort throughput: the service leads to the test pods' HTTP server, not to iperf3.",
-  "- The ratios divide the pod figures by node-to-node between the same two nodes, measured in the same run the same way. eBPF host routing (bpf_redirect_peer into the pod, bpf_redirect_neigh out of the node, no iptables and no upper-stack detour on the host) should put pod-to-pod close to node-to-node: throughput ratios near 1, RTT ratios near 1. Cilium's own benchmark reports single-stream TCP with BPF host routing close to, sometimes above, node-to-node; the kernel commit that added bpf_redirect_peer measured pod-to-remote-pod TCP_RR latency going from 122 µs to 44 µs.",
-  "- On kind every node is a container on one host: node-to-node is a veth pair and a Linux bridge, not a NIC, and every pair shares the same CPUs. The figures compare datapaths on this machine, not network capacity; same-node pod traffic can beat node-to-node because it never crosses the bridge. Runs are short and noisy: compare ratios, and repeat before drawing conclusions.",
-].join("\n");
-
-function anchor(prefix: string, name: string): string {
-  return `${prefix}-${name.toLowerCase().replace(/[^a-z0-9-]+/g, "-")}`;
 }
 
 function evidenceBlock(e: ReportEvidence, index: number, maxLines: number): string[] {
@@ -158,71 +130,6 @@ function nodesTable(doc: ReportDoc): string[] {
     );
   }
   out.push("");
-  return out;
-}
-
-function rtt(p: PerfPair): string {
-  if (p.rttP50Ms === undefined) return "–";
-  const triple = `${fixed(p.rttP50Ms, 3)} / ${fixed(p.rttP90Ms, 3)} / ${fixed(p.rttP99Ms, 3)}`;
-  return p.latencyMethod === "tcp-connect" ? `${triple} (TCP connect)` : triple;
-}
-
-function hasFigures(perf: Performance): boolean {
-  return perf.pairs.some((p) => p.throughputMbps !== undefined || p.rttP50Ms !== undefined);
-}
-
-function performanceSection(perf: Performance, opts: MarkdownOptions): string[] {
-  const s = perf.settings;
-  const base = perf.pairs.find((p) => p.name === "node-to-node")?.throughputMbps;
-  const out = [
-    "## Performance",
-    "",
-    `One measurement at a time: iperf3 TCP for ${s.durationSeconds} s with ${s.streams} stream${s.streams === 1 ? "" : "s"}, then ${s.pingSamples} latency samples per pair.`,
-    "",
-    "| Pair | From → to | Throughput (Mbit/s) | × node | Retransmits | RTT p50 / p90 / p99 (ms) | Samples | Verdict |",
-    "| --- | --- | ---: | ---: | ---: | --- | ---: | --- |",
-  ];
-  for (const p of perf.pairs) {
-    const ratio =
-      p.throughputMbps === undefined || base === undefined || !(base > 0) || p.name === "node-to-node"
-        ? "–"
-        : (p.throughputMbps / base).toFixed(2);
-    const cells = [
-      `[${inlineCode(p.name)}](#${anchor("pair", p.name)})`,
-      `${mdText(p.from)} → ${mdText(p.to)}`,
-      p.throughputMbps === undefined ? "–" : p.throughputMbps.toFixed(1),
-      ratio,
-      p.retransmits === undefined ? "–" : String(p.retransmits),
-      rtt(p),
-      String(p.samples),
-      BADGE[p.verdict],
-    ];
-    out.push(`| ${cells.map(cell).join(" | ")} |`);
-  }
-  out.push("");
-  if (opts.svgFile !== undefined && hasFigures(perf)) {
-    out.push(`![Throughput and round-trip time per pair](${encodeURI(opts.svgFile)})`, "");
-  }
-  const ratios = Object.entries(perf.ratios).filter(
-    (e): e is [keyof PerfRatios, number] => typeof e[1] === "number",
-  );
-  if (ratios.length > 0) {
-    out.push("Ratios (pod ÷ node-to-node, same run):", "");
-    for (const [k, v] of ratios) {
-      const meaning = RATIO_MEANINGS[k] === undefined ? "" : `: ${RATIO_MEANINGS[k]}`;
-      out.push(`- ${inlineCode(k)} = **${v.toFixed(3)}**${meaning}`);
-    }
-    out.push("");
-  }
-  const notes = perf.pairs.flatMap((p) =>
-    (p.notes ?? []).map((n) => `- ${inlineCode(p.name)}: ${mdText(n)}`),
-  );
-  const failed = perf.pairs
-    .filter((p) => p.verdict !== "pass")
-    .map((p) => `- ${inlineCode(p.name)}: ${mdText(p.reason)}`);
-  if (failed.length > 0) out.push("Not measured:", "", ...failed, "");
-  if (notes.length > 0) out.push("Notes:", "", ...notes, "");
-  out.push("### Reading the figures", "", READING_THE_FIGURES, "");
   return out;
 }
 

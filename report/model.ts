@@ -6,15 +6,12 @@
  * or odd goes to `issues`, shown at the top of the report.
  */
 import { summarize } from "../runner/results";
-import type { PerfPair, Performance } from "../perf/types";
+import type { Performance } from "../perf/types";
 import type { Verdict } from "../checks/types";
+import { readPerformance } from "./perfModel";
+import { finite, readEvidence, record, SECRET, str, unwrap, VERDICTS, type ReportEvidence } from "./read";
 
-export interface ReportEvidence {
-  readonly command: string;
-  readonly output: string;
-  readonly exitCode?: number;
-  readonly timedOut?: boolean;
-}
+export type { ReportEvidence } from "./read";
 
 export interface ReportResult {
   readonly name: string;
@@ -53,54 +50,6 @@ export interface ReportDoc {
 
 /** The kind of document a file is expected to be (the CLI's --stack-output / --runner-output). */
 export type ExpectedSource = "stack-output" | "runner-output";
-
-const VERDICTS: readonly Verdict[] = ["pass", "fail", "inconclusive", "differs"];
-
-/** `pulumi stack output --json` without --show-secrets prints secrets as this string. */
-const SECRET = "[secret]";
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === "string" ? value : undefined;
-}
-
-function finite(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}
-
-/** A stack output may arrive as a JSON string (an output exported as text): parse it then. */
-function unwrap(value: unknown): unknown {
-  if (typeof value !== "string" || value === SECRET) return value;
-  const t = value.trim();
-  if (!t.startsWith("{") && !t.startsWith("[")) return value;
-  try {
-    return JSON.parse(t) as unknown;
-  } catch {
-    return value;
-  }
-}
-
-function readEvidence(value: unknown): ReportEvidence[] {
-  if (!Array.isArray(value)) return [];
-  return value.flatMap((e) => {
-    const r = record(e);
-    if (r === undefined) return [];
-    const exitCode = finite(r.exitCode);
-    return [
-      {
-        command: str(r.command) ?? "",
-        output: str(r.output) ?? "",
-        ...(exitCode === undefined ? {} : { exitCode }),
-        ...(r.timedOut === true ? { timedOut: true } : {}),
-      },
-    ];
-  });
-}
 
 function readResults(value: unknown, issues: string[]): ReportResult[] {
   if (!Array.isArray(value)) {
@@ -147,82 +96,6 @@ function readNodes(value: unknown): ReportNode[] {
       { name, ...(role === undefined ? {} : { role }), ...(internalIp === undefined ? {} : { internalIp }) },
     ];
   });
-}
-
-const PAIR_NUMBERS = [
-  "throughputMbps",
-  "retransmits",
-  "rttP50Ms",
-  "rttP90Ms",
-  "rttP99Ms",
-  "requestP50Ms",
-  "requestP90Ms",
-  "requestP99Ms",
-] as const;
-
-function readPair(value: unknown): PerfPair | undefined {
-  const r = record(value);
-  const name = str(r?.name);
-  if (r === undefined || name === undefined) return undefined;
-  const verdict = VERDICTS.includes(r.verdict as Verdict) ? (r.verdict as Verdict) : "inconclusive";
-  const numbers = Object.fromEntries(
-    PAIR_NUMBERS.map((k) => [k, finite(r[k])]).filter(([, v]) => v !== undefined),
-  ) as Partial<PerfPair>;
-  const method =
-    r.latencyMethod === "icmp-echo" || r.latencyMethod === "tcp-connect" ? r.latencyMethod : undefined;
-  const notes = Array.isArray(r.notes)
-    ? r.notes.filter((n): n is string => typeof n === "string")
-    : undefined;
-  return {
-    name,
-    from: str(r.from) ?? "",
-    to: str(r.to) ?? "",
-    ...numbers,
-    ...(method === undefined ? {} : { latencyMethod: method }),
-    samples: finite(r.samples) ?? 0,
-    verdict,
-    reason: str(r.reason) ?? "",
-    ...(notes === undefined || notes.length === 0 ? {} : { notes }),
-    evidence: readEvidence(r.evidence).map((e) => ({ command: e.command, output: e.output })),
-  };
-}
-
-function readPerformance(value: unknown, issues: string[]): Performance | undefined {
-  const v = unwrap(value);
-  if (v === undefined || v === null) return undefined;
-  if (v === SECRET) {
-    issues.push("the performance output is a secret: run `pulumi stack output --json --show-secrets`");
-    return undefined;
-  }
-  const r = record(v);
-  if (r === undefined || !Array.isArray(r.pairs)) {
-    issues.push("the performance output has no list of pairs and was left out");
-    return undefined;
-  }
-  const pairs = r.pairs.map(readPair).filter((p): p is PerfPair => p !== undefined);
-  if (pairs.length < r.pairs.length)
-    issues.push(`${r.pairs.length - pairs.length} performance pair(s) without a name were left out`);
-  const ratiosIn = record(r.ratios) ?? {};
-  const ratios = Object.fromEntries(
-    Object.entries(ratiosIn).filter((e): e is [string, number] => finite(e[1]) !== undefined),
-  );
-  const s = record(r.settings) ?? {};
-  const settings = {
-    durationSeconds: finite(s.durationSeconds) ?? 0,
-    streams: finite(s.streams) ?? 0,
-    pingSamples: finite(s.pingSamples) ?? 0,
-    port: finite(s.port) ?? 0,
-    serverStartDelayMs: finite(s.serverStartDelayMs) ?? 0,
-  };
-  const count = (verdict: Verdict) => pairs.filter((p) => p.verdict === verdict).length;
-  const fallback = `${count("pass")}/${pairs.length} pairs measured`;
-  return {
-    summary: str(r.summary) ?? fallback,
-    settings,
-    pairs,
-    ratios,
-    problems: Array.isArray(r.problems) ? r.problems.filter((p): p is string => typeof p === "string") : [],
-  };
 }
 
 function readStrings(value: unknown): string[] {

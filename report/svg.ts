@@ -4,6 +4,7 @@
  * (a bar to p50, a whisker to p99 with a tick at p90). Pure and deterministic: same figures, same
  * bytes (fixed layout, fixed number formatting, no clock, no random ids).
  */
+import { figureText, fixed } from "../perf/format";
 import type { PerfPair, Performance } from "../perf/types";
 import { htmlText } from "./escape";
 
@@ -47,11 +48,6 @@ export function niceMax(value: number): number {
   return Number((10 * power).toPrecision(6));
 }
 
-function ratioText(value: number | undefined, base: number | undefined): string {
-  if (value === undefined || base === undefined || !(base > 0)) return "";
-  return ` (${(value / base).toFixed(2)}× node)`;
-}
-
 interface Panel {
   readonly svg: string[];
   readonly height: number;
@@ -70,7 +66,7 @@ function throughputPanel(perf: Performance, top: number): Panel {
     text(
       0,
       top + 14,
-      `TCP throughput, Mbit/s (iperf3, ${perf.settings.durationSeconds} s, ${perf.settings.streams} stream${perf.settings.streams === 1 ? "" : "s"})`,
+      `TCP throughput, Mbit/s: median (min–max) of ${perf.settings.repeats} rounds (iperf3 -O ${perf.settings.omitSeconds} -t ${perf.settings.durationSeconds} -P ${perf.settings.streams}); no ratio drawn`,
       'class="title"',
     ),
   ];
@@ -84,7 +80,7 @@ function throughputPanel(perf: Performance, top: number): Panel {
     }
     const w = p.throughputMbps * scale;
     svg.push(rect(LABEL_W, y, w, BAR_H, p.name === BASELINE_NAME ? NODE : POD));
-    const value = `${p.throughputMbps.toFixed(1)}${p.name === BASELINE_NAME ? " (baseline)" : ratioText(p.throughputMbps, base)}`;
+    const value = `${figureText(p, "throughput")}${p.name === BASELINE_NAME ? " (baseline)" : ""}`;
     svg.push(text(LABEL_W + w + 6, y + BAR_H - 3, value));
   });
   const bottom = y0 + shown.length * ROW_H;
@@ -99,8 +95,8 @@ function throughputPanel(perf: Performance, top: number): Panel {
 }
 
 function latencyLabel(p: PerfPair): string {
-  const method = p.latencyMethod === "tcp-connect" ? "TCP connect " : "";
-  return `${method}p50 ${p.rttP50Ms?.toFixed(3)} / p99 ${p.rttP99Ms?.toFixed(3)} ms`;
+  const method = p.latencyMethod === "tcp-connect" ? "TCP connect, local backends: " : "";
+  return `${method}p50 ${fixed(p.rttP50Ms, 3)} / p99 ${fixed(p.rttP99Ms, 3)} ms`;
 }
 
 function latencyPanel(perf: Performance, top: number): Panel {
@@ -114,7 +110,7 @@ function latencyPanel(perf: Performance, top: number): Panel {
     text(
       0,
       top + 14,
-      `Round-trip time, ms (ping, ${perf.settings.pingSamples} samples: bar to p50, tick at p90, whisker to p99)`,
+      `Busy round-trip time, ms (ping -i 0, ${perf.settings.rrSamples} x ${perf.settings.repeats} samples: bar to p50, tick at p90, whisker to p99 where the sample size allows)`,
       'class="title"',
     ),
   ];

@@ -1,5 +1,5 @@
 /** The compact terminal table: one line per check (and per performance pair), then the summaries. */
-import { fixed, rttTriple } from "../perf/format";
+import { figureText, rttTriple } from "../perf/format";
 import { oneLine } from "./escape";
 import type { ReportDoc } from "./model";
 
@@ -42,11 +42,11 @@ export function renderTable(doc: ReportDoc, opts: TableOptions = {}): string {
         perf.pairs.map((p) => [
           p.name,
           p.verdict.toUpperCase(),
-          fixed(p.throughputMbps, 1),
+          figureText(p, "throughput"),
           rttTriple(p),
           p.verdict === "pass" ? `${p.from} -> ${p.to}` : p.reason,
         ]),
-        ["PAIR", "VERDICT", "MBIT/S", "RTT P50/P90/P99 MS", "FROM -> TO / REASON"],
+        ["PAIR", "VERDICT", "MBIT/S (RANGE)", "BUSY RTT P50/P90/P99 MS", "FROM -> TO / REASON"],
         width,
       ),
     );

@@ -341,8 +341,26 @@ describe("performance wiring (under mocks)", () => {
       String(cmd.inputs.create),
       /^timeout --kill-after=10 \d+ node cli\/run\.js perf --kind-cluster cilium-kubeproxy-replacement-ebpf/,
     );
-    assert.match(String(cmd.inputs.create), /--duration 5 --streams 2 --samples 50/);
+    assert.match(
+      String(cmd.inputs.create),
+      /--duration 5 --omit 1 --streams 2 --repeats 5 --samples 50 --rr-samples 1000 --port 5201 --datapath-profile lab /,
+    );
     assert.deepStrictEqual(r.outputs.performance, doc.performance);
+  });
+
+  it("installs the measurement datapath and tells the runner so only when performance is measured", async () => {
+    const measured = await runLab({ config: { runPerformance: "true", perfProfile: "measurement" } });
+    const values = ofType(measured.resources, "kubernetes:helm.sh/v3:Release")[0].inputs.values as Obj;
+    assert.deepStrictEqual(values.debug, { enabled: false });
+    assert.deepStrictEqual(values.hubble, { enabled: false });
+    assert.deepStrictEqual((values.bpf as Obj).monitorAggregation, "medium");
+    const cmd = measured.resources.find((x) => x.name === "perf-run");
+    assert.match(String(cmd?.inputs.create), /--datapath-profile measurement /);
+    // Without runPerformance the profile changes nothing: the write-up's debug datapath.
+    const lab = await runLab({ config: { perfProfile: "measurement" } });
+    const labValues = ofType(lab.resources, "kubernetes:helm.sh/v3:Release")[0].inputs.values as Obj;
+    assert.deepStrictEqual(labValues.debug, { enabled: true, verbose: "datapath" });
+    assert.strictEqual(labValues.hubble, undefined);
   });
 
   it("publishes a problem, not figures, when the runner printed nothing usable", async () => {

@@ -32,7 +32,11 @@ describe("perf CLI", () => {
     const c = io();
     assert.equal(await main(["--help"], c.io), 0);
     assert.equal(c.out.join(""), PERF_USAGE);
-    assert.match(PERF_USAGE, /--duration SECONDS +iperf3 run length \(default 10; 1-120\)/);
+    assert.match(PERF_USAGE, /--duration SECONDS +measured iperf3 run length \(default 5; 1-120\)/);
+    assert.match(
+      PERF_USAGE,
+      /--datapath-profile P +how Cilium is configured: lab \(debug datapath\), measurement, unknown/,
+    );
   });
 
   for (const [args, message] of [
@@ -43,6 +47,11 @@ describe("perf CLI", () => {
     [["--only", "pod-to-moon"], /--only: unknown pair pod-to-moon; allowed values: pod-to-pod-same-node/],
     [["--timeout", "5"], /--timeout does not apply/],
     [["--bogus"], /unknown flag --bogus/],
+    [["--repeats", "2"], /repeats must be an integer from 3 to 50 \(got 2\)/],
+    [
+      ["--datapath-profile", "fast"],
+      /--datapath-profile must be one of lab, measurement, unknown \(got "fast"\)/,
+    ],
   ] as const) {
     it(`rejects ${args.join(" ")} as a usage error (exit 2) naming the flag`, async () => {
       const c = io();
@@ -57,8 +66,13 @@ describe("perf CLI", () => {
       splitPerfArgs(["--duration=5", "--kind-cluster", "lab", "--samples", "20", "--dry-run"]),
       {
         settings: { durationSeconds: 5, pingSamples: 20 },
+        profile: "unknown",
         rest: ["--kind-cluster", "lab", "--dry-run"],
       },
+    );
+    assert.deepEqual(
+      splitPerfArgs(["--datapath-profile=measurement", "--seed", "9", "--repeats=4", "--omit", "2"]),
+      { settings: { seed: 9, repeats: 4, omitSeconds: 2 }, profile: "measurement", rest: [] },
     );
   });
 
@@ -72,9 +86,11 @@ describe("perf CLI", () => {
       counts: { checks: number; totalExecs: number };
       steps: { command: string }[];
     };
-    assert.equal(plan.counts.checks, 7);
-    assert.equal(plan.counts.totalExecs, 10);
-    assert.ok(plan.steps.some((s) => /iperf3 -c 10\.0\.0\.72 -p 5201 -t 3 -P 1 -i 0 -J/.test(s.command)));
+    assert.equal(plan.counts.checks, 11); // the CPU count, then one round
+    assert.equal(plan.counts.totalExecs, 14);
+    assert.ok(
+      plan.steps.some((s) => /iperf3 -c 10\.0\.0\.72 -p 5201 -O 1 -t 3 -P 1 -A 0,1 -i 0 -J/.test(s.command)),
+    );
   });
 
   describe("a run through kubectl (a fake kubectl answering with recorded outputs)", () => {
@@ -88,9 +104,11 @@ describe("perf CLI", () => {
         `printf 'CALL %s\\n' "$(echo "$*" | head -n 1)" >> "${dir}/calls"`,
         'case "$*" in',
         `  *"iperf3 -c"*) cat "${FIXTURES}/iperf3/loopback-single-stream.txt" ;;`,
-        '  *"iperf3 -s"*) echo "Server listening on 5201" ;;',
+        `  *"iperf3 -s"*) cat "${FIXTURES}/iperf3-server/one-off.txt" ;;`,
+        `  *" nproc"*) cat "${FIXTURES}/nproc/host.txt" ;;`,
+        `  *" ping "*"-i 0 "*) cat "${FIXTURES}/ping/iputils-busy-loopback-200.txt" ;;`,
         `  *" ping "*) cat "${FIXTURES}/ping/iputils-loopback-20.txt" ;;`,
-        `  *curl*) cat "${FIXTURES}/curl/loopback-http-20.txt" ;;`,
+        `  *curl*) cat "${FIXTURES}/curl/nodeport-backends-20.txt" ;;`,
         '  *) echo "fake kubectl: unexpected $*" >&2; exit 1 ;;',
         "esac",
       ].join("\n");
@@ -110,6 +128,10 @@ describe("perf CLI", () => {
           "1",
           "--samples",
           "20",
+          "--repeats",
+          "3",
+          "--seed",
+          "3",
           "--only",
           "pod-to-pod-cross-node,pod-to-nodeport",
         ],
@@ -120,10 +142,16 @@ describe("perf CLI", () => {
       assert.deepEqual(Object.keys(doc), ["performance"]);
       assert.equal(doc.performance.summary, "2/2 pairs measured");
       assert.equal(doc.performance.pairs[0].throughputMbps, 11914.63);
-      assert.match(c.err.join(""), /perf: pass +pod-to-pod-cross-node: throughput: 11914\.6 Mbit\/s/);
+      assert.equal(doc.performance.settings.seed, 3);
+      assert.deepEqual(doc.performance.host.cpus, 2);
+      assert.match(c.err.join(""), /perf: measuring 2 pairs in 3 rounds \(seed 3;/);
+      assert.match(c.err.join(""), /perf: round 1 pod-to-pod-cross-node: throughput pass: 11914\.6 Mbit\/s/);
       const calls = fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n");
-      assert.equal(calls.length, 4); // server, client, ping; curl
-      assert.match(calls[0], /exec -n default evescn-q7xhn -- timeout \d+ iperf3 -s -1 -p 5201$/);
+      assert.equal(calls.length, 1 + 3 * 5); // nproc; per round server, client, busy and idle ping; curl
+      assert.match(calls[0], /exec -n default net -- nproc$/);
+      assert.ok(
+        calls.some((l) => /exec -n default evescn-q7xhn -- timeout \d+ iperf3 -s -1 -p 5201$/.test(l)),
+      );
     });
   });
 });
@@ -143,7 +171,11 @@ describe("perf CLI --record", () => {
       assert.deepEqual(validateRecording(doc), []);
       assert.ok(doc.steps.length > 0);
       // The fake kubectl refused the network tools: the recording keeps that, as a real run would.
-      assert.ok(doc.steps.every((s) => s.check.startsWith("pod-to-pod-same-node") && s.argv.length > 0));
+      // The host's CPU count is read first (iperf3 pinning), then the pair's measurements, per round.
+      assert.equal(doc.steps[0].check, "host-cpus");
+      assert.ok(
+        doc.steps.slice(1).every((s) => s.check.startsWith("pod-to-pod-same-node") && s.argv.length > 0),
+      );
       const kubeconfig = fake.kubectlCalls()[0].kubeconfig!;
       for (const secret of ["client-key-data", "127.0.0.1:40123", kubeconfig])
         assert.ok(!text.includes(secret));

@@ -123,6 +123,32 @@ describe("components/ciliumValues", () => {
     });
   });
 
+  describe("the measurement datapath profile", () => {
+    it("turns debug, per-packet monitor events and Hubble off, and changes nothing else", () => {
+      for (const version of ["1.13.0-rc5", "1.20.0"]) {
+        const lab = ciliumValues(version, SETTINGS);
+        const m = ciliumValues(version, { ...SETTINGS, datapathProfile: "measurement" });
+        assert.deepEqual(m.debug, { enabled: false });
+        assert.deepEqual(m.bpf, { masquerade: true, monitorAggregation: "medium" });
+        assert.deepEqual(m.hubble, { enabled: false });
+        const { debug: _d, bpf: _b, hubble: _h, ...rest } = m;
+        const { debug: _ld, bpf: _lb, ...labRest } = lab;
+        assert.deepEqual(rest, labRest);
+        assert.deepEqual(ciliumValues(version, { ...SETTINGS, datapathProfile: "lab" }), lab);
+      }
+    });
+
+    for (const version of INDEXED_VERSIONS) {
+      it(`writes only paths present or commented in the ${version} chart (measurement profile)`, () => {
+        const v = ciliumValues(version, { ...SETTINGS, datapathProfile: "measurement" });
+        assert.deepEqual(
+          flattenValuePaths(v).filter((p) => keyStatus(version, p) === undefined),
+          [],
+        );
+      });
+    }
+  });
+
   describe("only keys that exist in the chart of the version", () => {
     for (const version of INDEXED_VERSIONS) {
       it(`writes only paths present or commented in the ${version} chart`, () => {

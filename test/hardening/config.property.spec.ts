@@ -530,6 +530,16 @@ const CASES: Record<string, KeyCase> = {
     check: (cfg, raw) => assert.strictEqual(cfg.perfDurationSeconds, Number(raw.perfDurationSeconds)),
     invalid: one("perfDurationSeconds")(badNumber(1, 120)),
   },
+  perfProfile: {
+    valid: one("perfProfile")(fc.constantFrom("lab", "measurement")),
+    check: (cfg, raw) => assert.strictEqual(cfg.perfProfile, raw.perfProfile),
+    invalid: one("perfProfile")(fc.oneof(hostile, fc.constantFrom("", "Lab", "fast", "debug"))),
+  },
+  perfRepeats: {
+    valid: one("perfRepeats")(fc.integer({ min: 3, max: 50 }).map(String)),
+    check: (cfg, raw) => assert.strictEqual(cfg.perfRepeats, Number(raw.perfRepeats)),
+    invalid: one("perfRepeats")(badNumber(3, 50)),
+  },
   perfStreams: {
     valid: one("perfStreams")(fc.integer({ min: 1, max: 16 }).map(String)),
     check: (cfg, raw) => assert.strictEqual(cfg.perfStreams, Number(raw.perfStreams)),

@@ -1,0 +1,77 @@
+/**
+ * Replay helpers of the performance specs: real recorded outputs (test/fixtures/perf, see SOURCES.md)
+ * answered per round, so a run of several rounds sees a real series, not one output repeated.
+ */
+import * as fs from "fs";
+import * as path from "path";
+
+import { RecordedExecutor, type Recording } from "../../runner/localExecutors";
+import type { ExecResult, ExecTarget, Executor, LabContext } from "../../checks/types";
+
+export const FIXTURES = path.resolve(__dirname, "../fixtures/perf");
+export const fixture = (rel: string): string => fs.readFileSync(path.join(FIXTURES, rel), "utf8");
+export const SEED: LabContext = JSON.parse(fixture("seed-context.json")) as LabContext;
+
+export const isServer = (argv: readonly string[]): boolean => argv.includes("iperf3") && argv.includes("-s");
+export const isClient = (argv: readonly string[]): boolean =>
+  argv[0] === "sh" && /iperf3 -c/.test(argv[2] ?? "");
+export const isBusyPing = (argv: readonly string[]): boolean => argv[0] === "ping" && argv.includes("0");
+export const isIdlePing = (argv: readonly string[]): boolean => argv[0] === "ping" && argv.includes("0.2");
+export const isCurl = (argv: readonly string[]): boolean =>
+  argv.includes("sh") && /curl/.test(argv.join(" "));
+export const isNproc = (argv: readonly string[]): boolean => argv[0] === "nproc";
+
+/** The recorded quiet and noisy iperf3 series (five runs each over one veth path). */
+export const QUIET = [1, 2, 3, 4, 5].map((i) => fixture(`iperf3-rounds/veth-quiet-${i}.txt`));
+export const NOISY = [1, 2, 3, 4, 5].map((i) => fixture(`iperf3-rounds/veth-noisy-${i}.txt`));
+
+/** A healthy lab: every tool answers with a real recorded output after `delayMs`. */
+export function healthy(delayMs = 0, overrides: Recording[] = []): Recording[] {
+  return [
+    ...overrides,
+    { pod: "*", argv: isNproc, stdout: fixture("nproc/host.txt"), delayMs },
+    { pod: "*", argv: isServer, stdout: fixture("iperf3-server/one-off.txt"), delayMs },
+    { pod: "*", argv: isClient, stdout: QUIET[0], delayMs },
+    { pod: "*", argv: isBusyPing, stdout: fixture("ping/iputils-busy-loopback-200.txt"), delayMs },
+    { pod: "*", argv: isIdlePing, stdout: fixture("ping/iputils-loopback-20.txt"), delayMs },
+    { pod: "*", argv: isCurl, stdout: fixture("curl/nodeport-backends-20.txt"), delayMs },
+  ];
+}
+
+/** Outputs answered in turn (the n-th matching call gets the n-th, cycling) for one kind of call. */
+export interface Series {
+  readonly match: (target: ExecTarget, argv: readonly string[]) => boolean;
+  readonly outputs: readonly string[];
+}
+
+/** A RecordedExecutor whose matching calls are answered from series first, in order. */
+export class SeriesExecutor implements Executor {
+  readonly base: RecordedExecutor;
+  private readonly used = new Map<Series, number>();
+
+  constructor(
+    recordings: Recording[],
+    private readonly series: readonly Series[],
+  ) {
+    this.base = new RecordedExecutor(recordings);
+  }
+
+  async exec(
+    target: ExecTarget,
+    argv: readonly string[],
+    opts: { timeoutSeconds: number },
+  ): Promise<ExecResult> {
+    const result = await this.base.exec(target, argv, opts);
+    const s = this.series.find((x) => x.match(target, argv));
+    if (s === undefined) return result;
+    const n = this.used.get(s) ?? 0;
+    this.used.set(s, n + 1);
+    return { ...result, stdout: s.outputs[n % s.outputs.length], stderr: "", exitCode: 0, timedOut: false };
+  }
+}
+
+/** The iperf3 client of a pair: the client pod and the address it targets. */
+export const clientTo =
+  (address: string) =>
+  (_t: ExecTarget, argv: readonly string[]): boolean =>
+    isClient(argv) && argv[2].includes(`iperf3 -c ${address} `);
