@@ -15,7 +15,7 @@ import {
 } from "../runner/nodeDevices";
 import { applyProfileDifferences } from "../runner/profileVerdicts";
 import { UsageError, guardRun, openLab, type LabAccessIO } from "../runner/labAccess";
-import type { Discovery } from "../runner/discovery";
+import type { Discovery } from "../runner/discoveryTypes";
 import { planChecks, type ExecPlan } from "../runner/plan";
 import {
   readRecording,

@@ -8,9 +8,10 @@
  * through the check runner (runChecks with one definition), so steps get the same timeouts, delays,
  * evidence and inconclusive-on-anything-odd handling as the checks.
  */
-import type { Discovery } from "../runner/discovery";
+import type { Discovery } from "../runner/discoveryTypes";
 import { planChecks, type ExecPlan } from "../runner/plan";
-import { readDiscovery, runChecks, selectChecks, type StepRecord } from "../runner/runner";
+import { readDiscovery, runChecks, selectChecks } from "../runner/runner";
+import type { StepRecord } from "../runner/runOptions";
 import type { CheckDefinition, Executor, LabContext, Verdict } from "../checks/types";
 
 import { assemblePair, computeRatios } from "./assemble";

@@ -8,8 +8,12 @@ import * as os from "node:os";
 import * as nodePath from "node:path";
 
 import { shellJoin } from "../lib/shell";
-import { discoverLabContext, validateLabContext, type ContextOptions, type Discovery } from "./discovery";
-import { KubectlExecutor, runProcess, terminateAllProcesses } from "./executor";
+import { validateLabContext } from "./contextFile";
+import { discoverLabContext } from "./discovery";
+import type { ContextOptions, Discovery } from "./discoveryTypes";
+import { KubectlExecutor } from "./executor";
+import { terminateAllProcesses } from "./processGroups";
+import { runProcess } from "./runProcess";
 import type { LabContext } from "../checks/types";
 
 /** How a run reaches the lab: the cluster and lab flags shared by the check and performance CLIs. */

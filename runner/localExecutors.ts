@@ -4,7 +4,9 @@
  * (`ip netns exec`); {@link RecordedExecutor} replays recorded results and records what it was asked.
  */
 import { shellJoin } from "../lib/shell";
-import { kubectlExecDisplay, runProcess, sleep, toExecResult } from "./executor";
+import { kubectlExecDisplay, toExecResult } from "./execResult";
+import { sleep } from "./processGroups";
+import { runProcess } from "./runProcess";
 import type { ExecOptions, ExecResult, ExecTarget, Executor } from "../checks/types";
 
 /** Options shared by the executors that run on this machine. */

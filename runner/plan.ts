@@ -4,8 +4,9 @@
  * are the same as commands a person can paste into a shell.
  */
 import { shellJoin } from "../lib/shell";
-import { kubectlExecDisplay } from "./executor";
-import { effectiveTimeout, selectChecks, stepsOf } from "./runner";
+import { kubectlExecDisplay } from "./execResult";
+import { selectChecks } from "./runner";
+import { effectiveTimeout, stepsOf } from "./steps";
 import { sampleContext } from "./sample";
 import type { CheckDefinition, ExecTarget, LabContext, ProbeStep, StepGate } from "../checks/types";
 

@@ -18,8 +18,8 @@
 import * as fs from "node:fs";
 import * as nodePath from "node:path";
 
-import { validateLabContext } from "./discovery";
-import { kubectlExecDisplay } from "./executor";
+import { validateLabContext } from "./contextFile";
+import { kubectlExecDisplay } from "./execResult";
 import type { ExecOptions, ExecResult, ExecTarget, Executor, LabContext } from "../checks/types";
 
 export const RECORDING_VERSION = 1;

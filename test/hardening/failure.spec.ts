@@ -14,7 +14,7 @@ import * as path from "path";
 import { main, type CliIO } from "../../cli/check";
 import { pingCrossNode, pingSameNode } from "../../checks/defs";
 import { podTarget, sameNodePeer } from "../../checks/defs/common";
-import { liveProcessGroupCount } from "../../runner/executor";
+import { liveProcessGroupCount } from "../../runner/processGroups";
 import { LocalExecutor, NetnsExecutor, RecordedExecutor } from "../../runner/localExecutors";
 import type { RunReport } from "../../runner/results";
 import { runChecks } from "../../runner/runner";

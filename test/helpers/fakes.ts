@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-import type { DocKey, KubectlDocs } from "../../runner/discovery";
+import type { DocKey, KubectlDocs } from "../../runner/discoveryTypes";
 
 export const FIXTURES = path.join(__dirname, "..", "fixtures", "context");
 export const SEED_CONTEXT_FILE = path.join(FIXTURES, "seed-lab.json");

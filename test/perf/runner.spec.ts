@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 
 import { RecordedExecutor } from "../../runner/localExecutors";
-import type { Discovery } from "../../runner/discovery";
+import type { Discovery } from "../../runner/discoveryTypes";
 import { parseIperf3 } from "../../checks/parse/iperf3";
 import { PERF_PAIRS } from "../../perf/pairs";
 import { planPerformance, runPerformance, summarizePairs } from "../../perf/runner";

@@ -1,13 +1,10 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 
-import {
-  buildLabContext,
-  discoverLabContext,
-  discoveryQueries,
-  validateLabContext,
-  type KubectlRunner,
-} from "../../runner/discovery";
+import { buildLabContext } from "../../runner/contextBuilder";
+import { validateLabContext } from "../../runner/contextFile";
+import { discoverLabContext, discoveryQueries } from "../../runner/discovery";
+import type { KubectlRunner } from "../../runner/discoveryTypes";
 import type { ExecResult } from "../../checks/types";
 import { SEED_CONTEXT_FILE, seedDocs } from "../helpers/fakes";
 

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { buildLabContext } from "../../runner/discovery";
+import { buildLabContext } from "../../runner/contextBuilder";
 import { seedDocs } from "../helpers/fakes";
 
 /**

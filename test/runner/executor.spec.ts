@@ -3,13 +3,10 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import {
-  KubectlExecutor,
-  kubectlExecDisplay,
-  liveProcessGroupCount,
-  runProcess,
-  terminateAllProcesses,
-} from "../../runner/executor";
+import { kubectlExecDisplay } from "../../runner/execResult";
+import { KubectlExecutor } from "../../runner/executor";
+import { liveProcessGroupCount, terminateAllProcesses } from "../../runner/processGroups";
+import { runProcess } from "../../runner/runProcess";
 import { NetnsExecutor, RecordedExecutor } from "../../runner/localExecutors";
 import { canUseNetns, groupMembers, makeFakeBin, sleep, type FakeBin } from "../helpers/fakes";
 

@@ -7,7 +7,8 @@
  */
 import { strict as assert } from "assert";
 
-import { buildLabContext, discoveryQueries } from "../../runner/discovery";
+import { buildLabContext } from "../../runner/contextBuilder";
+import { discoveryQueries } from "../../runner/discovery";
 import { inProcessKubeProxySignals, kubeProxyPodNames } from "../../runner/kubeProxyDiscovery";
 import { seedDocs } from "../helpers/fakes";
 

@@ -3,7 +3,7 @@ import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 
-import type { Discovery } from "../../runner/discovery";
+import type { Discovery } from "../../runner/discoveryTypes";
 import { LocalExecutor, NetnsExecutor, RecordedExecutor } from "../../runner/localExecutors";
 import { summarize, toStackOutputs } from "../../runner/results";
 import { planChecks } from "../../runner/plan";

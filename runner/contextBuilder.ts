@@ -1,0 +1,233 @@
+/**
+ * Builds the {@link LabContext} from parsed `kubectl get -o json` documents: {@link buildLabContext}
+ * is pure (the same documents give the same context and problems) and is tested with recorded kubectl
+ * output. Nodes with Cilium's pod CIDRs (cluster-pool, kubernetes or multi-pool IPAM), Running pods
+ * sorted by node, the client and the NodePort service. runner/discovery.ts runs the gets.
+ */
+import * as ipaddr from "ipaddr.js";
+
+import type { LabContext, LabNode, LabPod } from "../checks/types";
+import type { ContextOptions, ContextProblem, DocKey, KubectlDocs } from "./discoveryTypes";
+import { obj, path, str, type Json } from "./jsonRead";
+import { inProcessKubeProxySignals, kubeProxyPodNames } from "./kubeProxyDiscovery";
+
+/** The items of a List (or a single object as a one-item list); undefined when it is neither. */
+function items(doc: unknown): Json[] | undefined {
+  const o = obj(doc);
+  if (o === undefined) return undefined;
+  if (Array.isArray(o.items)) return o.items.map(obj).filter((x): x is Json => x !== undefined);
+  return o.metadata !== undefined ? [o] : undefined;
+}
+
+function isIPv4(ip: string): boolean {
+  return ipaddr.IPv4.isValidFourPartDecimal(ip);
+}
+
+/** A pod as the checks see it, or why it cannot be used. */
+function readPod(item: Json): { pod?: LabPod; why?: string } {
+  const name = str(path(item, "metadata", "name")) ?? "(unnamed)";
+  const namespace = str(path(item, "metadata", "namespace")) ?? "";
+  const node = str(path(item, "spec", "nodeName"));
+  const phase = str(path(item, "status", "phase"));
+  const ip = str(path(item, "status", "podIP"));
+  if (path(item, "metadata", "deletionTimestamp") !== undefined)
+    return { why: `pod ${name} is being deleted` };
+  if (phase !== "Running") return { why: `pod ${name} is ${phase ?? "in no phase"}, not Running` };
+  if (node === undefined) return { why: `pod ${name} is not scheduled on a node` };
+  if (ip === undefined) return { why: `pod ${name} has no pod IP yet` };
+  return { pod: { name, namespace, node, ip } };
+}
+
+/**
+ * Builds the context from parsed `kubectl get -o json` documents. Pure: the same documents give the
+ * same context and problems. A document that is undefined (its get failed) is a fatal problem.
+ *
+ * Fatal (the context is undefined): no nodes, a node without an InternalIP or without a CiliumNode
+ * pod CIDR, no Running test pod, no Running client pod, no Cilium agent, a service without a
+ * ClusterIP, port or NodePort, and any document that is missing (absence of kube-proxy cannot be
+ * claimed from a failed get). Warnings: a node without a test pod, Cilium agent or node probe; pods
+ * that are not Running (left out).
+ */
+export function buildLabContext(
+  docs: KubectlDocs,
+  options: ContextOptions = {},
+): { context?: LabContext; problems: ContextProblem[] } {
+  const problems: ContextProblem[] = [];
+  const fatal = (source: DocKey, message: string): void =>
+    void problems.push({ source, fatal: true, message });
+  const warn = (source: DocKey, message: string): void =>
+    void problems.push({ source, fatal: false, message });
+  const list = (key: DocKey, what: string): Json[] => {
+    const found = items(docs[key]);
+    if (found === undefined) fatal(key, `${what}: no kubectl data`);
+    return found ?? [];
+  };
+
+  // Nodes, with Cilium's pod CIDRs from the CiliumNode objects.
+  const cidrsByNode = new Map<string, string[]>();
+  const ciliumNodes = list("ciliumNodes", "CiliumNode objects");
+  if (docs.ciliumNodes !== undefined && ciliumNodes.length === 0) {
+    fatal("ciliumNodes", "no CiliumNode objects: is Cilium installed, with cluster-pool IPAM?");
+  }
+  for (const cn of ciliumNodes) {
+    const name = str(path(cn, "metadata", "name"));
+    const cidrs = path(cn, "spec", "ipam", "podCIDRs");
+    if (name !== undefined && Array.isArray(cidrs)) {
+      cidrsByNode.set(
+        name,
+        cidrs.filter((c): c is string => typeof c === "string"),
+      );
+    } else if (name !== undefined) {
+      const pooled = multiPoolCidrs(cn);
+      if (pooled.length > 0) cidrsByNode.set(name, pooled);
+    }
+  }
+
+  const nodes: LabNode[] = [];
+  const nodeItems = list("nodes", "nodes");
+  if (docs.nodes !== undefined && nodeItems.length === 0) fatal("nodes", "the cluster has no nodes");
+  for (const item of nodeItems) {
+    const name = str(path(item, "metadata", "name"));
+    if (name === undefined) continue;
+    const labels = obj(path(item, "metadata", "labels")) ?? {};
+    const controlPlane =
+      "node-role.kubernetes.io/control-plane" in labels || "node-role.kubernetes.io/master" in labels;
+    const addresses = path(item, "status", "addresses");
+    const internal = (Array.isArray(addresses) ? addresses : [])
+      .map(obj)
+      .filter((a) => a !== undefined && a.type === "InternalIP")
+      .map((a) => str(a?.address))
+      .filter((a): a is string => a !== undefined);
+    const internalIp = internal.find(isIPv4) ?? internal[0];
+    if (internalIp === undefined) fatal("nodes", `node ${name} has no InternalIP address`);
+    const podCidrs = cidrsByNode.get(name) ?? [];
+    if (docs.ciliumNodes !== undefined && ciliumNodes.length > 0 && podCidrs.length === 0) {
+      if (podCidrsExpected(options.ipamMode)) {
+        fatal("ciliumNodes", `node ${name} has no pod CIDR in its CiliumNode (spec.ipam.podCIDRs)`);
+      } else {
+        warn(
+          "ciliumNodes",
+          `node ${name} has no pod CIDR in its CiliumNode (IPAM ${options.ipamMode}: pod IPs are not carved from per-node CIDRs); checks that need one are inconclusive for it`,
+        );
+      }
+    }
+    nodes.push({
+      name,
+      role: controlPlane ? "control-plane" : "worker",
+      internalIp: internalIp ?? "",
+      podCidrs,
+    });
+  }
+  const nodeOrder = new Map(nodes.map((n, i) => [n.name, i]));
+  const byNodeThenName = (a: LabPod, b: LabPod): number =>
+    (nodeOrder.get(a.node) ?? nodes.length) - (nodeOrder.get(b.node) ?? nodes.length) ||
+    a.name.localeCompare(b.name);
+
+  /** Running pods of a list, sorted by node; the others become warnings. */
+  const pods = (key: DocKey, what: string): LabPod[] => {
+    const out: LabPod[] = [];
+    for (const item of list(key, what)) {
+      const { pod, why } = readPod(item);
+      if (pod !== undefined) out.push(pod);
+      else warn(key, `${what}: ${why}`);
+    }
+    return out.sort(byNodeThenName);
+  };
+  /** Warns about nodes without one of these pods. */
+  const perNode = (key: DocKey, what: string, found: readonly LabPod[]): void => {
+    if (found.length === 0) return;
+    for (const n of nodes) {
+      if (!found.some((p) => p.node === n.name)) warn(key, `node ${n.name} has no Running ${what}`);
+    }
+  };
+
+  const appLabel = options.appLabel ?? "evescn";
+  const testPods = pods("testPods", "test pods");
+  if (docs.testPods !== undefined && testPods.length === 0) {
+    fatal(
+      "testPods",
+      `no Running pod with label app=${appLabel} in namespace ${options.namespace ?? "default"}`,
+    );
+  }
+  perNode("testPods", `test pod (app=${appLabel})`, testPods);
+
+  const ciliumPods = pods("ciliumPods", "Cilium agents");
+  if (docs.ciliumPods !== undefined && ciliumPods.length === 0) {
+    fatal("ciliumPods", "no Running Cilium agent pod (k8s-app=cilium) in kube-system");
+  }
+  perNode("ciliumPods", "Cilium agent", ciliumPods);
+
+  const probePods = pods("probePods", "node-probe pods");
+  if (docs.probePods !== undefined && probePods.length === 0) {
+    warn("probePods", "no Running node-probe pod: checks that need a node's view will be inconclusive");
+  }
+  perNode("probePods", "node-probe pod", probePods);
+
+  const kubeProxyPods = kubeProxyPodNames([
+    ...list("kubeProxyPods", "kube-proxy pods"),
+    ...list("kubeProxyStaticPods", "static kube-proxy pods"),
+  ]);
+  const kubeProxySignals = inProcessKubeProxySignals(nodeItems);
+
+  let client: LabPod | undefined;
+  const clientItems = list("client", "client pod");
+  if (clientItems.length > 0) {
+    const { pod, why } = readPod(clientItems[0]);
+    if (pod === undefined) fatal("client", `client ${why}`);
+    client = pod;
+  }
+
+  let service: LabContext["service"] | undefined;
+  const svc = list("service", "service")[0];
+  if (svc !== undefined) {
+    const name = str(path(svc, "metadata", "name")) ?? options.service ?? "serversvc";
+    const clusterIp = str(path(svc, "spec", "clusterIP"));
+    const ports = path(svc, "spec", "ports");
+    const first = Array.isArray(ports)
+      ? (ports.map(obj).find((p) => p?.nodePort !== undefined) ?? obj(ports[0]))
+      : undefined;
+    const port = first?.port;
+    const nodePort = first?.nodePort;
+    if (clusterIp === undefined || clusterIp === "None") fatal("service", `service ${name} has no ClusterIP`);
+    else if (typeof port !== "number") fatal("service", `service ${name} has no port`);
+    else if (typeof nodePort !== "number") {
+      fatal("service", `service ${name} has no NodePort (type ${String(path(svc, "spec", "type"))})`);
+    } else service = { name, clusterIp, port, nodePort };
+  }
+
+  if (problems.some((p) => p.fatal) || client === undefined || service === undefined) {
+    return { problems };
+  }
+  return {
+    problems,
+    context: {
+      nodes,
+      testPods,
+      client,
+      ciliumPods,
+      probePods,
+      kubeProxyPods,
+      ...(kubeProxySignals.length > 0 ? { kubeProxySignals } : {}),
+      service,
+      nodeDevice: options.nodeDevice ?? "eth0",
+      nativeRoutingCidr: options.nativeRoutingCidr ?? "10.0.0.0/8",
+    },
+  };
+}
+
+/** Whether CiliumNodes carry spec.ipam.podCIDRs in this IPAM mode (cluster-pool, kubernetes). */
+function podCidrsExpected(ipamMode: string | undefined): boolean {
+  return ipamMode === undefined || ipamMode === "cluster-pool" || ipamMode === "kubernetes";
+}
+
+/**
+ * Multi-pool IPAM: "spec.ipam.pools.allocated: List of CIDRs allocated to this node and the pool they
+ * were allocated from" (https://docs.cilium.io/en/stable/network/concepts/ipam/multi-pool/).
+ */
+function multiPoolCidrs(cn: Json): string[] {
+  const allocated = path(cn, "spec", "ipam", "pools", "allocated");
+  return (Array.isArray(allocated) ? allocated : []).flatMap((a) => {
+    const cidrs = obj(a)?.cidrs;
+    return Array.isArray(cidrs) ? cidrs.filter((c): c is string => typeof c === "string") : [];
+  });
+}
