@@ -8,7 +8,7 @@ export type { ArpEntry, ArpTable } from "./arp";
 export { lbAddress, parseBpfLbList } from "./bpf-lb-list";
 export type { LbFrontend, LbList } from "./bpf-lb-list";
 export { parseCiliumStatus } from "./cilium-status";
-export type { CiliumStatus } from "./cilium-status";
+export type { CiliumStatus } from "./cilium-status-model";
 export { parseIpAddr } from "./ip-addr";
 export type { IpAddrList, IpInterface } from "./ip-addr";
 export { parseIpRoute } from "./ip-route";

@@ -5,12 +5,8 @@ import * as os from "os";
 import * as path from "path";
 import committedJson from "../../data/cilium-chart-index.json";
 import type { ChartIndex } from "../../lib/chartIndex";
-import {
-  CHART_INDEX_FILE,
-  deriveChartIndex,
-  readSharedCharts,
-  serializeChartIndex,
-} from "../../scripts/derive-chart-index";
+import { CHART_INDEX_FILE, readSharedCharts } from "../../scripts/derive-chart-index";
+import { deriveChartIndex, serializeChartIndex } from "../../scripts/derive-chart-index-build";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 /** The shared reference folder next to the repository; only some tests need it. */
