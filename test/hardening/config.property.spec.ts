@@ -14,7 +14,7 @@ import * as path from "path";
 import fc from "fast-check";
 import { CONFIG_KEYS, ConfigError, LabConfig, PROJECT, validateConfig } from "../../lib/config";
 import { runLab } from "../helpers/pulumiMocks";
-import { BAD_INPUTS } from "../lib/config.spec";
+import { BAD_INPUTS } from "../lib/badInputs";
 
 const SEED = Number(process.env.LAB_FC_SEED ?? 20261125);
 /** Runs per key and direction: 30 keys x (valid + invalid) x 24 = 1,440 generated values. */
