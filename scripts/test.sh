@@ -25,18 +25,37 @@ fi
 
 npm ci --no-audit --no-fund --loglevel=error || { echo "0 passed, 1 failed"; exit 1; }
 
+# Mocha runs its spec files in parallel worker processes: most specs wait on real processes, timeouts
+# and captures, so two or more files progress at once even on 2 cores.
+MOCHA_ARGS=(--parallel --jobs "${MOCHA_JOBS:-3}")
+
 status=0
-npx tsc --noEmit -p . || status=1
-npx eslint . || status=1
-npx prettier --check . >/dev/null || { npx prettier --list-different . >&2; status=1; }
+# The type check, ESLint and Prettier are CPU work; mocha mostly waits (real processes, timeouts,
+# captures). So they run beside mocha, their output kept apart and printed after it.
+checks_log=$(mktemp)
+(
+  rc=0
+  npx tsc --noEmit -p . || rc=1
+  npx eslint . || rc=1
+  npx prettier --check . >/dev/null || { npx prettier --list-different . >&2; rc=1; }
+  exit "$rc"
+) >"$checks_log" 2>&1 &
+checks_pid=$!
 
 out=$(mktemp)
-npx mocha --reporter spec 'test/**/*.spec.ts' 2>&1 | tee "$out"
+npx mocha --reporter spec "${MOCHA_ARGS[@]}" 'test/**/*.spec.ts' 2>&1 | tee "$out"
 mocha_status=${PIPESTATUS[0]}
 [ "$mocha_status" = 0 ] || status=1
 passed=$(sed -n 's/^ *\([0-9][0-9]*\) passing.*/\1/p' "$out" | tail -n 1)
 failed=$(sed -n 's/^ *\([0-9][0-9]*\) failing.*/\1/p' "$out" | tail -n 1)
 rm -f "$out"
+
+if ! wait "$checks_pid"; then
+  status=1
+  echo "type check, ESLint or Prettier failed:" >&2
+fi
+cat "$checks_log"
+rm -f "$checks_log"
 passed=${passed:-0}
 failed=${failed:-0}
 # A failed type check, lint or format check counts as one more failure.
