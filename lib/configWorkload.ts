@@ -3,6 +3,7 @@
  * one in existing mode), the app label, and whether / how long / under which run id the checks run.
  */
 import { DNS1123_LABEL, type ConfigReader } from "./configReader";
+import type { LabConfig } from "./configTypes";
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
@@ -11,17 +12,18 @@ export const EXISTING_NAMESPACE = "cilium-ebpf-lab";
 /** Namespaces other workloads share: never the home of the lab's privileged pods in existing mode. */
 const SHARED_NAMESPACES = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);
 
-/** The workload and checks keys, validated. */
-export interface WorkloadKeys {
-  readonly testImage: string;
-  readonly nodePort: number;
-  readonly namespace: string;
-  readonly appLabel: string;
-  readonly runChecks: boolean;
-  readonly failOnCheckFailure: boolean;
-  readonly checkTimeoutSeconds: number;
-  readonly checksRunId: string;
-}
+/** The workload and checks keys, validated: exactly their fields of {@link LabConfig}. */
+export type WorkloadKeys = Pick<
+  LabConfig,
+  | "testImage"
+  | "nodePort"
+  | "namespace"
+  | "appLabel"
+  | "runChecks"
+  | "failOnCheckFailure"
+  | "checkTimeoutSeconds"
+  | "checksRunId"
+>;
 
 /** Validates the workload and checks keys, recording problems in `r`. */
 export function validateWorkloadKeys(r: ConfigReader): WorkloadKeys {

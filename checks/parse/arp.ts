@@ -1,4 +1,4 @@
-import { asText, isBlank, splitLines, unrecognisedIssue } from "./text";
+import { asText, isBlank, tableLines, unrecognisedIssue } from "./text";
 
 /** One entry of `arp -n` (net-tools). */
 export interface ArpEntry {
@@ -31,14 +31,8 @@ export function parseArp(raw: string): ArpTable {
   if (isBlank(text)) return { raw: text, entries: [], issues: ["empty output"] };
   const entries: ArpEntry[] = [];
   const unrecognised: string[] = [];
-  let sawHeader = false;
-  for (const original of splitLines(text)) {
-    const line = original.trim();
-    if (line === "") continue;
-    if (HEADER.test(line)) {
-      sawHeader = true;
-      continue;
-    }
+  const { lines, sawHeader } = tableLines(text, HEADER);
+  for (const { line, original } of lines) {
     const m = ENTRY.exec(line);
     if (m?.groups) {
       const { address, hwType, mac, flags, iface } = m.groups;

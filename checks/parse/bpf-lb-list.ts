@@ -17,7 +17,7 @@
  * slot and a plain `BACKEND ADDRESS` header (cilium/cilium#10402: `0.0.0.0:0 (14) [ClusterIP]`).
  * Keys are `ip:port`, newer ones `ip:port/TCP`, with `/i` for the internal scope of a split service.
  */
-import { asText, isBlank, splitLines, unrecognisedIssue } from "./text";
+import { asText, isBlank, tableLines, unrecognisedIssue } from "./text";
 
 /** One frontend key of the BPF service map with its entries. */
 export interface LbFrontend {
@@ -86,14 +86,8 @@ export function parseBpfLbList(raw: string): LbList {
   if (isBlank(text)) return { raw: text, frontends: [], issues: ["empty output"] };
   const blocks: Block[] = [];
   const unrecognised: string[] = [];
-  let sawHeader = false;
-  for (const original of splitLines(text)) {
-    const line = original.trim();
-    if (line === "") continue;
-    if (HEADER.test(line)) {
-      sawHeader = true;
-      continue;
-    }
+  const { lines, sawHeader } = tableLines(text, HEADER);
+  for (const { line, original } of lines) {
     const words = line.split(/\s+/);
     const key = KEY.exec(words[0]);
     // A key's line holds the key and its first entry (an address or "backend N not found"); an

@@ -1,4 +1,4 @@
-import { asText, isBlank, splitLines, toInt, unrecognisedIssue } from "./text";
+import { asText, isBlank, tableLines, toInt, unrecognisedIssue } from "./text";
 
 /** One backend of a service: "1 => 10.0.0.72:80 (active)". */
 export interface ServiceBackend {
@@ -82,14 +82,8 @@ export function parseServiceList(raw: string): ServiceList {
   const rows: Row[] = [];
   const unrecognised: string[] = [];
   const cut: string[] = [];
-  let sawHeader = false;
-  for (const original of splitLines(text)) {
-    const line = original.trim();
-    if (line === "") continue;
-    if (HEADER.test(line)) {
-      sawHeader = true;
-      continue;
-    }
+  const { lines, sawHeader } = tableLines(text, HEADER);
+  for (const { line, original } of lines) {
     if (BACKEND_LINE.test(line)) {
       const backend = readBackend(line);
       const current = rows[rows.length - 1];

@@ -25,6 +25,28 @@ export function splitLines(text: string): string[] {
   return text.split(/\r\n|\n|\r/).map((line) => (line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line));
 }
 
+/** One data line of a table-shaped output: trimmed, and as it arrived (for `issues`). */
+export interface TableLine {
+  readonly line: string;
+  readonly original: string;
+}
+
+/**
+ * The non-empty lines of a table-shaped output other than its header lines (matched on the trimmed
+ * line, wherever they stand), and whether a header was seen at all.
+ */
+export function tableLines(text: string, header: RegExp): { lines: TableLine[]; sawHeader: boolean } {
+  const lines: TableLine[] = [];
+  let sawHeader = false;
+  for (const original of splitLines(text)) {
+    const line = original.trim();
+    if (line === "") continue;
+    if (header.test(line)) sawHeader = true;
+    else lines.push({ line, original });
+  }
+  return { lines, sawHeader };
+}
+
 /** True when the text holds nothing but whitespace. */
 export function isBlank(text: string): boolean {
   return text.trim() === "";
