@@ -2,7 +2,7 @@
  * Builds `test/fixtures/recordings/seed-lab/recording.json`, the write-up's lab as a recording, from
  * the write-up itself (`<repo>/../shared/seed/000_aeb09caae6829f2e.txt`) and the seed-lab context
  * fixture. Dev-only (the project never needs ../shared at run time); run it with
- * `npx ts-node scripts/build-seed-recording.ts [--check]`.
+ * `npx tsx scripts/build-seed-recording.ts [--check]`.
  *
  * Only steps whose command the write-up really ran, on the node or pod the plan runs it, are recorded,
  * each with the write-up's own command as argv and its output lines verbatim. Every other planned step
@@ -86,7 +86,7 @@ if (require.main === module) {
   );
   if (process.argv.includes("--check")) {
     if (fs.readFileSync(OUT, "utf8") !== text) {
-      process.stderr.write(`${OUT} is stale: run npx ts-node scripts/build-seed-recording.ts\n`);
+      process.stderr.write(`${OUT} is stale: run npx tsx scripts/build-seed-recording.ts\n`);
       process.exitCode = 1;
     }
   } else {

@@ -321,7 +321,7 @@ describe("check CLI: interrupted", function () {
     try {
       const child = spawn(
         process.execPath,
-        ["-r", "ts-node/register/transpile-only", "test/helpers/cli-harness.ts", "--kind-cluster", "lab"],
+        ["-r", "tsx/cjs", "test/helpers/cli-harness.ts", "--kind-cluster", "lab"],
         { cwd: ROOT, env: { ...process.env, ...fake.env, HARNESS_ARGV: JSON.stringify(["sleep", "300"]) } },
       );
       let stderr = "";

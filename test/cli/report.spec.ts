@@ -35,7 +35,7 @@ describe("report CLI reading a slow pipe", () => {
     const parent = [
       "process.stdin.pause();",
       "const r = require('child_process').spawnSync(process.execPath,",
-      `  ['-r', 'ts-node/register/transpile-only', ${JSON.stringify(report)}, '--no-write'], { stdio: 'inherit' });`,
+      `  ['-r', 'tsx/cjs', ${JSON.stringify(report)}, '--no-write'], { stdio: 'inherit' });`,
       "process.exit(r.status === null ? 1 : r.status);",
     ].join("\n");
     const r = spawnSync(

@@ -313,13 +313,8 @@ describe("scripts/derive-chart-index", () => {
 function runScript(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(
     process.execPath,
-    [
-      "-r",
-      "ts-node/register/transpile-only",
-      path.join(REPO_ROOT, "scripts", "derive-chart-index.ts"),
-      ...args,
-    ],
-    { cwd: REPO_ROOT, encoding: "utf8", env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" } },
+    ["-r", "tsx/cjs", path.join(REPO_ROOT, "scripts", "derive-chart-index.ts"), ...args],
+    { cwd: REPO_ROOT, encoding: "utf8", env: process.env },
   );
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
