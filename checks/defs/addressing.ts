@@ -204,6 +204,46 @@ function judgeRoute(
   return { fail: fail(`expected ${want} on ${node}, found ${found}`) };
 }
 
+/** One node's route table against every peer's pod CIDR ({@link judgeRoute}). */
+export function judgeRouteTable(
+  ctx: LabContext,
+  node: string,
+  output: string,
+): { parts: Judgement[]; explained: string[]; checked: number } {
+  const routes = parseIpRoute(output).routes;
+  const parts: Judgement[] = [];
+  const explained: string[] = [];
+  let checked = 0;
+  for (const peer of ctx.nodes.filter((n) => n.name !== node)) {
+    if (peer.podCidrs.length === 0) {
+      parts.push(inconclusive(`no pod CIDR known for ${peer.name}`));
+      continue;
+    }
+    for (const cidr of peer.podCidrs) {
+      checked++;
+      const judged = judgeRoute(ctx, node, peer, cidr, routes);
+      if (judged === undefined) continue;
+      if ("fail" in judged) parts.push(judged.fail);
+      else explained.push(judged.explained);
+    }
+  }
+  return { parts, explained, checked };
+}
+
+/** The routes that are what the cluster's own setting implies, as one `differs` judgement. */
+export function explainedRoutes(ctx: LabContext, explained: readonly string[]): Judgement {
+  const tunnel = tunnelled(ctx) !== undefined;
+  const what = tunnel
+    ? "each peer's pod CIDR is routed to cilium_host for encapsulation, not via the peer's IP"
+    : "per-node routes are not Cilium's here";
+  return differsFrom(
+    ctx,
+    [tunnel ? "routing-mode" : "auto-direct-node-routes"],
+    `${what}: ${explained.join("; ")}`,
+    { directRoutes: false },
+  );
+}
+
 function judgeNodeRoutes(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judgement {
   if (ctx.nodes.length < 2)
     return inconclusive(`node routes need at least 2 nodes, the lab has ${ctx.nodes.length}`);
@@ -228,29 +268,12 @@ function judgeNodeRoutes(ctx: LabContext, results: ReadonlyMap<string, ExecResul
       parts.push(out.judgement);
       continue;
     }
-    const routes = parseIpRoute(out.output).routes;
-    for (const peer of ctx.nodes.filter((n) => n.name !== node.name)) {
-      if (peer.podCidrs.length === 0) {
-        parts.push(inconclusive(`no pod CIDR known for ${peer.name}`));
-        continue;
-      }
-      for (const cidr of peer.podCidrs) {
-        checked++;
-        const judged = judgeRoute(ctx, node.name, peer, cidr, routes);
-        if (judged === undefined) continue;
-        if ("fail" in judged) parts.push(judged.fail);
-        else explained.push(judged.explained);
-      }
-    }
+    const table = judgeRouteTable(ctx, node.name, out.output);
+    parts.push(...table.parts);
+    explained.push(...table.explained);
+    checked += table.checked;
   }
-  if (explained.length > 0) {
-    const key = tunnelled(ctx) !== undefined ? "routing-mode" : "auto-direct-node-routes";
-    const what =
-      key === "routing-mode"
-        ? `each peer's pod CIDR is routed to cilium_host for encapsulation, not via the peer's IP`
-        : `per-node routes are not Cilium's here`;
-    parts.push(differsFrom(ctx, [key], `${what}: ${explained.join("; ")}`, { directRoutes: false }));
-  }
+  if (explained.length > 0) parts.push(explainedRoutes(ctx, explained));
   if (parts.length === 0) {
     return pass(
       `every node routes each peer's pod CIDR via the peer's IP on ${list([...new Set(ctx.nodes.map((n) => deviceOn(ctx, n.name)))])} (${checked} routes)`,
