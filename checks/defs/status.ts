@@ -82,6 +82,8 @@ function steps(ctx: LabContext): ProbeStep[] {
   }));
 }
 
+const AGENT_SHOWS = "the agent shows";
+
 /**
  * Where the agent's own view and the cluster's cilium-config disagree: the agent shows the lab's
  * value although cilium-config says otherwise (the agent's view is what runs; said in the reason).
@@ -90,7 +92,7 @@ function disagreement(ctx: LabContext, key: CiliumConfigKey, shown: string): Jud
   const d = settingOf(ctx, key);
   return d === undefined
     ? []
-    : [pass(`the agent shows ${shown} although cilium-config has ${describeSetting(d)}`)];
+    : [pass(`${AGENT_SHOWS} ${shown} although cilium-config has ${describeSetting(d)}`)];
 }
 
 /**
@@ -219,6 +221,7 @@ function judge(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judge
   const missing = nodesWithout(ctx, ctx.ciliumPods);
   if (missing.length > 0) parts.push(inconclusive(`no Cilium agent pod on ${list(missing)}`));
   const statuses = new Map<string, AgentStatus>();
+  const notes: string[] = [];
   for (const pod of ctx.ciliumPods) {
     const step = all.find((s) => s.id === stepId(pod));
     if (step === undefined) continue;
@@ -229,14 +232,11 @@ function judge(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judge
     }
     statuses.set(pod.name, read.status);
     const own = judgeAgent(pod.name, read.status, ctx);
-    const bad = own.filter((p) => p.verdict !== "pass");
     // Where the agent disagrees with cilium-config, that stays in the reason whatever else is found.
-    const notes = own.filter((p) => p.verdict === "pass" && p.reason.startsWith("the agent shows"));
-    parts.push(
-      ...(bad.length > 0
-        ? [...bad, ...notes]
-        : [pass(`${pod.name}: ${own.map((p) => p.reason).join(", ")}`)]),
-    );
+    notes.push(...own.filter((p) => p.reason.startsWith(AGENT_SHOWS)).map((p) => p.reason));
+    const judged = own.filter((p) => !p.reason.startsWith(AGENT_SHOWS));
+    const bad = judged.filter((p) => p.verdict !== "pass");
+    parts.push(...(bad.length > 0 ? bad : [pass(`${pod.name}: ${judged.map((p) => p.reason).join(", ")}`)]));
   }
   const fact = (key: keyof AgentStatus): unknown =>
     agreed(new Map([...statuses].map(([pod, s]) => [pod, s[key] as string | undefined])));
@@ -254,7 +254,8 @@ function judge(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judge
       if (value !== undefined) facts[name] = value;
     }
   }
-  return combine(parts, facts);
+  const verdict = combine(parts, facts);
+  return notes.length === 0 ? verdict : { ...verdict, reason: `${verdict.reason}; ${notes.join("; ")}` };
 }
 
 export const ciliumAgentStatus: CheckDefinition = {
