@@ -5,12 +5,16 @@
  * evidence through an {@link Executor}, and an expectation that turns the parsed evidence into a
  * verdict. Results are immutable values; the runner never mutates a result after it is built.
  */
+import type { CiliumConfigKey, SettingDifference } from "./ciliumConfig";
 
 /**
  * The verdicts. `inconclusive` means "the evidence does not allow a judgement", never "pass".
- * `differs` is given only by the runner, never by a check: on a cluster whose own Cilium is configured
- * otherwise than the lab (existing mode, installCilium false), a failure the cluster's configuration
- * explains "differs from the lab profile" (runner/profileVerdicts.ts).
+ * `differs`: on a cluster whose own Cilium is configured otherwise than the lab (existing mode,
+ * installCilium false), what the check found is what the cluster's own cilium-config implies, not
+ * the lab's datapath. A check gives it only through `differsFrom` (checks/defs/common.ts), naming the
+ * keys that explain it; the runner keeps it only when the check declares those keys in
+ * {@link CheckDefinition.restsOn} and the cluster's value of each differs from the lab's
+ * (runner/profileVerdicts.ts), and makes it a `fail` otherwise.
  */
 export type Verdict = "pass" | "fail" | "inconclusive" | "differs";
 
@@ -152,6 +156,11 @@ export interface LabContext {
    * node count, for checks that read an all-node signal (cilium-health's `Cluster health: N/M`).
    */
   readonly sampledFrom?: number;
+  /**
+   * Existing mode with the cluster's own Cilium (installCilium false): every cilium-config key whose
+   * value is not the lab's, with what the cluster has. Absent or empty: the lab's profile applies.
+   */
+  readonly clusterDifferences?: readonly SettingDifference[];
 }
 
 /**
@@ -193,6 +202,8 @@ export interface Judgement {
   readonly reason: string;
   /** Facts read on the way (datapath facts published as the `datapath` output). */
   readonly facts?: Readonly<Record<string, unknown>>;
+  /** With verdict `differs`: the cilium-config keys whose cluster value explains the result. */
+  readonly explainedBy?: readonly CiliumConfigKey[];
 }
 
 /**
@@ -204,6 +215,13 @@ export interface CheckDefinition {
   readonly name: string;
   /** One sentence: what a pass proves about the datapath. */
   readonly proves: string;
+  /**
+   * The cilium-config keys whose lab value this check's expectation rests on; `[]` says explicitly
+   * that it rests on none (a test holds every check to declaring). The table of which checks a
+   * difference concerns (existing/ciliumProfile.ts) is derived from these, and only these keys may
+   * explain a `differs` verdict of this check.
+   */
+  readonly restsOn: readonly CiliumConfigKey[];
   steps(ctx: LabContext): readonly ProbeStep[];
   judge(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judgement;
 }

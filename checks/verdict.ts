@@ -134,9 +134,10 @@ export function usableSections(
 }
 
 /**
- * Combines partial judgements: any fail makes a fail, else any inconclusive an inconclusive, else a
- * pass. The reason lists the failures first, then what was inconclusive; a pass lists every part.
- * Identical reasons are given once.
+ * Combines partial judgements: any fail makes a fail, else any inconclusive an inconclusive, else
+ * any differs a differs (explained by every key its parts name), else a pass. The reason lists the
+ * failures first, then what was inconclusive, then what differs; a differs or a pass lists every
+ * part. Identical reasons are given once.
  */
 export function combine(parts: readonly Judgement[], facts?: Facts): Judgement {
   if (parts.length === 0) return inconclusive("nothing was judged", facts);
@@ -145,8 +146,18 @@ export function combine(parts: readonly Judgement[], facts?: Facts): Judgement {
   ];
   const failed = of("fail");
   const unknown = of("inconclusive");
-  if (failed.length > 0) return fail([...failed, ...unknown].join("; "), facts);
-  if (unknown.length > 0) return inconclusive(unknown.join("; "), facts);
+  const differing = of("differs");
+  if (failed.length > 0) return fail([...failed, ...unknown, ...differing].join("; "), facts);
+  if (unknown.length > 0) return inconclusive([...unknown, ...differing].join("; "), facts);
+  if (differing.length > 0) {
+    const explainedBy = [...new Set(parts.flatMap((p) => p.explainedBy ?? []))];
+    return {
+      verdict: "differs",
+      reason: [...differing, ...of("pass")].join("; "),
+      explainedBy,
+      ...(facts === undefined ? {} : { facts }),
+    };
+  }
   return pass(of("pass").join("; "), facts);
 }
 

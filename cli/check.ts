@@ -13,7 +13,7 @@ import {
   detectNodeDevices,
   withNodeDevices,
 } from "../runner/nodeDevices";
-import { applyProfileDifferences } from "../runner/profileVerdicts";
+import { withClusterDifferences } from "../runner/profileVerdicts";
 import { UsageError, guardRun, openLab, type LabAccessIO } from "../runner/labAccess";
 import type { Discovery } from "../runner/discoveryTypes";
 import { planChecks, type ExecPlan } from "../runner/plan";
@@ -197,6 +197,14 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
       }
     }
 
+    // installCilium false: the checks judge against the cluster's own cilium-config where it differs.
+    if (discovery.context !== undefined && opts.profileDifferences !== undefined) {
+      discovery = {
+        ...discovery,
+        context: withClusterDifferences(discovery.context, opts.profileDifferences),
+      };
+    }
+
     if (opts.dryRun) {
       if (discovery.context === undefined) {
         log("check: no lab context, so no plan: reach a cluster or give --context-file FILE");
@@ -224,11 +232,7 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
       onResult: (r: CheckResult) =>
         log(`check: ${r.verdict.padEnd(12)} ${r.name} (${formatDuration(r.durationMs)})`),
     });
-    const withDevices = devices !== undefined ? withNodeDevices(ran, devices) : ran;
-    const report =
-      opts.profileDifferences !== undefined
-        ? applyProfileDifferences(withDevices, opts.profileDifferences)
-        : withDevices;
+    const report = devices !== undefined ? withNodeDevices(ran, devices) : ran;
     log(`check: ${report.summary}`);
     if (opts.record !== undefined) {
       if (discovery.context === undefined) {

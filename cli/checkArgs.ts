@@ -6,7 +6,8 @@ import { parseArgs } from "node:util";
 import * as ipaddr from "ipaddr.js";
 
 import { UsageError, type LabAccessOptions } from "../runner/labAccess";
-import { type ProfileDifference, parseProfileDifferences } from "../runner/profileVerdicts";
+import type { SettingDifference } from "../checks/ciliumConfig";
+import { parseProfileDifferences } from "../runner/profileVerdicts";
 
 export const USAGE = `Usage: npm run check -- [flags]
 
@@ -33,8 +34,9 @@ The lab (defaults reproduce the seed):
   --native-cidr CIDR       Cilium's IPv4 native-routing CIDR (default: 10.0.0.0/8)
   --cilium-namespace NS    namespace of the Cilium agents and cilium-config (default: kube-system)
   --ipam-mode MODE         the cluster's IPAM mode (cilium-config ipam; default: cluster-pool)
-  --profile-differences J  JSON list of {key, found, lab, checks}: how the cluster's own Cilium differs
-                           from the lab; a failure they explain is reported as "differs"
+  --profile-differences J  JSON list of {key, found, lab, checks}: the cilium-config keys where the
+                           cluster's own Cilium differs from the lab; checks resting on a key judge
+                           against the cluster's value and report "differs" where it explains the result
 
 Run:
   --only NAME              run only this check; repeat the flag or separate names with commas
@@ -60,7 +62,7 @@ context; 2 for a usage error.
 /** The check CLI's flags, parsed and validated. */
 export interface CliOptions extends LabAccessOptions {
   /** How the cluster's own Cilium differs from the lab (existing mode, installCilium false). */
-  readonly profileDifferences?: readonly ProfileDifference[];
+  readonly profileDifferences?: readonly SettingDifference[];
   readonly only?: string[];
   readonly failOnFailure: boolean;
   readonly record?: string;
@@ -190,7 +192,7 @@ export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): Cli
       `--ipam-mode must be an IPAM mode such as cluster-pool or eni (got ${JSON.stringify(ipamMode)})`,
     );
   }
-  let profileDifferences: ProfileDifference[] | undefined;
+  let profileDifferences: SettingDifference[] | undefined;
   const differencesJson = nonEmpty("profile-differences");
   if (differencesJson !== undefined) {
     try {

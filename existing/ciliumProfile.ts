@@ -2,14 +2,26 @@
  * The Cilium a cluster already runs (existing mode, installCilium false), read from its
  * `cilium-config` ConfigMap, and how it differs from the lab's profile.
  *
- * Keys read (the agent options the chart renders into cilium-config,
- * cilium/cilium install/kubernetes/cilium/templates/cilium-configmap.yaml): `routing-mode`
- * (`native`/`tunnel`, 1.14+; `tunnel: disabled` before), `enable-bpf-masquerade`,
- * `enable-host-legacy-routing` (read in that template at commit 002c6fff), and `ipam`,
- * `kube-proxy-replacement`, `ipv4-native-routing-cidr`, `auto-direct-node-routes` (same template;
- * their exact lines were not re-read here). A key the ConfigMap does not carry is reported as
- * "not set" (the agent's default then applies), never guessed.
+ * Keys read: every key of checks/ciliumConfig.ts CILIUM_CONFIG_KEYS ({@link PROFILE_FIELDS} says
+ * which field holds it; a test holds the two together). What the chart writes for them, from
+ * cilium/cilium install/kubernetes/cilium/templates/cilium-configmap.yaml of the charts 1.13.0-rc5 to
+ * 1.20.0: `auto-direct-node-routes` always (`autoDirectNodeRoutes | quote`);
+ * `ipv4-native-routing-cidr` only when set; `enable-bpf-masquerade` only when `bpf.masquerade` is set
+ * (absent: the agent's default, false); `enable-host-legacy-routing` when set or forced true by CNI
+ * chaining; `enable-ipv4-masquerade` (`enableIPv4Masquerade`, default true; from 1.18 false with
+ * ENI); `ipam` (`ipam.mode`, default cluster-pool); `kube-proxy-replacement` always (1.13 default
+ * `disabled`, 1.14+ `false`); `routing-mode` from 1.14, `tunnel` (`disabled`/`vxlan`/`geneve`) in 1.13.
+ * A key the ConfigMap does not carry is reported as "not set" (the agent's default then applies),
+ * never guessed.
  */
+import {
+  CILIUM_CONFIG_KEYS,
+  NOT_SET,
+  type CiliumConfigKey,
+  type SettingDifference,
+} from "../checks/ciliumConfig";
+import { ALL_CHECKS } from "../checks/defs";
+import type { CheckDefinition } from "../checks/types";
 
 /** What the cluster's Cilium is configured with (undefined: not set in cilium-config). */
 export interface ClusterCiliumProfile {
@@ -20,17 +32,37 @@ export interface ClusterCiliumProfile {
   readonly kubeProxyReplacement?: string;
   readonly nativeRoutingCidr?: string;
   readonly bpfMasquerade?: string;
+  readonly ipv4Masquerade?: string;
   readonly autoDirectNodeRoutes?: string;
   readonly hostLegacyRouting?: string;
 }
 
+/** The profile field that holds each cilium-config key. */
+export const PROFILE_FIELDS: Readonly<
+  Record<CiliumConfigKey, Exclude<keyof ClusterCiliumProfile, "namespace">>
+> = {
+  ipam: "ipamMode",
+  "routing-mode": "routingMode",
+  "kube-proxy-replacement": "kubeProxyReplacement",
+  "auto-direct-node-routes": "autoDirectNodeRoutes",
+  "enable-bpf-masquerade": "bpfMasquerade",
+  "enable-ipv4-masquerade": "ipv4Masquerade",
+  "enable-host-legacy-routing": "hostLegacyRouting",
+  "ipv4-native-routing-cidr": "nativeRoutingCidr",
+};
+
 /** One way the cluster's Cilium differs from the lab's profile. */
-export interface ProfileDifference {
-  readonly key: string;
-  readonly found: string;
-  readonly lab: string;
-  /** The checks whose expectation this difference changes. */
+export interface ProfileDifference extends SettingDifference {
+  /** The checks whose expectation rests on this key (their CheckDefinition.restsOn). */
   readonly checks: readonly string[];
+}
+
+/** The names of the checks that declare `key` in restsOn, in check order. */
+export function checksRestingOn(
+  key: CiliumConfigKey,
+  checks: readonly CheckDefinition[] = ALL_CHECKS,
+): string[] {
+  return checks.filter((c) => c.restsOn.includes(key)).map((c) => c.name);
 }
 
 type Json = Record<string, unknown>;
@@ -57,6 +89,7 @@ export function clusterProfileOf(list: unknown): ClusterCiliumProfile | undefine
     kubeProxyReplacement: str(data["kube-proxy-replacement"]),
     nativeRoutingCidr: str(data["ipv4-native-routing-cidr"]),
     bpfMasquerade: str(data["enable-bpf-masquerade"]),
+    ipv4Masquerade: str(data["enable-ipv4-masquerade"]),
     autoDirectNodeRoutes: str(data["auto-direct-node-routes"]),
     hostLegacyRouting: str(data["enable-host-legacy-routing"]),
   };
@@ -67,66 +100,35 @@ export const PODCIDR_IPAM_MODES: readonly string[] = ["cluster-pool", "kubernete
 
 /**
  * The differences from the lab's profile (strict KPR, native routing with autoDirectNodeRoutes, BPF
- * masquerade, BPF host routing, cluster-pool IPAM on `lab.podCidr` excluded by `lab.nativeRoutingCidr`).
+ * masquerade, IPv4 masquerading on, BPF host routing, cluster-pool IPAM, the lab's native CIDR), each
+ * with the checks that rest on its key.
  */
 export function profileDifferences(
   p: ClusterCiliumProfile,
   lab: { readonly nativeRoutingCidr: string },
 ): ProfileDifference[] {
-  const out: ProfileDifference[] = [];
-  const shown = (v: string | undefined) => v ?? "not set";
-  const add = (
-    key: string,
-    found: string | undefined,
-    want: string,
-    checks: string[],
-    ok: (v: string) => boolean,
-  ) => {
-    if (found === undefined || !ok(found)) out.push({ key, found: shown(found), lab: want, checks });
-  };
-  add("ipam", p.ipamMode, "cluster-pool", ["pod-addressing", "node-routes"], (v) => v === "cluster-pool");
-  add(
-    "routing-mode",
-    p.routingMode,
-    "native",
-    ["node-routes", "cilium-agent-status", "redirect-neigh"],
-    (v) => v === "native",
-  );
-  add(
-    "kube-proxy-replacement",
-    p.kubeProxyReplacement,
-    "true (strict on 1.13)",
-    ["cilium-agent-status", "no-kube-proxy", "service-table"],
-    (v) => /^(true|strict)$/i.test(v),
-  );
-  add("auto-direct-node-routes", p.autoDirectNodeRoutes, "true", ["node-routes"], (v) => v === "true");
-  add(
-    "enable-bpf-masquerade",
-    p.bpfMasquerade,
-    "true",
-    ["bpf-masquerade", "cilium-agent-status"],
-    (v) => v === "true",
-  );
-  if (p.hostLegacyRouting === "true") {
-    out.push({
-      key: "enable-host-legacy-routing",
-      found: "true",
-      lab: "false (BPF host routing)",
-      checks: [
-        "cilium-agent-status",
-        "redirect-peer-same-node",
-        "redirect-peer-cross-node",
-        "redirect-neigh",
-      ],
-    });
-  }
-  if (p.nativeRoutingCidr !== undefined && p.nativeRoutingCidr !== lab.nativeRoutingCidr) {
-    out.push({
-      key: "ipv4-native-routing-cidr",
-      found: p.nativeRoutingCidr,
+  /** The lab's value in words, and whether a value found (never undefined: absent is NOT_SET) is it. */
+  const labProfile: Record<CiliumConfigKey, { lab: string; ok: (v: string) => boolean }> = {
+    ipam: { lab: "cluster-pool", ok: (v) => v === "cluster-pool" },
+    "routing-mode": { lab: "native", ok: (v) => v === "native" },
+    "kube-proxy-replacement": { lab: "true (strict on 1.13)", ok: (v) => /^(true|strict)$/i.test(v) },
+    "auto-direct-node-routes": { lab: "true", ok: (v) => v === "true" },
+    "enable-bpf-masquerade": { lab: "true", ok: (v) => v === "true" },
+    // Not set: the chart's default (true) is what the lab has as well.
+    "enable-ipv4-masquerade": { lab: "true", ok: (v) => v !== "false" },
+    // Not set: the agent picks BPF host routing when the kernel and the other settings allow it.
+    "enable-host-legacy-routing": { lab: "false (BPF host routing)", ok: (v) => v !== "true" },
+    // Not set: no exclusion CIDR configured; the checks then use the lab's.
+    "ipv4-native-routing-cidr": {
       lab: lab.nativeRoutingCidr,
-      checks: [],
-    });
+      ok: (v) => v === NOT_SET || v === lab.nativeRoutingCidr,
+    },
+  };
+  const out: ProfileDifference[] = [];
+  for (const key of CILIUM_CONFIG_KEYS) {
+    const found = p[PROFILE_FIELDS[key]] ?? NOT_SET;
+    const { lab: want, ok } = labProfile[key];
+    if (!ok(found)) out.push({ key, found, lab: want, checks: checksRestingOn(key) });
   }
   return out;
 }

@@ -205,6 +205,7 @@ export function latencyMeasurements(def: PerfDefinition, s: PerfSettings): Check
       {
         name: `${def.name}-latency`,
         proves: `curl measured the TCP connect and request times of ${def.name} over ${s.pingSamples} requests, by backend.`,
+        restsOn: [],
         steps: (ctx) => curlSteps(def, s, ctx),
         judge: (ctx, results) => judgeCurl(def, s, ctx, results),
       },
@@ -214,12 +215,14 @@ export function latencyMeasurements(def: PerfDefinition, s: PerfSettings): Check
     {
       name: `${def.name}-rr`,
       proves: `ping -i 0 measured ${s.rrSamples} back-to-back request/response round trips of ${def.name}.`,
+      restsOn: [],
       steps: (ctx) => pingSteps(def, s, ctx, true),
       judge: (ctx, results) => judgePing(def, s, ctx, results, true),
     },
     {
       name: `${def.name}-ping`,
       proves: `ping measured the idle round-trip times of ${def.name} over ${s.pingSamples} echo requests ${PING_INTERVAL_SECONDS} s apart.`,
+      restsOn: [],
       steps: (ctx) => pingSteps(def, s, ctx, false),
       judge: (ctx, results) => judgePing(def, s, ctx, results, false),
     },

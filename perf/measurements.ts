@@ -40,6 +40,7 @@ function cpuSteps(ctx: LabContext): ProbeStep[] {
 export const hostCpus: CheckDefinition = {
   name: "host-cpus",
   proves: "nproc counted the CPUs the client pod may run on.",
+  restsOn: [],
   steps: cpuSteps,
   judge: (ctx, results) => {
     const out = usableStep(cpuSteps(ctx)[0], results);

@@ -163,6 +163,7 @@ export function throughputMeasurement(def: PerfDefinition, s: PerfSettings, pin 
   return {
     name: `${def.name}-throughput`,
     proves: `iperf3 measured the TCP throughput of ${def.name} (${s.omitSeconds} s omitted, ${s.durationSeconds} s, ${s.streams} stream${s.streams === 1 ? "" : "s"}).`,
+    restsOn: [],
     steps: (ctx) => throughputSteps(def, s, ctx, pin),
     judge: (ctx, results) => judgeThroughput(def, s, ctx, results, pin),
   };

@@ -11,7 +11,7 @@ export interface Outcome {
   readonly facts?: Readonly<Record<string, unknown>>;
 }
 
-const VERDICTS = new Set(["pass", "fail", "inconclusive"]);
+const VERDICTS = new Set(["pass", "fail", "inconclusive", "differs"]);
 
 export function validJudgement(j: unknown): j is Judgement {
   const o = j as Partial<Judgement> | undefined;

@@ -1,55 +1,68 @@
 /**
  * Existing mode with installCilium false: the cluster runs its own Cilium, configured as its owner
- * chose. A check that fails because that configuration is not the lab's (tunnel routing, kube-proxy
- * replacement off, ENI IPAM...) has found a difference, not a broken datapath: its verdict becomes
- * `differs`, with what cilium-config says and what the lab expects, then the check's own reason.
- * Passes, inconclusive results and failures no difference explains are kept as they are.
+ * chose. The program hands the runner every cilium-config key whose value is not the lab's
+ * (`--profile-differences`); they go into the lab context ({@link withClusterDifferences}) so that each
+ * check judges against the cluster's own value of the keys it declares (CheckDefinition.restsOn).
+ *
+ * A check says `differs` (the result is what the cluster's configuration implies, not the lab's
+ * datapath) through checks/defs/common.ts `differsFrom`. {@link guardDiffers} holds it to that: a
+ * `differs` whose keys the check does not declare, or on which the cluster does not differ, is a
+ * `fail` with the reason why. Failures are never turned into `differs` here: a check that finds its
+ * expectation broken under a setting that matches the lab's, or under the cluster's own setting, fails.
  */
-import type { CheckResult } from "../checks/types";
-import type { RunReport } from "./results";
-import { summarize } from "./results";
+import { isCiliumConfigKey, type SettingDifference } from "../checks/ciliumConfig";
+import type { CheckDefinition, Judgement, LabContext } from "../checks/types";
 
-import type { ProfileDifference } from "../existing/ciliumProfile";
-
-export type { ProfileDifference } from "../existing/ciliumProfile";
+const SHAPE = "--profile-differences must be a JSON list of {key, found, lab, checks}";
 
 /** Reads the `--profile-differences` JSON; throws a message naming the flag when malformed. */
-export function parseProfileDifferences(json: string): ProfileDifference[] {
+export function parseProfileDifferences(json: string): SettingDifference[] {
   let v: unknown;
   try {
     v = JSON.parse(json);
   } catch {
-    throw new Error("--profile-differences must be a JSON list of {key, found, lab, checks}");
+    throw new Error(SHAPE);
   }
-  const ok =
-    Array.isArray(v) &&
-    v.every(
-      (d) =>
-        typeof d === "object" &&
-        d !== null &&
-        ["key", "found", "lab"].every((k) => typeof (d as Record<string, unknown>)[k] === "string") &&
-        Array.isArray((d as Record<string, unknown>).checks) &&
-        ((d as Record<string, unknown>).checks as unknown[]).every((c) => typeof c === "string"),
-    );
-  if (!ok) throw new Error("--profile-differences must be a JSON list of {key, found, lab, checks}");
-  return v as ProfileDifference[];
+  if (!Array.isArray(v)) throw new Error(SHAPE);
+  return v.map((d: unknown): SettingDifference => {
+    const o = typeof d === "object" && d !== null ? (d as Record<string, unknown>) : {};
+    if (typeof o.found !== "string" || typeof o.lab !== "string") throw new Error(SHAPE);
+    if (!isCiliumConfigKey(o.key)) {
+      throw new Error(`${SHAPE}; key ${JSON.stringify(o.key)} is not a cilium-config key the checks know`);
+    }
+    return { key: o.key, found: o.found, lab: o.lab };
+  });
 }
 
-/** The report with the failures that a difference explains turned into `differs`. */
-export function applyProfileDifferences(
-  report: RunReport,
-  differences: readonly ProfileDifference[],
-): RunReport {
-  const results = report.results.map((r): CheckResult => {
-    if (r.verdict !== "fail") return r;
-    const why = differences.filter((d) => d.checks.includes(r.name));
-    if (why.length === 0) return r;
-    const found = why.map((d) => `${d.key} is ${d.found} (lab: ${d.lab})`).join(", ");
-    return {
-      ...r,
-      verdict: "differs",
-      reason: `differs from the lab profile: cilium-config says ${found}. ${r.reason}`,
-    };
-  });
-  return { ...report, results, summary: summarize(results) };
+/** The context with the cluster's differences from the lab profile (none: the context as it was). */
+export function withClusterDifferences(
+  ctx: LabContext,
+  differences: readonly SettingDifference[] | undefined,
+): LabContext {
+  return differences === undefined || differences.length === 0
+    ? ctx
+    : { ...ctx, clusterDifferences: differences };
+}
+
+/**
+ * A judgement as the runner publishes it: `differs` only when every key it names is declared by the
+ * check and differs on this cluster; otherwise a `fail` saying what was wrong with the claim.
+ */
+export function guardDiffers(def: CheckDefinition, ctx: LabContext, j: Judgement): Judgement {
+  if (j.verdict !== "differs") return j;
+  const keys = j.explainedBy ?? [];
+  const undeclared = keys.filter((k) => !def.restsOn.includes(k));
+  const notDiffering = keys.filter((k) => !(ctx.clusterDifferences ?? []).some((d) => d.key === k));
+  if (keys.length > 0 && undeclared.length === 0 && notDiffering.length === 0) return j;
+  const why =
+    keys.length === 0
+      ? "it names no cilium-config key"
+      : undeclared.length > 0
+        ? `${def.name} does not declare ${undeclared.join(", ")} in restsOn`
+        : `the cluster's cilium-config does not differ from the lab on ${notDiffering.join(", ")}`;
+  return {
+    verdict: "fail",
+    reason: `${j.reason} (not a difference from the lab profile: ${why})`,
+    ...(j.facts === undefined ? {} : { facts: j.facts }),
+  };
 }

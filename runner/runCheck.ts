@@ -16,6 +16,7 @@ import type {
 } from "../checks/types";
 import { kubectlExecDisplay } from "./execResult";
 import { validJudgement, type Outcome } from "./judging";
+import { guardDiffers } from "./profileVerdicts";
 import { StepMissing } from "./recording";
 import type { RunChecksOptions } from "./runOptions";
 import { DEFAULT_READY_TIMEOUT_MS, SYSTEM_CLOCK, runSteps, type ExecLimiter } from "./schedule";
@@ -155,5 +156,6 @@ export async function runOne(
   if (!validJudgement(judgement)) {
     return { result: done("inconclusive", "the judge returned no verdict and reason", evidence) };
   }
-  return { result: done(judgement.verdict, judgement.reason, evidence), facts: judgement.facts };
+  const published = guardDiffers(def, ctx, judgement);
+  return { result: done(published.verdict, published.reason, evidence), facts: published.facts };
 }

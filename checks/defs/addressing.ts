@@ -8,7 +8,7 @@
 import { shellJoin } from "../../lib/shell";
 import { parseIpAddr, parseIpRoute } from "../parse";
 import { sectionScript, shCommand, withTimeout } from "../probes";
-import type { CheckDefinition, ExecResult, Judgement, LabContext, ProbeStep } from "../types";
+import type { CheckDefinition, ExecResult, Judgement, LabContext, LabNode, ProbeStep } from "../types";
 import {
   combine,
   excerpt,
@@ -19,7 +19,17 @@ import {
   usableSections,
   usableStep,
 } from "../verdict";
-import { deviceOn, list, nodesWithout, podTarget, probeOn, stepById } from "./common";
+import {
+  deviceOn,
+  differsFrom,
+  list,
+  nodesWithout,
+  podTarget,
+  probeOn,
+  settingOf,
+  stepById,
+  tunnelled,
+} from "./common";
 
 const IP_TIMEOUT_SECONDS = 5;
 const STEP_TIMEOUT_SECONDS = 20;
@@ -126,6 +136,10 @@ export const podAddressing: CheckDefinition = {
   name: "pod-addressing",
   proves:
     "The client pod holds a /32 on eth0 and its default route points at its node's cilium_host address, so every packet it sends is routed through the node by Cilium.",
+  // Rests on no cilium-config key: in every routing and IPAM mode the pod's default route points at
+  // the node's router IP, cilium_host's address (cilium/cilium Documentation/network/concepts/routing.rst
+  // @01362dfe, "AWS ENI", Egress 1: "a default route which points to the node's router IP").
+  restsOn: [],
   steps: podAddressingSteps,
   judge: judgePodAddressing,
 };
@@ -143,14 +157,106 @@ function nodeRoutesSteps(ctx: LabContext): ProbeStep[] {
   }));
 }
 
+/** `10.0.1.0/24 via 172.18.0.4 dev eth0` as found. */
+function shown(route: { dst: string; via?: string; dev?: string }): string {
+  return [route.dst, route.via ? `via ${route.via}` : "", route.dev ? `dev ${route.dev}` : ""]
+    .filter((s) => s !== "")
+    .join(" ");
+}
+
+/**
+ * What one node's routes say about one peer's pod CIDR: a failure, or undefined when the route is
+ * the lab's, or the route as found when it is what the cluster's own setting implies (`explained`).
+ *
+ * Lab: `<cidr> via <peer IP> dev <device>` (autoDirectNodeRoutes). Tunnel mode: Cilium routes every
+ * remote pod CIDR to its own router IP on cilium_host, where its BPF program encapsulates it
+ * (`10.10.0.0/24 via 10.10.0.1 dev cilium_host src 10.10.0.1`: cilium/cilium
+ * pkg/datapath/linux/node.go, createNodeRouteSpec; the real output quoted in cilium/cilium#10092 has
+ * that shape, test fixture node-routes/tunnel-upstream-10092). Native routing without
+ * auto-direct-node-routes: Cilium installs no per-node route; "a router exists on the network" or a
+ * BGP daemon routes pod CIDRs (cilium/cilium Documentation/network/concepts/routing.rst @01362dfe,
+ * Native-Routing, requirements 1 and 2), so whatever the node shows is the network's business.
+ */
+function judgeRoute(
+  ctx: LabContext,
+  node: string,
+  peer: LabNode,
+  cidr: string,
+  routes: readonly { dst: string; via?: string; dev?: string }[],
+): { fail: Judgement } | { explained: string } | undefined {
+  const route = routes.find((r) => r.dst === cidr);
+  const found = route === undefined ? `no route for ${cidr}` : shown(route);
+  const tunnel = tunnelled(ctx);
+  if (tunnel !== undefined) {
+    if (route?.dev === "cilium_host") return { explained: `${node}: ${found}` };
+    return {
+      fail: fail(
+        `routing-mode ${tunnel.found}: expected ${cidr} routed to cilium_host (encapsulated by Cilium) on ${node}, found ${found}`,
+      ),
+    };
+  }
+  const device = deviceOn(ctx, node);
+  const want = `${cidr} via ${peer.internalIp} dev ${device}`;
+  if (route !== undefined && route.via === peer.internalIp && route.dev === device) return undefined;
+  if (settingOf(ctx, "auto-direct-node-routes") !== undefined) {
+    return { explained: `${node}: ${found} (not ${want}: Cilium installs no per-node route)` };
+  }
+  return { fail: fail(`expected ${want} on ${node}, found ${found}`) };
+}
+
+/** One node's route table against every peer's pod CIDR ({@link judgeRoute}). */
+export function judgeRouteTable(
+  ctx: LabContext,
+  node: string,
+  output: string,
+): { parts: Judgement[]; explained: string[]; checked: number } {
+  const routes = parseIpRoute(output).routes;
+  const parts: Judgement[] = [];
+  const explained: string[] = [];
+  let checked = 0;
+  for (const peer of ctx.nodes.filter((n) => n.name !== node)) {
+    if (peer.podCidrs.length === 0) {
+      parts.push(inconclusive(`no pod CIDR known for ${peer.name}`));
+      continue;
+    }
+    for (const cidr of peer.podCidrs) {
+      checked++;
+      const judged = judgeRoute(ctx, node, peer, cidr, routes);
+      if (judged === undefined) continue;
+      if ("fail" in judged) parts.push(judged.fail);
+      else explained.push(judged.explained);
+    }
+  }
+  return { parts, explained, checked };
+}
+
+/** The routes that are what the cluster's own setting implies, as one `differs` judgement. */
+export function explainedRoutes(ctx: LabContext, explained: readonly string[]): Judgement {
+  const tunnel = tunnelled(ctx) !== undefined;
+  const what = tunnel
+    ? "each peer's pod CIDR is routed to cilium_host for encapsulation, not via the peer's IP"
+    : "per-node routes are not Cilium's here";
+  return differsFrom(
+    ctx,
+    [tunnel ? "routing-mode" : "auto-direct-node-routes"],
+    `${what}: ${explained.join("; ")}`,
+    { directRoutes: false },
+  );
+}
+
 function judgeNodeRoutes(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judgement {
   if (ctx.nodes.length < 2)
     return inconclusive(`node routes need at least 2 nodes, the lab has ${ctx.nodes.length}`);
   if (ctx.nodes.every((n) => n.podCidrs.length === 0)) {
-    return inconclusive("no pod CIDRs known for any node (CiliumNode spec.ipam.podCIDRs)");
+    const why = "no pod CIDRs known for any node (CiliumNode spec.ipam.podCIDRs)";
+    // ENI, Azure, multi-pool: nodes have no per-node pod CIDR, hence no per-node route to verify.
+    return settingOf(ctx, "ipam") !== undefined
+      ? differsFrom(ctx, ["ipam"], `${why}, so there is no per-node route to verify`)
+      : inconclusive(why);
   }
   const all = nodeRoutesSteps(ctx);
   const parts: Judgement[] = [];
+  const explained: string[] = [];
   const missing = nodesWithout(ctx, ctx.probePods);
   if (missing.length > 0) parts.push(inconclusive(`no node-probe pod on ${list(missing)}`));
   let checked = 0;
@@ -162,42 +268,26 @@ function judgeNodeRoutes(ctx: LabContext, results: ReadonlyMap<string, ExecResul
       parts.push(out.judgement);
       continue;
     }
-    const routes = parseIpRoute(out.output).routes;
-    for (const peer of ctx.nodes.filter((n) => n.name !== node.name)) {
-      if (peer.podCidrs.length === 0) {
-        parts.push(inconclusive(`no pod CIDR known for ${peer.name}`));
-        continue;
-      }
-      for (const cidr of peer.podCidrs) {
-        checked++;
-        const want = `${cidr} via ${peer.internalIp} dev ${deviceOn(ctx, node.name)}`;
-        const route = routes.find((r) => r.dst === cidr);
-        if (route === undefined) {
-          parts.push(fail(`expected ${want} on ${node.name}, found no route for ${cidr}`));
-        } else if (route.via !== peer.internalIp || route.dev !== deviceOn(ctx, node.name)) {
-          const found = [route.dst, route.via ? `via ${route.via}` : "", route.dev ? `dev ${route.dev}` : ""]
-            .filter((s) => s !== "")
-            .join(" ");
-          parts.push(fail(`expected ${want} on ${node.name}, found ${found}`));
-        }
-      }
-    }
+    const table = judgeRouteTable(ctx, node.name, out.output);
+    parts.push(...table.parts);
+    explained.push(...table.explained);
+    checked += table.checked;
   }
+  if (explained.length > 0) parts.push(explainedRoutes(ctx, explained));
   if (parts.length === 0) {
     return pass(
       `every node routes each peer's pod CIDR via the peer's IP on ${list([...new Set(ctx.nodes.map((n) => deviceOn(ctx, n.name)))])} (${checked} routes)`,
-      {
-        directRoutes: true,
-      },
+      { directRoutes: true },
     );
   }
-  return combine(parts);
+  return combine(parts, explained.length > 0 ? { directRoutes: false } : undefined);
 }
 
 export const nodeRoutes: CheckDefinition = {
   name: "node-routes",
   proves:
     "Every node routes each other node's pod CIDR directly via that node's internal IP on the node device, so cross-node pod traffic is routed natively and not tunnelled.",
+  restsOn: ["routing-mode", "auto-direct-node-routes", "ipam"],
   steps: nodeRoutesSteps,
   judge: judgeNodeRoutes,
 };

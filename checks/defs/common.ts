@@ -2,7 +2,9 @@
  * What the check definitions share: where commands run (agent, probe and test pods), which pods a
  * check uses, and the step time budgets.
  */
-import type { ExecTarget, LabContext, LabNode, LabPod, ProbeStep } from "../types";
+import type { CiliumConfigKey, SettingDifference } from "../ciliumConfig";
+import type { ExecTarget, Judgement, LabContext, LabNode, LabPod, ProbeStep } from "../types";
+import { fail } from "../verdict";
 
 /** Cilium's default `ipv4NativeRoutingCIDR` in the seed, used when the context does not carry one. */
 export const DEFAULT_NATIVE_ROUTING_CIDR = "10.0.0.0/8";
@@ -90,4 +92,49 @@ export function nodesWithout(ctx: LabContext, pods: readonly LabPod[]): string[]
 export function list(items: readonly string[]): string {
   if (items.length <= 1) return items.join("");
   return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
+/**
+ * The cluster's own value of a cilium-config key where it is not the lab's (existing mode,
+ * installCilium false); undefined: the lab's value applies. A check reads only keys it declares in
+ * restsOn (runner/profileVerdicts.ts holds a `differs` to that).
+ */
+export function settingOf(ctx: LabContext, key: CiliumConfigKey): SettingDifference | undefined {
+  return ctx.clusterDifferences?.find((d) => d.key === key);
+}
+
+/** `routing-mode tunnel (lab: native)`. */
+export function describeSetting(d: SettingDifference): string {
+  return `${d.key} ${d.found} (lab: ${d.lab})`;
+}
+
+/**
+ * The verdict `differs`: what the check found is what the cluster's own cilium-config implies
+ * (`keys`), not the lab's datapath; the reason starts with the settings and goes on with what was
+ * found. When none of `keys` differs on this cluster the lab's expectation applies and was not met:
+ * a `fail` with the same reason.
+ */
+export function differsFrom(
+  ctx: LabContext,
+  keys: readonly CiliumConfigKey[],
+  reason: string,
+  facts?: Readonly<Record<string, unknown>>,
+): Judgement {
+  const found = keys.map((k) => settingOf(ctx, k)).filter((d): d is SettingDifference => d !== undefined);
+  if (found.length === 0) return fail(reason, facts);
+  return {
+    verdict: "differs",
+    reason: `differs from the lab profile as cilium-config ${found.map(describeSetting).join(", ")} implies: ${reason}`,
+    explainedBy: found.map((d) => d.key),
+    ...(facts === undefined ? {} : { facts }),
+  };
+}
+
+/**
+ * Whether the cluster tunnels between nodes: its routing-mode differs from the lab's native (a value
+ * of `tunnel`, or not set: "When no configuration is provided, Cilium automatically runs in this
+ * mode", cilium/cilium Documentation/network/concepts/routing.rst @01362dfe, section Encapsulation).
+ */
+export function tunnelled(ctx: LabContext): SettingDifference | undefined {
+  return settingOf(ctx, "routing-mode");
 }

@@ -13,12 +13,13 @@
  */
 import { curlCommand, curlWorstCaseSeconds, shCommand, splitSections } from "../probes";
 import type { CheckDefinition, ExecResult, Judgement, LabContext, ProbeStep } from "../types";
-import { combine, excerpt, fail, inconclusive, pass, type UsableOptions, usableStep } from "../verdict";
+import { combine, excerpt, inconclusive, pass, type UsableOptions, usableStep } from "../verdict";
 import { STEP_MARGIN_SECONDS, list, nodeByName, nodesWithout, podTarget, stepById } from "./common";
 import {
   CONNTRACK_SECTION,
   DUMP_TIMEOUT_SECONDS,
   judgeNodeRules,
+  kubeProxyFound,
   nodeRootOf,
   nodeScript,
   type Backend,
@@ -93,7 +94,8 @@ function judgeNode(
     const entries = conntrackEntries(ct.output, nodePort);
     if (entries.length > 0) {
       parts.push(
-        fail(
+        kubeProxyFound(
+          ctx,
           `expected no netfilter conntrack entry for dport ${nodePort} on ${node}, found ${entries.length}: ${excerpt(entries[0], 160)}`,
         ),
       );
@@ -121,12 +123,12 @@ function judge(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judge
   const all = steps(ctx);
   const parts: Judgement[] = [];
   if (ctx.kubeProxyPods.length > 0) {
-    parts.push(fail(`expected no kube-proxy pods, found ${list([...ctx.kubeProxyPods])}`));
+    parts.push(kubeProxyFound(ctx, `expected no kube-proxy pods, found ${list([...ctx.kubeProxyPods])}`));
   } else {
     parts.push(pass("no kube-proxy pods"));
   }
   for (const signal of ctx.kubeProxySignals ?? [])
-    parts.push(fail(`expected no kube-proxy, found: ${signal}`));
+    parts.push(kubeProxyFound(ctx, `expected no kube-proxy, found: ${signal}`));
   const missing = nodesWithout(ctx, ctx.probePods);
   if (missing.length > 0) parts.push(inconclusive(`no node-probe pod on ${list(missing)}`));
 
@@ -174,6 +176,7 @@ export const noKubeProxy: CheckDefinition = {
   name: "no-kube-proxy",
   proves:
     "No kube-proxy runs (no kube-proxy pod, static pod or k3s built-in proxy) and no node has kube-proxy rules in either iptables backend or an nftables kube-proxy table, nor netfilter conntrack entries for the NodePort after a NodePort request: services are handled entirely by Cilium's eBPF datapath.",
+  restsOn: ["kube-proxy-replacement"],
   steps,
   judge,
 };

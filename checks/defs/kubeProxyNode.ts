@@ -23,8 +23,8 @@ import { parseIptablesSave } from "../parse";
 import { LEGACY_TABLES_ISSUE } from "../parse/iptables-save";
 import { conntrackCommand, sectionScript, splitSections, withTimeout, type Section } from "../probes";
 import type { Judgement, LabContext } from "../types";
-import { excerpt, fail, inconclusive, pass } from "../verdict";
-import { list } from "./common";
+import { excerpt, inconclusive, pass } from "../verdict";
+import { differsFrom, list } from "./common";
 
 export const DUMP_TIMEOUT_SECONDS = 10;
 
@@ -88,6 +88,16 @@ export interface NodeRules {
   readonly backend?: Backend;
 }
 
+/**
+ * kube-proxy found. With kube-proxy replacement off in the cluster's cilium-config, kube-proxy is what
+ * serves NodePorts and the other services Cilium leaves alone (Cilium keeps handling ClusterIP for
+ * pods: cilium/cilium#10651; the partial/hybrid modes: https://docs.cilium.io/en/stable/network/kubernetes/kubeproxy-free/#kube-proxy-hybrid-modes),
+ * so finding it is what that setting implies (`differs`); with the lab's setting it is a failure.
+ */
+export function kubeProxyFound(ctx: LabContext, reason: string): Judgement {
+  return differsFrom(ctx, ["kube-proxy-replacement"], reason);
+}
+
 /** Judges kube-proxy's rules on one node from the node script's output (conntrack excluded). */
 export function judgeNodeRules(ctx: LabContext, node: string, output: string): NodeRules {
   const sections = splitSections(output);
@@ -125,14 +135,16 @@ export function judgeNodeRules(ctx: LabContext, node: string, output: string): N
     const kube = dump.chains.filter((c) => /^KUBE-(SERVICES|NODEPORTS|SVC-|SEP-|EXT-|FW-|XLB-)/.test(c));
     if (dump.hasKubeProxyRules) {
       parts.push(
-        fail(
+        kubeProxyFound(
+          ctx,
           `expected no kube-proxy rules in the ${b} tables of ${node} (read with the node's ${tool}), found ${list(kube.slice(0, 5)) || "jumps to KUBE-SVC/KUBE-NODEPORTS"}`,
         ),
       );
     }
     if (dump.nodePortsMentioned.includes(nodePort)) {
       parts.push(
-        fail(
+        kubeProxyFound(
+          ctx,
           `expected no iptables rule for NodePort ${nodePort} in the ${b} tables of ${node}, found one in KUBE-NODEPORTS`,
         ),
       );
@@ -159,7 +171,9 @@ export function judgeNodeRules(ctx: LabContext, node: string, output: string): N
   } else {
     const tables = kubeProxyTables(nft.output);
     if (tables.length > 0) {
-      parts.push(fail(`expected no kube-proxy nftables table on ${node}, found ${list(tables)}`));
+      parts.push(
+        kubeProxyFound(ctx, `expected no kube-proxy nftables table on ${node}, found ${list(tables)}`),
+      );
     }
   }
 

@@ -36,11 +36,13 @@ import {
   STEP_MARGIN_SECONDS,
   crossNodePeer,
   deviceOn,
+  differsFrom,
   nativeRoutingCidr,
   nodeByName,
   podTarget,
   probeOn,
   stepById,
+  tunnelled,
 } from "./common";
 import { PING_COUNT, readPing } from "./ping";
 
@@ -179,9 +181,15 @@ function judge(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judge
     parts.push(
       ping.ping.received === 0
         ? inconclusive(`the ping to ${dst.ip} got no reply and no echo request was seen on ${where}`)
-        : inconclusive(
-            `no plain echo request to ${dst.ip} seen on ${where} although the ping was answered (tunnelled?)`,
-          ),
+        : tunnelled(ctx) !== undefined
+          ? differsFrom(
+              ctx,
+              ["routing-mode"],
+              `the ping to ${dst.ip} was answered but no plain echo request to it left ${where}: between nodes the traffic leaves encapsulated, so the pod's source cannot be seen there`,
+            )
+          : inconclusive(
+              `no plain echo request to ${dst.ip} seen on ${where} although the ping was answered (tunnelled?)`,
+            ),
     );
   } else if (inside.some((ip) => ip !== ctx.client.ip)) {
     parts.push(
@@ -208,10 +216,14 @@ function judge(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judge
       ),
     );
   } else if (outside.some((ip) => ip !== node.internalIp)) {
+    const seen = `expected traffic to ${dest} to leave ${where} masqueraded to the node IP ${node.internalIp}, saw source ${outside.join(", ")}`;
+    // enable-ipv4-masquerade false: nothing is masqueraded ("This behavior can be disabled with the
+    // option enable-ipv4-masquerade: false", cilium/cilium Documentation/network/concepts/masquerading.rst
+    // @121a72db), so the pod's own IP is what that setting implies.
     parts.push(
-      fail(
-        `expected traffic to ${dest} to leave ${where} masqueraded to the node IP ${node.internalIp}, saw source ${outside.join(", ")}`,
-      ),
+      outside.every((ip) => ip === ctx.client.ip)
+        ? differsFrom(ctx, ["enable-ipv4-masquerade"], seen)
+        : fail(seen),
     );
   } else {
     parts.push(pass(`traffic to ${dest} leaves ${where} masqueraded to the node IP ${node.internalIp}`));
@@ -222,8 +234,12 @@ function judge(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judge
   else {
     const nated = natedEntries(ct.section.output);
     if (nated.length > 0) {
+      // BPF masquerading off: the "legacy" iptables-based implementation masquerades instead
+      // (masquerading.rst @121a72db, "iptables-based"), which leaves exactly this entry.
       parts.push(
-        fail(
+        differsFrom(
+          ctx,
+          ["enable-bpf-masquerade"],
           `expected the SNAT to happen in BPF, but netfilter conntrack on ${node.name} holds a NATed entry for ${dest} (iptables masquerading): ${excerpt(nated[0], 160)}`,
         ),
       );
@@ -238,6 +254,8 @@ export const bpfMasquerade: CheckDefinition = {
   name: "bpf-masquerade",
   proves:
     "Pod traffic to the native-routing CIDR leaves the node with the pod's own IP, and traffic to an address outside it leaves masqueraded to the node's IP by Cilium's eBPF SNAT, with no NATed netfilter conntrack entry.",
+  // The native-routing CIDR is the cluster's own already (index.ts passes cilium-config's).
+  restsOn: ["enable-bpf-masquerade", "enable-ipv4-masquerade", "routing-mode"],
   steps,
   judge,
 };

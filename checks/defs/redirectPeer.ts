@@ -38,6 +38,7 @@ import {
   agentTarget,
   agentOn,
   crossNodePeer,
+  differsFrom,
   probeOn,
   podTarget,
   sameNodePeer,
@@ -238,6 +239,13 @@ function judgePeer(
       routing.mode === "Legacy"
         ? " (Legacy host routing: bpf_redirect_peer is not used, both directions cross the veths)"
         : "";
+    // Legacy host routing that the cluster's cilium-config calls for (enable-host-legacy-routing, or
+    // BPF masquerading or kube-proxy replacement off, without which BPF host routing is not used:
+    // reference.md): the veths behave as that mode implies, bpf_redirect_peer is not shown.
+    if (routing.mode === "Legacy" && verdict.verdict === "pass") {
+      const explained = differsFrom(ctx, LEGACY_KEYS, `${verdict.reason}${legacy}`, verdict.facts);
+      if (explained.verdict === "differs") return explained;
+    }
     return { ...verdict, reason: `${verdict.reason}${legacy}` };
   }
   // Mode unknown: a match with the BPF expectation is still a pass (noted); anything else cannot be judged.
@@ -245,6 +253,13 @@ function judgePeer(
     return { ...verdict, reason: `${verdict.reason} (${routing.note}; judged as BPF host routing)` };
   return inconclusive(`${verdict.reason} (${routing.note}, so the expectation is unknown)`, verdict.facts);
 }
+
+/** The settings under which an agent uses Legacy host routing. */
+const LEGACY_KEYS = [
+  "enable-host-legacy-routing",
+  "enable-bpf-masquerade",
+  "kube-proxy-replacement",
+] as const;
 
 function samePlan(ctx: LabContext): PeerPlan | undefined {
   const dst = sameNodePeer(ctx);
@@ -260,6 +275,7 @@ export const redirectPeerSameNode: CheckDefinition = {
   name: "redirect-peer-same-node",
   proves:
     "Between two pods on one node, bpf_redirect_peer delivers packets straight into the destination pod: its host-side veth shows only the echo reply and the source's only the echo request, while the pod's own eth0 sees both.",
+  restsOn: LEGACY_KEYS,
   steps: (ctx) => peerSteps(samePlan(ctx), ctx),
   judge: (ctx, results) =>
     judgePeer(
@@ -275,6 +291,7 @@ export const redirectPeerCrossNode: CheckDefinition = {
   name: "redirect-peer-cross-node",
   proves:
     "Between pods on different nodes, bpf_redirect_peer delivers packets arriving from the network straight into the destination pod: its host-side veth shows only the echo reply and the source's only the echo request.",
+  restsOn: LEGACY_KEYS,
   steps: (ctx) => peerSteps(crossPlan(ctx), ctx),
   judge: (ctx, results) =>
     judgePeer(

@@ -23,6 +23,7 @@ import {
   STEP_MARGIN_SECONDS,
   TEST_POD_PORT,
   agentTarget,
+  differsFrom,
   list,
   nodeByName,
   nodesWithout,
@@ -103,7 +104,10 @@ function judgeFrontend(
   if (entry === undefined) {
     const same = services.find((s) => withoutProtocol(s.frontend) === frontend);
     const found = same === undefined ? "none" : `${same.frontend} ${same.type}`;
-    return fail(`expected ${type} frontend ${frontend} on ${agent}, found ${found}`);
+    const reason = `expected ${type} frontend ${frontend} on ${agent}, found ${found}`;
+    // Kube-proxy replacement off: NodePorts are kube-proxy's, not in Cilium's table; ClusterIP stays
+    // Cilium's either way (cilium/cilium#10651, "Handle ClusterIP svc if kube-proxy-replacement=disabled").
+    return type === "NodePort" ? differsFrom(ctx, ["kube-proxy-replacement"], reason) : fail(reason);
   }
   const missing = missingBackends(ctx, entry);
   if (missing.length > 0) {
@@ -123,7 +127,9 @@ function judgeBpfNodePort(
 ): Judgement {
   const entry = frontends.find((f) => f.address === address && !f.internal);
   if (entry === undefined) {
-    return fail(
+    return differsFrom(
+      ctx,
+      ["kube-proxy-replacement"],
       `expected NodePort ${address} in the BPF service map on ${agent} (cilium bpf lb list), found none`,
     );
   }
@@ -212,6 +218,7 @@ export const serviceTable: CheckDefinition = {
   name: "service-table",
   proves:
     "Every Cilium agent holds the service: the ClusterIP and the NodePort on 0.0.0.0 in its service list, and the NodePort on its node's IP in its eBPF service map, each with every test pod as an active backend.",
+  restsOn: ["kube-proxy-replacement"],
   steps,
   judge,
 };

@@ -15,7 +15,7 @@ import {
 } from "../probes";
 import type { CheckDefinition, ExecResult, Judgement, LabContext, ProbeStep } from "../types";
 import { combine, excerpt, fail, inconclusive, pass, usableStep } from "../verdict";
-import { STEP_MARGIN_SECONDS, list, podTarget, stepById } from "./common";
+import { STEP_MARGIN_SECONDS, differsFrom, list, podTarget, settingOf, stepById } from "./common";
 
 /**
  * Curl settings for service probes: 3 s per attempt, 4 retries one second apart, because NodePort
@@ -121,13 +121,25 @@ function judgeNodePort(ctx: LabContext, results: ReadonlyMap<string, ExecResult>
     parts.push(r.judgement);
     if (r.backend !== undefined) backends[name] = r.backend;
   }
-  return combine(parts, { nodePortBackends: backends });
+  const verdict = combine(parts, { nodePortBackends: backends });
+  // Kube-proxy replacement off: the NodePort answering is what the cluster implies, but it is then
+  // kube-proxy's (or Cilium's partial mode's) doing, not proof of Cilium's eBPF translation.
+  if (verdict.verdict === "pass" && settingOf(ctx, "kube-proxy-replacement") !== undefined) {
+    return differsFrom(
+      ctx,
+      ["kube-proxy-replacement"],
+      `${verdict.reason}; with kube-proxy replacement off this does not show Cilium translating it (kube-proxy may)`,
+      verdict.facts,
+    );
+  }
+  return verdict;
 }
 
 export const nodeportFromPod: CheckDefinition = {
   name: "nodeport-from-pod",
   proves:
     "The NodePort answers on every node's internal IP from a pod, served by a test pod, with no kube-proxy in the cluster: Cilium's eBPF service translation handles it.",
+  restsOn: ["kube-proxy-replacement"],
   steps: nodePortSteps,
   judge: judgeNodePort,
 };
@@ -157,6 +169,8 @@ export const clusteripFromPod: CheckDefinition = {
   name: "clusterip-from-pod",
   proves:
     "The service's ClusterIP answers from a pod and is served by a test pod, translated by Cilium without kube-proxy.",
+  // Cilium translates ClusterIP for pods whatever kube-proxy-replacement says (cilium/cilium#10651).
+  restsOn: [],
   steps: clusterIpSteps,
   judge: judgeClusterIp,
 };

@@ -21,7 +21,16 @@ import {
   usableSections,
   usableSection,
 } from "../verdict";
-import { agentTarget, list, nativeRoutingCidr, nodesWithout } from "./common";
+import type { CiliumConfigKey } from "../ciliumConfig";
+import {
+  agentTarget,
+  describeSetting,
+  differsFrom,
+  list,
+  nativeRoutingCidr,
+  nodesWithout,
+  settingOf,
+} from "./common";
 
 /** `cilium status` exits 1 when a component is unhealthy; its output is still the evidence then. */
 const STATUS_OK_EXIT_CODES = [0, 1];
@@ -73,34 +82,84 @@ function steps(ctx: LabContext): ProbeStep[] {
   }));
 }
 
-/** What one agent's status says against what the lab expects. */
+const AGENT_SHOWS = "the agent shows";
+
+/**
+ * Where the agent's own view and the cluster's cilium-config disagree: the agent shows the lab's
+ * value although cilium-config says otherwise (the agent's view is what runs; said in the reason).
+ */
+function disagreement(ctx: LabContext, key: CiliumConfigKey, shown: string): Judgement[] {
+  const d = settingOf(ctx, key);
+  return d === undefined
+    ? []
+    : [pass(`${AGENT_SHOWS} ${shown} although cilium-config has ${describeSetting(d)}`)];
+}
+
+/**
+ * What one agent's status says against what the lab expects, or, where the cluster's own
+ * cilium-config differs from the lab (existing mode, installCilium false), against what that
+ * configuration implies: a line that shows the cluster's setting `differs`; a line that contradicts a
+ * setting matching the lab's fails. Host routing Legacy is implied by enable-host-legacy-routing
+ * true, and by BPF masquerading or kube-proxy replacement off (BPF host routing needs both:
+ * reference.md, Cilium section, from cilium/cilium Documentation/operations/performance/tuning.rst
+ * "eBPF Host-Routing").
+ */
 export function judgeAgent(pod: string, status: AgentStatus, ctx: LabContext): Judgement[] {
   const parts: Judgement[] = [];
   const on = `on ${pod}`;
   const kpr = status.kubeProxyReplacement;
   if (kpr === undefined) parts.push(inconclusive(`KubeProxyReplacement not shown ${on}`));
-  else if (/^(strict|true)$/i.test(kpr)) parts.push(pass(`KubeProxyReplacement ${kpr}`));
-  else parts.push(fail(`expected KubeProxyReplacement Strict/True ${on}, found ${kpr}`));
+  else if (/^(strict|true)$/i.test(kpr)) {
+    parts.push(pass(`KubeProxyReplacement ${kpr}`));
+    parts.push(...disagreement(ctx, "kube-proxy-replacement", `KubeProxyReplacement ${kpr} ${on}`));
+  } else {
+    parts.push(
+      differsFrom(
+        ctx,
+        ["kube-proxy-replacement"],
+        `expected KubeProxyReplacement Strict/True ${on}, found ${kpr}`,
+      ),
+    );
+  }
 
   const host = status.hostRouting;
   if (host === undefined) parts.push(inconclusive(`host routing mode not shown ${on}`));
-  else if (sameText(host, "BPF")) parts.push(pass("host routing BPF"));
-  else parts.push(fail(`expected host routing BPF ${on}, found ${host}`));
+  else if (sameText(host, "BPF")) {
+    parts.push(pass("host routing BPF"));
+    parts.push(...disagreement(ctx, "enable-host-legacy-routing", `host routing BPF ${on}`));
+  } else {
+    parts.push(
+      differsFrom(
+        ctx,
+        ["enable-host-legacy-routing", "enable-bpf-masquerade", "kube-proxy-replacement"],
+        `expected host routing BPF ${on}, found ${host}`,
+      ),
+    );
+  }
 
   const masq = status.masquerading;
   const cidr = nativeRoutingCidr(ctx);
   if (masq === undefined) parts.push(inconclusive(`masquerading mode not shown ${on}`));
-  else if (!sameText(masq, "BPF")) parts.push(fail(`expected masquerading BPF ${on}, found ${masq}`));
-  else if (status.masqueradeCidr === undefined)
+  else if (!sameText(masq, "BPF")) {
+    // `Disabled`: enable-ipv4-masquerade false; iptables: BPF masquerading off.
+    const key = /disabled/i.test(masq) ? "enable-ipv4-masquerade" : "enable-bpf-masquerade";
+    parts.push(differsFrom(ctx, [key], `expected masquerading BPF ${on}, found ${masq}`));
+  } else if (status.masqueradeCidr === undefined) {
     parts.push(pass("masquerading BPF (exclusion CIDR not shown)"));
-  else if (status.masqueradeCidr !== cidr) {
+    parts.push(...disagreement(ctx, "enable-bpf-masquerade", `masquerading BPF ${on}`));
+  } else if (status.masqueradeCidr !== cidr) {
     parts.push(fail(`expected masquerading BPF excluding ${cidr} ${on}, found ${status.masqueradeCidr}`));
-  } else parts.push(pass(`masquerading BPF excluding ${cidr}`));
+  } else {
+    parts.push(pass(`masquerading BPF excluding ${cidr}`));
+    parts.push(...disagreement(ctx, "enable-bpf-masquerade", `masquerading BPF ${on}`));
+  }
 
   const routing = status.routingNetwork;
   if (routing !== undefined) {
-    if (/^native/i.test(routing)) parts.push(pass(`routing ${routing}`));
-    else parts.push(fail(`expected native routing ${on}, found ${routing}`));
+    if (/^native/i.test(routing)) {
+      parts.push(pass(`routing ${routing}`));
+      parts.push(...disagreement(ctx, "routing-mode", `routing ${routing} ${on}`));
+    } else parts.push(differsFrom(ctx, ["routing-mode"], `expected native routing ${on}, found ${routing}`));
   }
 
   const { clusterHealthReachable: reachable, clusterHealthTotal: total } = status;
@@ -162,6 +221,7 @@ function judge(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judge
   const missing = nodesWithout(ctx, ctx.ciliumPods);
   if (missing.length > 0) parts.push(inconclusive(`no Cilium agent pod on ${list(missing)}`));
   const statuses = new Map<string, AgentStatus>();
+  const notes: string[] = [];
   for (const pod of ctx.ciliumPods) {
     const step = all.find((s) => s.id === stepId(pod));
     if (step === undefined) continue;
@@ -172,8 +232,11 @@ function judge(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judge
     }
     statuses.set(pod.name, read.status);
     const own = judgeAgent(pod.name, read.status, ctx);
-    const bad = own.filter((p) => p.verdict !== "pass");
-    parts.push(...(bad.length > 0 ? bad : [pass(`${pod.name}: ${own.map((p) => p.reason).join(", ")}`)]));
+    // Where the agent disagrees with cilium-config, that stays in the reason whatever else is found.
+    notes.push(...own.filter((p) => p.reason.startsWith(AGENT_SHOWS)).map((p) => p.reason));
+    const judged = own.filter((p) => !p.reason.startsWith(AGENT_SHOWS));
+    const bad = judged.filter((p) => p.verdict !== "pass");
+    parts.push(...(bad.length > 0 ? bad : [pass(`${pod.name}: ${judged.map((p) => p.reason).join(", ")}`)]));
   }
   const fact = (key: keyof AgentStatus): unknown =>
     agreed(new Map([...statuses].map(([pod, s]) => [pod, s[key] as string | undefined])));
@@ -191,13 +254,22 @@ function judge(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judge
       if (value !== undefined) facts[name] = value;
     }
   }
-  return combine(parts, facts);
+  const verdict = combine(parts, facts);
+  return notes.length === 0 ? verdict : { ...verdict, reason: `${verdict.reason}; ${notes.join("; ")}` };
 }
 
 export const ciliumAgentStatus: CheckDefinition = {
   name: "cilium-agent-status",
   proves:
     "Every Cilium agent runs the lab's datapath: kube-proxy replacement on, BPF host routing, BPF masquerading that excludes the native-routing CIDR, native routing, every node reachable and every controller healthy.",
+  // The native-routing CIDR is the cluster's own already (index.ts passes cilium-config's), so it is not declared.
+  restsOn: [
+    "kube-proxy-replacement",
+    "enable-host-legacy-routing",
+    "enable-bpf-masquerade",
+    "enable-ipv4-masquerade",
+    "routing-mode",
+  ],
   steps,
   judge,
 };

@@ -24,6 +24,7 @@ const DEFS: CheckDefinition[] = [
   {
     name: "ping-test-pods",
     proves: "the client reaches every test pod",
+    restsOn: [],
     steps: (c) =>
       c.testPods.map((p) => ({
         id: p.name,
@@ -36,6 +37,7 @@ const DEFS: CheckDefinition[] = [
   {
     name: "agent-echo",
     proves: "every agent answers",
+    restsOn: [],
     steps: (c) =>
       c.ciliumPods.map((p) => ({
         id: p.name,
@@ -51,6 +53,7 @@ const DEFS: CheckDefinition[] = [
 const FAILING: CheckDefinition = {
   name: "always-fails",
   proves: "nothing",
+  restsOn: [],
   steps: (c) => [
     { id: "f", target: { namespace: "default", pod: c.client.name }, argv: ["false"], timeoutSeconds: 5 },
   ],

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { clusterProfileOf, profileDifferences } from "../../existing/ciliumProfile";
-import { applyProfileDifferences, parseProfileDifferences } from "../../runner/profileVerdicts";
+import { parseProfileDifferences } from "../../runner/profileVerdicts";
 
 const ENI = JSON.parse(
   fs.readFileSync(
@@ -21,6 +21,7 @@ describe("the cluster's own Cilium (existing/ciliumProfile, runner/profileVerdic
       kubeProxyReplacement: "false",
       nativeRoutingCidr: undefined,
       bpfMasquerade: undefined,
+      ipv4Masquerade: "false",
       autoDirectNodeRoutes: undefined,
       hostLegacyRouting: undefined,
     });
@@ -40,51 +41,27 @@ describe("the cluster's own Cilium (existing/ciliumProfile, runner/profileVerdic
         ["kube-proxy-replacement", "false"],
         ["auto-direct-node-routes", "not set"],
         ["enable-bpf-masquerade", "not set"],
+        ["enable-ipv4-masquerade", "false"],
       ],
     );
-    assert.ok(d[1].checks.includes("cilium-agent-status"));
+    // The checks of each difference are the ones that declare its key (CheckDefinition.restsOn).
+    assert.deepStrictEqual(d[0].checks, ["node-routes"]);
+    assert.deepStrictEqual(d[1].checks, [
+      "cilium-agent-status",
+      "nodeport-from-pod",
+      "no-kube-proxy",
+      "service-table",
+      "bpf-attach-points",
+      "redirect-peer-same-node",
+      "redirect-peer-cross-node",
+    ]);
   });
 
-  it("turns a failure the cluster's configuration explains into 'differs', and leaves the rest", () => {
-    const d = parseProfileDifferences(
-      JSON.stringify(profileDifferences(clusterProfileOf(ENI)!, { nativeRoutingCidr: "10.0.0.0/8" })),
-    );
-    const report = applyProfileDifferences(
-      {
-        summary: "",
-        results: [
-          {
-            name: "cilium-agent-status",
-            proves: "",
-            verdict: "fail",
-            reason: "expected KubeProxyReplacement Strict/True on cilium-x, found False",
-            evidence: [],
-            durationMs: 1,
-          },
-          {
-            name: "ping-cross-node",
-            proves: "",
-            verdict: "fail",
-            reason: "no reply",
-            evidence: [],
-            durationMs: 1,
-          },
-          { name: "pod-addressing", proves: "", verdict: "pass", reason: "ok", evidence: [], durationMs: 1 },
-        ],
-        datapath: { podCidrs: {} },
-        problems: [],
-      },
-      d,
-    );
-    assert.deepStrictEqual(
-      report.results.map((r) => r.verdict),
-      ["differs", "fail", "pass"],
-    );
-    assert.match(
-      report.results[0].reason,
-      /^differs from the lab profile: cilium-config says kube-proxy-replacement is false \(lab: true \(strict on 1\.13\)\).*found False$/,
-    );
-    assert.strictEqual(report.summary, "1/3 checks passed, 1 failed, 1 differ from the lab profile");
+  it("rejects a --profile-differences key that no check knows", () => {
     assert.throws(() => parseProfileDifferences("[{}]"), /--profile-differences must be a JSON list/);
+    assert.throws(
+      () => parseProfileDifferences('[{"key":"tunnel","found":"vxlan","lab":"disabled","checks":[]}]'),
+      /key "tunnel" is not a cilium-config key the checks know/,
+    );
   });
 });

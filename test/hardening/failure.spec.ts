@@ -62,6 +62,7 @@ function hangingCheck(dir: string, target = { namespace: "default", pod: "net" }
   return {
     name: "hanging-probe",
     proves: "Nothing: its probe never ends.",
+    restsOn: [],
     steps: () => [
       { id: "hang", target, argv: ["sh", "-c", hangScript(dir)], timeoutSeconds: HANG_TIMEOUT_SECONDS },
     ],
@@ -219,6 +220,7 @@ describe("the CLI end to end with a kubectl that fails for one pod", function ()
     const echo: CheckDefinition = {
       name: "test-pod-echo",
       proves: "The test pod answers an exec.",
+      restsOn: [],
       steps: () => [{ id: "echo", target: podTarget(testPod), argv: ["echo", "ok"], timeoutSeconds: 10 }],
       judge: (_ctx, results: ReadonlyMap<string, ExecResult>) =>
         results.get("echo")?.stdout.trim() === "ok"

@@ -12,6 +12,7 @@ const defs: CheckDefinition[] = [
   {
     name: "harness-step",
     proves: "the harness step ran",
+    restsOn: [],
     steps: (ctx) => [
       {
         id: "step",

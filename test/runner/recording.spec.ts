@@ -124,6 +124,7 @@ describe("check CLI --record / --replay", () => {
     {
       name: "echo-client",
       proves: "the client answers",
+      restsOn: [],
       steps: (c) => [
         {
           id: "echo",

@@ -20,7 +20,7 @@ function check(
   steps: (c: LabContext) => readonly ProbeStep[],
   judge: (c: LabContext, r: ReadonlyMap<string, ExecResult>) => Judgement,
 ): CheckDefinition {
-  return { name, proves: `${name} proves something`, steps, judge };
+  return { name, proves: `${name} proves something`, restsOn: [], steps, judge };
 }
 
 /** Passes when every step exited 0. */

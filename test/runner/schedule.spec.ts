@@ -81,6 +81,7 @@ function captureCheck(): CheckDefinition {
   return {
     name: "capture-check",
     proves: "p",
+    restsOn: [],
     steps: (): ProbeStep[] => [
       { id: "capture", target: client, argv: ["capture"], timeoutSeconds: 30, readyWhen: "listening on" },
       {
@@ -181,6 +182,7 @@ describe("the runner's scheduling", () => {
     const def: CheckDefinition = {
       name: "ordered",
       proves: "p",
+      restsOn: [],
       steps: () => [
         { id: "curl", target: client, argv: ["curl"], timeoutSeconds: 5 },
         {
