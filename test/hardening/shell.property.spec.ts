@@ -28,7 +28,7 @@ import {
   nodeInventoryScript,
 } from "../../components/kindConfig";
 import { shellAssign, shellJoin } from "../../lib/shell";
-import { makeStubs, type StubDir } from "../helpers/stubs";
+import { makeStubs, shellcheckAll, type StubDir } from "../helpers/stubs";
 
 const SEED = Number(process.env.LAB_FC_SEED ?? 20261125);
 /** argv lists per shell in the round-trip property (all in one shell process). */
@@ -563,32 +563,6 @@ function definitionScripts(ctx: LabContext, refused: string[] = []): Script[] {
       .filter((s) => s.argv[0] === "sh" && s.argv[1] === "-c")
       .map((s) => ({ name: `${check.name} ${s.id}`, script: s.argv[2], expect: [], values: [] }));
   });
-}
-
-/** shellcheck over many scripts in one run; findings by script index. */
-function shellcheckAll(scripts: readonly string[], exclude: string): Map<number, string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "labt-sc-"));
-  try {
-    const files = scripts.map((s, i) => {
-      const f = path.join(dir, `s${i}.sh`);
-      fs.writeFileSync(f, s);
-      return f;
-    });
-    const r = spawnSync("shellcheck", ["-s", "sh", "-e", exclude, "-f", "gcc", ...files], {
-      encoding: "utf8",
-    });
-    if (r.error) throw r.error;
-    const findings = new Map<number, string>();
-    for (const line of r.stdout.split("\n").filter((l) => l !== "")) {
-      const m = /\/s(\d+)\.sh:/.exec(line);
-      const i = m ? Number(m[1]) : -1;
-      findings.set(i, `${findings.get(i) ?? ""}${line}\n`);
-    }
-    if (r.status !== 0 && findings.size === 0) throw new Error(`shellcheck failed: ${r.stderr}`);
-    return findings;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 const hasShellcheck = spawnSync("shellcheck", ["--version"]).status === 0;

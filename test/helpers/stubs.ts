@@ -84,3 +84,33 @@ export function shellcheck(script: string): { available: boolean; output: string
   if (r.error) return { available: false, output: String(r.error) };
   return { available: true, output: `${r.stdout}${r.stderr}` };
 }
+
+/**
+ * shellcheck over many POSIX sh scripts in one run (one shellcheck process instead of one per
+ * script: its start-up is most of its cost); findings by script index, absent for a clean script.
+ */
+export function shellcheckAll(scripts: readonly string[], exclude?: string): Map<number, string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "labt-sc-"));
+  try {
+    const files = scripts.map((s, i) => {
+      const f = path.join(dir, `s${i}.sh`);
+      fs.writeFileSync(f, s);
+      return f;
+    });
+    const excluded = exclude === undefined ? [] : ["-e", exclude];
+    const r = spawnSync("shellcheck", ["-s", "sh", ...excluded, "-f", "gcc", ...files], {
+      encoding: "utf8",
+    });
+    if (r.error) throw r.error;
+    const findings = new Map<number, string>();
+    for (const line of r.stdout.split("\n").filter((l) => l !== "")) {
+      const m = /\/s(\d+)\.sh:/.exec(line);
+      const i = m ? Number(m[1]) : -1;
+      findings.set(i, `${findings.get(i) ?? ""}${line}\n`);
+    }
+    if (r.status !== 0 && findings.size === 0) throw new Error(`shellcheck failed: ${r.stderr}`);
+    return findings;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

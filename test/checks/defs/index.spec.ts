@@ -6,6 +6,7 @@ import { ALL_CHECKS } from "../../../checks/defs";
 import { shellJoin } from "../../../lib/shell";
 import type { LabContext, ProbeStep } from "../../../checks/types";
 import { SEED_CONTEXT } from "./seedContext";
+import { shellcheckAll } from "../../helpers/stubs";
 
 /** Tools that must never run without an in-pod time bound (`timeout N tool`). */
 const BOUNDED_TOOLS = [
@@ -150,13 +151,10 @@ describe("the check suite (checks/defs)", () => {
         }
         const all = scripts(ctx);
         assert.ok(all.length >= 15, `only ${all.length} scripts`);
-        for (const { check, step, script } of all) {
-          const r = spawnSync("shellcheck", ["-s", "sh", "-"], { input: script, encoding: "utf8" });
-          assert.equal(
-            r.status,
-            0,
-            `${check}/${step.id}:\n${r.stdout}${r.stderr}\n--- script ---\n${script}`,
-          );
+        const findings = shellcheckAll(all.map((s) => s.script));
+        for (const [i, { check, step, script }] of all.entries()) {
+          const found = findings.get(i);
+          assert.equal(found, undefined, `${check}/${step.id}:\n${found}\n--- script ---\n${script}`);
         }
       });
 
