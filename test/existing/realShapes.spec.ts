@@ -2,15 +2,18 @@
  * Existing-cluster mode against real cluster shapes (test/fixtures/cluster/SOURCES.md): AKS and GKE
  * nodes are refused as managed clouds, saying what was found and what to do; a kubeadm cluster's
  * kube-proxy DaemonSet is refused for kube-proxy replacement; k3s is judged by what its servers run
- * (k3s.io/node-args), not by annotations k3s may leave behind. The AKS and GKE runs go through the
- * program's own reads (existing/access.ts) with the fake kubectl of test/helpers/fakeCluster.ts.
+ * (k3s.io/node-args), not by annotations k3s may leave behind; what cilium-cli did on a real EKS cluster
+ * with kube-proxy backs the kube-proxy rule and the derived ENI cilium-config. The AKS and GKE runs go
+ * through the program's own reads (existing/access.ts) with the fake kubectl of test/helpers/fakeCluster.ts.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
 
 import { ExistingClusterError, openExistingCluster } from "../../existing/access";
+import { clusterProfileOf, profileDifferences } from "../../existing/ciliumProfile";
 import { judgePreflight, type PreflightDocs } from "../../existing/refusals";
 import { validateConfig } from "../../lib/config";
 import {
@@ -241,5 +244,47 @@ describe("existing mode on real cluster shapes", function () {
       ),
       ["kube-proxy is running"],
     );
+  });
+
+  describe("Cilium installed by cilium-cli on a real EKS cluster (imroc/kubernetes-guide)", () => {
+    const read = (f: string): string => fs.readFileSync(path.join(FIX, "cluster", "eks-cilium", f), "utf8");
+    const config = kubectlList([parseYaml(read("cilium-config.yaml"))]);
+
+    it("left kube-proxy replacement off beside kube-proxy: the rule the kube-proxy refusal cites", () => {
+      assert.match(read("cilium-install.txt"), /Auto-detected kube-proxy has been installed/);
+      assert.equal(clusterProfileOf(config)?.kubeProxyReplacement, "false");
+      const r = judgePreflight(shapeDocs("eks"), INTENT);
+      const proxy = r.refusals.find((x) => x.what === "kube-proxy is running");
+      assert.match(proxy?.fix ?? "", /cilium-cli itself leaves kube-proxy replacement off/);
+    });
+
+    it("reads its real ENI cilium-config as it reads the derived one (same profile, same differences)", () => {
+      const derived = JSON.parse(
+        fs.readFileSync(path.join(FIX, "cluster", "derived", "cilium-config-eni.json"), "utf8"),
+      ) as unknown;
+      const real = clusterProfileOf(config);
+      const fromDerived = clusterProfileOf(derived);
+      assert.ok(real !== undefined && fromDerived !== undefined);
+      assert.deepEqual(
+        { ...real, autoDirectNodeRoutes: undefined },
+        { ...fromDerived, autoDirectNodeRoutes: undefined },
+      );
+      // The real one says auto-direct-node-routes "false" where the derived one leaves it unset.
+      assert.equal(real.autoDirectNodeRoutes, "false");
+      const keys = (p: typeof real) =>
+        profileDifferences(p, { nativeRoutingCidr: "10.0.0.0/8" }).map((d) => d.key);
+      assert.deepEqual(keys(real), keys(fromDerived));
+    });
+
+    it("is another Cilium to the preflight (no stack marker on its agent DaemonSet)", () => {
+      const eks = shapeDocs("eks");
+      const ds = eks.daemonSets as List;
+      const withCilium = { ...ds, items: [...ds.items, parseYaml(read("cilium-daemonset.yaml")) as Obj] };
+      const r = judgePreflight({ ...eks, daemonSets: withCilium }, INTENT);
+      assert.match(
+        r.refusals.find((x) => x.what === "another CNI is installed")?.found ?? "",
+        /Cilium: DaemonSet kube-system\/cilium \(not installed by this stack: no cilium-ebpf-lab\/stack=cilium-ebpf-lab\/dev\)/,
+      );
+    });
   });
 });
