@@ -57,6 +57,12 @@ export function cloudOf(nodes: readonly Json[]): CloudNode | undefined {
   return first === undefined ? undefined : { ...first, count };
 }
 
+/**
+ * The refusal for nodes on a cloud. "needs nodes on one L2 network": Cilium's routing guide, native
+ * routing: "If all nodes share a single L2 network, then this can be taken care of by enabling the
+ * option auto-direct-node-routes: true. Otherwise, an additional system component such as a BGP
+ * daemon must be run to distribute the routes" (https://docs.cilium.io/en/stable/network/concepts/routing/).
+ */
 export function cloudRefusal(c: CloudNode): { what: string; found: string; fix: string } {
   const info = CLOUDS[c.cloud];
   const more = c.count > 1 ? ` (and ${c.count - 1} more node${c.count > 2 ? "s" : ""} on ${info.vms})` : "";
