@@ -9,9 +9,14 @@
  * (each CNI runs one agent per node) and the node annotations some write (flannel, also k3s's
  * embedded flannel, annotates each node with `flannel.alpha.coreos.com/*`; Calico with
  * `projectcalico.org/IPv4Address`). A CNI installed as host binaries with no DaemonSet and no
- * annotation is invisible here: the README says so.
+ * annotation is invisible here: the README says so. k3s runs flannel and kube-proxy inside its own
+ * process (no pod, no DaemonSet): its node-args annotation says whether it does (lib/k3sNodeArgs.ts),
+ * and it outranks the flannel annotations, which k3s can leave on nodes started with
+ * `--flannel-backend=none` (k3s-io/k3s#3932, a k3s server prepared for Cilium).
  */
 import { cidrContains } from "../lib/cidr";
+import { flannelDisabled, k3sServers, kubeProxyDisabled } from "../lib/k3sNodeArgs";
+import { cloudOf, cloudRefusal, kubeProxyPodFindings } from "./findings";
 
 /** The documents the preflight reads (parsed `kubectl get -o json`). */
 export interface PreflightDocs {
@@ -85,8 +90,9 @@ const CNI_DAEMONSETS: readonly { readonly match: RegExp; readonly cni: string }[
 ];
 
 /** Node annotations written by a CNI on every node it manages. */
+const FLANNEL_PREFIX = "flannel.alpha.coreos.com/";
 const CNI_NODE_ANNOTATIONS: readonly { readonly prefix: string; readonly cni: string }[] = [
-  { prefix: "flannel.alpha.coreos.com/", cni: "flannel (also k3s's embedded flannel)" },
+  { prefix: FLANNEL_PREFIX, cni: "flannel" },
   { prefix: "projectcalico.org/", cni: "Calico" },
 ];
 
@@ -96,20 +102,11 @@ const KPF_GUIDE = "https://docs.cilium.io/en/stable/network/kubernetes/kubeproxy
 export function judgePreflight(docs: PreflightDocs, intent: PreflightIntent): PreflightResult {
   const refusals: Refusal[] = [];
   const nodes = items(docs.nodes);
-  const cloud = cloudOf(nodes);
+  const cloudNode = cloudOf(nodes);
+  const cloud = cloudNode?.cloud;
   if (!intent.installCilium) return { refusals, cloud };
 
-  if (cloud !== undefined) {
-    refusals.push({
-      what: `a managed ${cloud === "aws" ? "EKS" : cloud === "gce" ? "GKE" : "AKS"} cluster`,
-      found: `nodes with spec.providerID ${cloud}://...`,
-      fix:
-        "the lab's values (cluster-pool IPAM on podCidr, native routing with autoDirectNodeRoutes) are not " +
-        "how Cilium runs on managed clouds (ENI IPAM on EKS, GKE's own pod ranges, AKS BYOCNI); this stack " +
-        "does not write those modes. Install Cilium with its cloud guide, then set " +
-        "cilium-ebpf-lab:installCilium false to verify it.",
-    });
-  }
+  if (cloudNode !== undefined) refusals.push(cloudRefusal(cloudNode));
 
   const ds = items(docs.daemonSets);
   const kubeProxyDs = ds.filter(
@@ -117,24 +114,26 @@ export function judgePreflight(docs: PreflightDocs, intent: PreflightIntent): Pr
       (nsOf(d) === "kube-system" && nameOf(d).includes("kube-proxy")) ||
       labelsOf(d)["k8s-app"] === "kube-proxy",
   );
-  const staticProxies = items(docs.kubeProxyPods).map(nameOf);
-  if (kubeProxyDs.length > 0 || staticProxies.length > 0) {
-    const found = [
-      ...kubeProxyDs.map((d) => `DaemonSet ${nsOf(d)}/${nameOf(d)}`),
-      ...(staticProxies.length > 0
-        ? [
-            `static pods (component=kube-proxy): ${staticProxies.slice(0, 3).join(", ")}${staticProxies.length > 3 ? ", ..." : ""}`,
-          ]
-        : []),
-    ].join("; ");
+  const servers = k3sServers(nodes);
+  const proxyFound = [
+    ...kubeProxyDs.map((d) => `DaemonSet ${nsOf(d)}/${nameOf(d)}`),
+    ...kubeProxyPodFindings(items(docs.kubeProxyPods), kubeProxyDs),
+    ...(servers.length > 0 && !servers.some(kubeProxyDisabled)
+      ? [
+          `k3s's built-in kube-proxy (server node ${servers[0].name}: k3s.io/node-args has no --disable-kube-proxy)`,
+        ]
+      : []),
+  ];
+  if (proxyFound.length > 0) {
     refusals.push({
       what: "kube-proxy is running",
-      found,
+      found: proxyFound.join("; "),
       fix:
         "Cilium's kube-proxy replacement is installed on a cluster without kube-proxy: remove it first " +
         `(kube-proxy DaemonSet and its iptables rules, as ${KPF_GUIDE} describes; kubeadm: ` +
-        "--skip-phases=addon/kube-proxy), or verify a Cilium you installed with installCilium false. " +
-        "cilium-cli itself leaves kube-proxy replacement off when a kube-proxy DaemonSet exists.",
+        "--skip-phases=addon/kube-proxy; k3s: start the servers with --disable-kube-proxy), or verify a " +
+        "Cilium you installed with installCilium false. cilium-cli itself leaves kube-proxy replacement " +
+        "off when a kube-proxy DaemonSet exists.",
     });
   }
 
@@ -147,7 +146,15 @@ export function judgePreflight(docs: PreflightDocs, intent: PreflightIntent): Pr
       hit.cni === "Cilium" ? ` (not installed by this stack: no ${STACK_MARKER}=${intent.stackMarker})` : "";
     others.push(`${hit.cni}: DaemonSet ${nsOf(d)}/${nameOf(d)}${mine}`);
   }
+  const k3sFlannelOff = servers.length > 0 && servers.some(flannelDisabled);
+  if (servers.length > 0 && !k3sFlannelOff) {
+    others.push(
+      `k3s's embedded flannel (server node ${servers[0].name}: k3s.io/node-args has no --flannel-backend none)`,
+    );
+  }
   for (const a of CNI_NODE_ANNOTATIONS) {
+    // k3s's flannel is judged by its node-args above: stale annotations are not a running flannel.
+    if (servers.length > 0 && a.prefix === FLANNEL_PREFIX) continue;
     const annotated = nodes.filter((n) =>
       Object.keys(obj(meta(n).annotations) ?? {}).some((k) => k.startsWith(a.prefix)),
     );
@@ -163,8 +170,9 @@ export function judgePreflight(docs: PreflightDocs, intent: PreflightIntent): Pr
       found: others.join("; "),
       fix:
         "two CNIs on one cluster fight over every pod's network (and Cilium's cni.exclusive renames the " +
-        "other's config on each node). Use a cluster without a CNI, or set installCilium false to verify " +
-        "the Cilium already there.",
+        "other's config on each node). Use a cluster without a CNI (k3s: start the servers with " +
+        "--flannel-backend=none --disable-network-policy, as https://docs.cilium.io/en/stable/installation/k3s/ " +
+        "says), or set installCilium false to verify the Cilium already there.",
     });
   }
 
@@ -204,16 +212,6 @@ function internalIps(node: Json): string[] {
     .filter((a) => a?.type === "InternalIP" && typeof a.address === "string")
     .map((a) => String(a?.address))
     .filter((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip));
-}
-
-/** `aws`, `gce` or `azure` when every node's providerID says so (the first node decides). */
-function cloudOf(nodes: readonly Json[]): string | undefined {
-  for (const n of nodes) {
-    const id = obj(n.spec)?.providerID;
-    const m = typeof id === "string" ? /^(aws|gce|azure):\/\//.exec(id) : null;
-    if (m) return m[1];
-  }
-  return undefined;
 }
 
 /** The refusals as one message: each what, found and fix, once. */

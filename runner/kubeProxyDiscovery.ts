@@ -5,6 +5,8 @@
  * (checks/defs/kubeProxyNode.ts). Pure functions of `kubectl get -o json` documents.
  */
 
+import { k3sServers, kubeProxyDisabled } from "../lib/k3sNodeArgs";
+
 type Json = Record<string, unknown>;
 
 function obj(v: unknown): Json | undefined {
@@ -37,42 +39,19 @@ export function kubeProxyPodNames(pods: readonly unknown[]): string[] {
 }
 
 /**
- * kube-proxy without a pod: k3s runs it inside the k3s process unless the server was started with
+ * kube-proxy without a pod: k3s runs it inside the k3s process unless the servers were started with
  * `--disable-kube-proxy` (k3s-io/k3s pkg/daemons/agent/agent.go @028bbc7: `if
- * !config.KubeProxyDisabled(...) { startKubeProxy(...) }`; pkg/agent/config KubeProxyDisabled reads
- * the server's configuration). k3s records each node's command line, config file included, in the
- * `k3s.io/node-args` annotation as a JSON list (pkg/nodeconfig/nodeconfig.go @0ba4732). rke2 shares
- * that code (`rke2.io/node-args`) but runs kube-proxy as a static pod, which the static-pod query
- * covers if it carries `component=kube-proxy` (unverified), so only k3s is read here. So a k3s cluster whose server nodes' args lack `--disable-kube-proxy` runs kube-proxy.
- * Agent nodes get the setting from the server, so only `server` nodes are read. The node-side rule
- * check (iptables / nftables) stays the ground truth; this names the cause.
+ * !config.KubeProxyDisabled(...) { startKubeProxy(...) }`). How the node-args annotation is read, and
+ * the k3s sources behind it: lib/k3sNodeArgs.ts. rke2 shares that code (`rke2.io/node-args`) but runs
+ * kube-proxy as a static pod, which the static-pod query covers if it carries `component=kube-proxy`
+ * (unverified), so only k3s is read here. The node-side rule check (iptables / nftables) stays the
+ * ground truth; this names the cause.
  */
 export function inProcessKubeProxySignals(nodes: readonly unknown[]): string[] {
-  const servers: { name: string; args: string[] }[] = [];
-  for (const node of nodes) {
-    const args = nodeArgs(node);
-    if (args === undefined || args[0] !== "server") continue;
-    servers.push({ name: str(path(node, "metadata", "name")) ?? "(unnamed)", args });
-  }
-  if (servers.length === 0) return [];
-  // getNodeArgs splits `--flag=value` in two; a bare boolean flag stands alone.
-  const disabled = (args: string[]): boolean =>
-    args.some((a, i) => a === "--disable-kube-proxy" && args[i + 1] !== "false");
-  if (servers.some((s) => disabled(s.args))) return [];
+  const servers = k3sServers(nodes);
+  if (servers.length === 0 || servers.some(kubeProxyDisabled)) return [];
   return servers.map(
     (s) =>
       `k3s server node ${s.name} runs k3s's built-in kube-proxy inside the k3s process (its k3s.io/node-args annotation has no --disable-kube-proxy), with no pod to see`,
   );
-}
-
-/** The `k3s.io/node-args` list of a node; undefined when absent or not a JSON list. */
-function nodeArgs(node: unknown): string[] | undefined {
-  const raw = str(obj(path(node, "metadata", "annotations"))?.["k3s.io/node-args"]);
-  if (raw === undefined) return undefined;
-  try {
-    const args: unknown = JSON.parse(raw);
-    return Array.isArray(args) ? args.filter((a): a is string => typeof a === "string") : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -81,27 +81,30 @@ describe("existing-cluster preflight (existing/refusals)", () => {
   });
 
   it("sees static kube-proxy pods (component=kube-proxy), as GCE/GKE nodes run it", () => {
-    // kubernetes/kubernetes cluster/gce/manifests/kube-proxy.manifest (commit 0e998fac) labels the
-    // static pod `tier: node, component: kube-proxy`; the API shows its mirror pod with those labels,
-    // named after the node (derivation: labels and namespace from the manifest, name per seed node).
-    const nodes = (seedNodes() as List).items.map((n) => (n.metadata as { name: string }).name);
-    const pods = nodes.map((n) => ({
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: {
-        name: `kube-proxy-${n}`,
-        namespace: "kube-system",
-        labels: { tier: "node", component: "kube-proxy" },
-      },
-    }));
-    const r = judgePreflight(docs({ kubeProxyPods: { ...emptyList(), items: pods } }), INTENT);
+    // A real mirror pod: GKE 1.34's kube-proxy static pod as the API shows it (imroc/kubernetes-guide
+    // codeblock/vendor/gcloud/kube-proxy-pod.yaml, test/fixtures/cluster/gke): labels `component:
+    // kube-proxy, tier: node` (kubernetes/kubernetes cluster/gce/manifests/kube-proxy.manifest) and the
+    // kubelet's `kubernetes.io/config.mirror` annotation.
+    const pod = parseAllDocuments(
+      fs.readFileSync(path.join(FIX, "cluster", "gke", "kube-proxy-pod.yaml"), "utf8"),
+    )[0].toJS() as Record<string, unknown>;
+    const r = judgePreflight(docs({ kubeProxyPods: { ...emptyList(), items: [pod] } }), INTENT);
     assert.deepStrictEqual(
       r.refusals.map((x) => x.what),
       ["kube-proxy is running"],
     );
-    assert.match(
+    assert.strictEqual(
       r.refusals[0].found,
-      /static pods \(component=kube-proxy\): kube-proxy-cilium-kubeproxy-replacement-ebpf-control-plane/,
+      "static pods (component=kube-proxy): kube-proxy-gke-gke-test-default-pool-e5de334e-i8hi",
+    );
+    // A component=kube-proxy pod that is neither a mirror pod nor owned by a reported DaemonSet is
+    // still reported, with what owns it (derived: the same pod without its mirror annotation).
+    const meta = pod.metadata as { annotations?: Record<string, string> };
+    const plain = { ...pod, metadata: { ...meta, annotations: {} } };
+    const r2 = judgePreflight(docs({ kubeProxyPods: { ...emptyList(), items: [plain] } }), INTENT);
+    assert.strictEqual(
+      r2.refusals[0].found,
+      "pods (component=kube-proxy, no DaemonSet): kube-proxy-gke-gke-test-default-pool-e5de334e-i8hi",
     );
   });
 
@@ -134,10 +137,11 @@ describe("existing-cluster preflight (existing/refusals)", () => {
     );
   });
 
-  it("sees k3s's embedded flannel by the node annotations flannel writes", () => {
+  it("sees flannel by the node annotations flannel writes (on nodes that are not k3s)", () => {
     // flannel's kube subnet manager annotates each node <prefix>kube-subnet-manager and
     // <prefix>backend-type with the default prefix flannel.alpha.coreos.com/ (flannel-io/flannel
-    // main.go:132, pkg/subnet/kube/annotations.go:63-66 at cdf76059). k3s runs this flannel embedded.
+    // main.go:132, pkg/subnet/kube/annotations.go:63-66 at cdf76059). On k3s nodes the node-args decide
+    // instead (test/existing/realShapes.spec.ts).
     // Derivation: the seed's nodes with those two annotation keys added.
     const nodes = seedNodes() as List;
     const annotated = {
@@ -156,7 +160,7 @@ describe("existing-cluster preflight (existing/refusals)", () => {
     const r = judgePreflight(docs({ nodes: annotated }), INTENT);
     assert.match(
       r.refusals[0].found,
-      /flannel \(also k3s's embedded flannel\): flannel\.alpha\.coreos\.com\/\* annotations on node .* and 2 more/,
+      /flannel: flannel\.alpha\.coreos\.com\/\* annotations on node .* and 2 more/,
     );
   });
 });

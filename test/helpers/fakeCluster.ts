@@ -13,6 +13,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
 
 const SCRIPT = `#!/usr/bin/env node
 const fs = require("fs");
@@ -117,18 +118,71 @@ export function installFakeCluster(docs: FakeClusterDocs): FakeCluster {
 
 const FIXTURES = path.resolve(__dirname, "..", "fixtures");
 const readJson = (...p: string[]): unknown => JSON.parse(fs.readFileSync(path.join(FIXTURES, ...p), "utf8"));
+/** One object of a recorded `-o yaml` output or manifest file (test/fixtures/cluster/SOURCES.md). */
+const readYaml = (...p: string[]): unknown => parseYaml(fs.readFileSync(path.join(FIXTURES, ...p), "utf8"));
+
+/**
+ * Objects as `kubectl get ... -o json` prints several of them: a `List` (apiVersion v1, empty
+ * resourceVersion), the shape the fake kubectl itself prints for pods. Used where a source recorded
+ * single objects (`kubectl get ds NAME -o yaml`, one Node of `/api/v1/nodes`): wrapping is the only
+ * change, the objects are the recorded ones.
+ */
+export function kubectlList(objects: readonly unknown[]): {
+  apiVersion: string;
+  kind: string;
+  metadata: { resourceVersion: string };
+  items: unknown[];
+} {
+  return { apiVersion: "v1", kind: "List", metadata: { resourceVersion: "" }, items: [...objects] };
+}
+
+/** The cluster shapes of {@link clusterShape}. */
+export type ShapeName = "seed" | "eks" | "aks" | "gke" | "kubeadm";
 
 /**
  * Cluster shapes built from recorded objects (test/fixtures/cluster/SOURCES.md):
  * - `seed`: the seed lab's nodes (kind = kubeadm nodes in 172.18.0.0/16), no DaemonSet, no pod;
- * - `eks`: a real EKS cluster-info dump: 2 nodes in 10.0.0.0/16, DaemonSets aws-node and kube-proxy.
+ * - `eks`: a real EKS cluster-info dump: 2 nodes in 10.0.0.0/16, DaemonSets aws-node and kube-proxy;
+ * - `aks`: a real AKS 1.16 cluster-info dump: 1 node (10.240.0.4, kubenet), DaemonSets kube-proxy
+ *   (`component: kube-proxy`) and omsagent, the kube-proxy pod;
+ * - `gke`: a real GKE node (ManagedKube, GKE 1.10) with the kube-proxy DaemonSet and static-pod
+ *   mirror of another real GKE cluster (imroc/kubernetes-guide, GKE 1.34): two clusters' objects in
+ *   one fake, each unchanged;
+ * - `kubeadm`: the two DaemonSets a real kubeadm v1.26 cluster listed (`kubectl get ds -A`:
+ *   kube-flannel-ds, kube-proxy), on the seed's nodes (kind nodes are kubeadm-made; that cluster's
+ *   nodes were not recorded as objects).
  * The empty lists are the EKS dump's DaemonSetList with its items removed (the same list kubectl
  * prints when nothing matches).
  */
-export function clusterShape(name: "seed" | "eks"): FakeClusterDocs {
+export function clusterShape(name: ShapeName): FakeClusterDocs {
   const eksDs = readJson("cluster", "eks", "daemonsets-kube-system.json") as { items: unknown[] };
   const empty = { ...eksDs, items: [] };
-  if (name === "eks")
-    return { daemonSets: eksDs, pods: empty, nodes: readJson("cluster", "eks", "nodes.json") };
-  return { daemonSets: empty, pods: empty, nodes: readJson("kubectl", "nodes-seed.json") };
+  const seedNodes = readJson("kubectl", "nodes-seed.json");
+  switch (name) {
+    case "eks":
+      return { daemonSets: eksDs, pods: empty, nodes: readJson("cluster", "eks", "nodes.json") };
+    case "aks":
+      return {
+        daemonSets: readJson("cluster", "aks", "daemonsets-kube-system.json"),
+        pods: readJson("cluster", "aks", "pods-kube-system-kube-proxy.json"),
+        nodes: readJson("cluster", "aks", "nodes.json"),
+      };
+    case "gke":
+      return {
+        daemonSets: kubectlList([readYaml("cluster", "gke", "kube-proxy-daemonset.yaml")]),
+        pods: kubectlList([readYaml("cluster", "gke", "kube-proxy-pod.yaml")]),
+        nodes: kubectlList([readJson("cluster", "gke", "node-managedkube.json")]),
+      };
+    case "kubeadm":
+      return {
+        daemonSets: kubectlList([
+          readYaml("cluster", "kubeadm", "kube-flannel-ds.yaml"),
+          readYaml("cluster", "kubeadm", "kube-proxy-daemonset.yaml"),
+        ]),
+        pods: empty,
+        nodes: seedNodes,
+      };
+    default:
+      return { daemonSets: empty, pods: empty, nodes: seedNodes };
+  }
 }
