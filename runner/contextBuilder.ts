@@ -1,5 +1,6 @@
 /**
- * Builds the {@link LabContext} from parsed `kubectl get -o json` documents: {@link buildLabContext}
+ * Builds the {@link LabContext} from parsed `kubectl get` documents (whole `-o json` objects, or the
+ * projections of runner/discoveryProjection.ts rebuilt in the same shape): {@link buildLabContext}
  * is pure (the same documents give the same context and problems) and is tested with recorded kubectl
  * output. Nodes with Cilium's pod CIDRs (cluster-pool, kubernetes or multi-pool IPAM), Running pods
  * sorted by node, the client and the NodePort service. runner/discovery.ts runs the gets.

@@ -96,6 +96,19 @@ describe("the fake Kubernetes API server, with the real kubectl", function () {
     assert.equal(server.maxExecsAtOnce(), 1);
   });
 
+  it("says it does not speak SPDY when kubectl is told not to use WebSockets", async () => {
+    // kubectl's switch: KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false (kubernetes/kubectl pkg/cmd/util/helpers.go
+    // v0.32.4 line 431; exec.go lines 143-156 then use SPDY alone, POST).
+    const r = await runRealKubectl(server, ["exec", "-n", "default", "net", "--", "true"], 20_000, {
+      KUBECTL_REMOTE_COMMAND_WEBSOCKETS: "false",
+    });
+    assert.equal(r.exitCode, 1);
+    assert.match(r.stderr, /exec over SPDY is not served/);
+    assert.ok(
+      server.requests().some((q) => q.method === "POST" && q.path.endsWith("/exec") && q.status === 400),
+    );
+  });
+
   it("refuses an unknown container as the API server does", async () => {
     const r = await runRealKubectl(server, ["exec", "-n", "default", "net", "-c", "nope", "--", "true"]);
     assert.notEqual(r.exitCode, 0);

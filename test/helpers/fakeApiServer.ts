@@ -79,6 +79,9 @@ export interface FakeApiServer {
   close(): Promise<void>;
 }
 
+const SPDY_REFUSAL =
+  "fake API server: exec over SPDY is not served, only the WebSocket protocol v5.channel.k8s.io";
+
 const STATUS_REASONS: Record<number, string> = {
   400: "BadRequest",
   404: "NotFound",
@@ -136,18 +139,8 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     if (req.method !== "GET") {
       const spdy = req.method === "POST" && url.pathname.endsWith("/exec");
-      send(
-        req,
-        res,
-        url,
-        spdy ? 400 : 405,
-        status(
-          spdy ? 400 : 405,
-          spdy
-            ? "fake API server: exec over SPDY is not served, only the WebSocket protocol v5.channel.k8s.io"
-            : `fake API server: ${req.method} is not allowed (read-only)`,
-        ),
-      );
+      const message = spdy ? SPDY_REFUSAL : `fake API server: ${req.method} is not allowed (read-only)`;
+      send(req, res, url, spdy ? 400 : 405, status(spdy ? 400 : 405, message));
       return;
     }
     const [code, body] = route(url, opts.objects, hostPort);
@@ -177,6 +170,12 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     // The API server validates the container (pkg/registry/core/pod/strategy.go: "container %s is not valid for pod %s").
     if (!containers.some((c) => c.name === container)) {
       return refuse(400, `container ${container} is not valid for pod ${m[2]}`);
+    }
+    // Node hands every request with an `Upgrade` header here, SPDY's POST (`Upgrade: SPDY/3.1`) too:
+    // validated like a WebSocket request (kubectl falls back to SPDY after a refused upgrade, and
+    // prints what the SPDY request got), then refused.
+    if (req.method !== "GET" || (req.headers.upgrade ?? "").toLowerCase() !== "websocket") {
+      return refuse(400, SPDY_REFUSAL);
     }
     const request: ExecRequest = {
       namespace: m[1],
@@ -346,6 +345,7 @@ export function runRealKubectl(
   server: FakeApiServer,
   args: readonly string[],
   timeoutMs = 20_000,
+  extraEnv: Record<string, string> = {},
 ): Promise<KubectlRun> {
   return new Promise((resolve) => {
     const child = execFile(
@@ -356,6 +356,7 @@ export function runRealKubectl(
           PATH: process.env.PATH ?? "/usr/bin:/bin",
           HOME: path.dirname(server.kubeconfig),
           ...server.env,
+          ...extraEnv,
         },
         timeout: timeoutMs,
         maxBuffer: 256 * 1024 * 1024,
