@@ -132,9 +132,11 @@ export type FakeObjects = Record<string, Json[]>;
 export function objectsFromDocs(docs: readonly unknown[]): FakeObjects {
   const out: FakeObjects = Object.fromEntries(RESOURCES.map((r) => [r.plural, [] as Json[]]));
   const seen = new Set<string>();
-  const add = (o: Json): void => {
-    const r = RESOURCES.find((x) => x.kind === o.kind);
-    if (r === undefined) throw new Error(`fake API server: cannot serve kind ${String(o.kind)}`);
+  const add = (o: Json, listKind?: unknown): void => {
+    // Items of a typed list (`NodeList`, as the API server and `cluster-info dump` print it) carry no kind.
+    const kind = o.kind ?? (typeof listKind === "string" ? listKind.replace(/List$/, "") : undefined);
+    const r = RESOURCES.find((x) => x.kind === kind);
+    if (r === undefined) throw new Error(`fake API server: cannot serve kind ${String(kind)}`);
     const key = `${r.plural}/${namespaceOf(o)}/${nameOf(o)}`;
     if (seen.has(key)) return;
     seen.add(key);
@@ -142,7 +144,7 @@ export function objectsFromDocs(docs: readonly unknown[]): FakeObjects {
   };
   for (const doc of docs) {
     const d = doc as Json;
-    if (Array.isArray(d.items)) (d.items as Json[]).forEach(add);
+    if (Array.isArray(d.items)) (d.items as Json[]).forEach((o) => add(o, d.kind));
     else add(d);
   }
   return out;

@@ -1,9 +1,11 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
+import * as path from "node:path";
 
 import { buildLabContext } from "../../runner/contextBuilder";
 import { discoverLabContext, discoveryQueries } from "../../runner/discovery";
 import {
+  PROJECTIONS,
   parseDiscoveryOutput,
   parseProjection,
   projectionArrays,
@@ -98,6 +100,34 @@ describe("discovery's projection as the real kubectl renders it", function () {
         .annotations["k3s.io/node-args"],
       cp.metadata.annotations["k3s.io/node-args"],
     );
+  });
+
+  it("prints exactly the projected fields of a real EKS node list (test/fixtures/cluster/eks)", async () => {
+    const eks = JSON.parse(
+      fs.readFileSync(path.join(__dirname, "..", "fixtures", "cluster", "eks", "nodes.json"), "utf8"),
+    );
+    const server = await startFakeApiServer({ objects: objectsFromDocs([eks]) });
+    try {
+      const r = await runRealKubectl(server, discoveryQueries().nodes);
+      assert.equal(r.exitCode, 0, r.stderr);
+      // Our belief of the projection, computed here from the whole objects: kubectl must agree.
+      const expected = (eks.items as Record<string, unknown>[]).map((item) => {
+        const o: Record<string, unknown> = {};
+        for (const field of PROJECTIONS.nodes) {
+          let v: unknown = item;
+          for (const k of field) v = (v as Record<string, unknown> | undefined)?.[k];
+          if (v === undefined) continue;
+          let cur = o;
+          for (const k of field.slice(0, -1)) cur = (cur[k] ??= {}) as Record<string, unknown>;
+          cur[field[field.length - 1]] = v;
+        }
+        return o;
+      });
+      assert.deepEqual(parseDiscoveryOutput("nodes", r.stdout), { kind: "List", items: expected });
+      assert.ok(Buffer.byteLength(r.stdout) < JSON.stringify(eks).length / 4);
+    } finally {
+      await server.close();
+    }
   });
 
   it("reads a 200-node synthetic lab in a fraction of the bytes, to the same context", async () => {
