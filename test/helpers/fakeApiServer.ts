@@ -167,7 +167,9 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     if (m === null || pod === undefined) return refuse(404, `pods "${m?.[2] ?? ""}" not found`);
     const containers = ((pod.spec as Json | undefined)?.containers as Json[] | undefined) ?? [];
     const container = url.searchParams.get("container") ?? String(containers[0]?.name ?? "");
-    // The API server validates the container (pkg/registry/core/pod/strategy.go: "container %s is not valid for pod %s").
+    // The API server validates the container: `errors.NewBadRequest(fmt.Sprintf("container %s is not
+    // valid for pod %s", ...))` when the pod has no such container (kubernetes/kubernetes pod registry
+    // streamLocation, found by text search; the path pkg/registry/core/pod/strategy.go is unverified).
     if (!containers.some((c) => c.name === container)) {
       return refuse(400, `container ${container} is not valid for pod ${m[2]}`);
     }
