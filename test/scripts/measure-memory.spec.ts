@@ -28,7 +28,7 @@ describe("a check run's process tree (real runner, real kubectl, fake API server
       // Per-node checks, a recorded ping, and a capture with its traffic (a ready group of 2, admitted
       // together; a group larger than --max-execs is admitted whole: runner/schedule.ts ExecLimiter).
       args: ["--only", "node-routes,ping-cross-node,redirect-neigh", "--max-execs", "2"],
-      execMs: 200,
+      execMs: 100,
       intervalMs: 10,
     });
     assert.equal(m.exitCode, 0, m.stderrTail);
