@@ -40,7 +40,7 @@ function readPod(item: Json): { pod?: LabPod; why?: string } {
 }
 
 /**
- * Builds the context from parsed `kubectl get -o json` documents. Pure: the same documents give the
+ * Builds the context from parsed `kubectl get` documents. Pure: the same documents give the
  * same context and problems. A document that is undefined (its get failed) is a fatal problem.
  *
  * Fatal (the context is undefined): no nodes, a node without an InternalIP or without a CiliumNode
