@@ -107,7 +107,8 @@ export interface LabPod {
 
 /**
  * Everything the probes need to know about the running lab, discovered once per run with
- * `kubectl get ... -o json` (no exec). Probes are pure functions of this context.
+ * `kubectl get` (no exec; only the fields needed: runner/discoveryProjection.ts). Probes are pure
+ * functions of this context.
  */
 export interface LabContext {
   readonly nodes: readonly LabNode[];

@@ -1,5 +1,6 @@
 /**
- * Builds the {@link LabContext} from parsed `kubectl get -o json` documents: {@link buildLabContext}
+ * Builds the {@link LabContext} from parsed `kubectl get` documents (whole `-o json` objects, or the
+ * projections of runner/discoveryProjection.ts rebuilt in the same shape): {@link buildLabContext}
  * is pure (the same documents give the same context and problems) and is tested with recorded kubectl
  * output. Nodes with Cilium's pod CIDRs (cluster-pool, kubernetes or multi-pool IPAM), Running pods
  * sorted by node, the client and the NodePort service. runner/discovery.ts runs the gets.
@@ -39,7 +40,7 @@ function readPod(item: Json): { pod?: LabPod; why?: string } {
 }
 
 /**
- * Builds the context from parsed `kubectl get -o json` documents. Pure: the same documents give the
+ * Builds the context from parsed `kubectl get` documents. Pure: the same documents give the
  * same context and problems. A document that is undefined (its get failed) is a fatal problem.
  *
  * Fatal (the context is undefined): no nodes, a node without an InternalIP or without a CiliumNode

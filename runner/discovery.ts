@@ -1,5 +1,6 @@
 /**
- * Discovers the `LabContext` of a running lab with `kubectl get ... -o json` (never exec).
+ * Discovers the `LabContext` of a running lab with `kubectl get` (never exec), each printing only the
+ * fields the context needs (runner/discoveryProjection.ts).
  *
  * Split in two: {@link discoverLabContext} (here) runs the gets (in parallel, each with a timeout) and
  * `buildLabContext` (runner/contextBuilder.ts) is a pure function of their JSON, tested with
@@ -18,34 +19,32 @@ import {
   type KubectlDocs,
   type KubectlRunner,
 } from "./discoveryTypes";
+import { parseDiscoveryOutput, projectionArgs } from "./discoveryProjection";
 import { kubeProxyStaticPodQuery } from "./kubeProxyDiscovery";
 
-/** The kubectl arguments of each get (`-o json`, never exec). */
+/**
+ * The kubectl arguments of each get (never exec): the selection, then `-o jsonpath-as-json=...`
+ * printing only the fields the context needs (runner/discoveryProjection.ts).
+ */
 export function discoveryQueries(options: ContextOptions = {}): Record<DocKey, string[]> {
   const ns = options.namespace ?? "default";
   const sys = options.systemNamespace ?? "kube-system";
-  return {
-    nodes: ["get", "nodes", "-o", "json"],
+  const selections: Record<DocKey, string[]> = {
+    nodes: ["get", "nodes"],
     // Cilium's cluster-pool IPAM allocates its own CIDRs: node.spec.podCIDR is kind's, not Cilium's.
-    ciliumNodes: ["get", "ciliumnodes.cilium.io", "-o", "json"],
-    testPods: ["get", "pods", "-n", ns, "-l", `app=${options.appLabel ?? "evescn"}`, "-o", "json"],
-    client: ["get", "pod", options.client ?? "net", "-n", ns, "-o", "json"],
-    ciliumPods: ["get", "pods", "-n", sys, "-l", "k8s-app=cilium", "-o", "json"],
-    probePods: [
-      "get",
-      "pods",
-      "-n",
-      ns,
-      "-l",
-      options.probeSelector ?? "app.kubernetes.io/name=node-probe",
-      "-o",
-      "json",
-    ],
+    ciliumNodes: ["get", "ciliumnodes.cilium.io"],
+    testPods: ["get", "pods", "-n", ns, "-l", `app=${options.appLabel ?? "evescn"}`],
+    client: ["get", "pod", options.client ?? "net", "-n", ns],
+    ciliumPods: ["get", "pods", "-n", sys, "-l", "k8s-app=cilium"],
+    probePods: ["get", "pods", "-n", ns, "-l", options.probeSelector ?? "app.kubernetes.io/name=node-probe"],
     // kubeadm's DaemonSet (cmd/kubeadm/app/phases/addons/proxy/manifests.go: `k8s-app: kube-proxy`).
-    kubeProxyPods: ["get", "pods", "-n", sys, "-l", "k8s-app=kube-proxy", "-o", "json"],
+    kubeProxyPods: ["get", "pods", "-n", sys, "-l", "k8s-app=kube-proxy"],
     kubeProxyStaticPods: kubeProxyStaticPodQuery(sys),
-    service: ["get", "service", options.service ?? "serversvc", "-n", ns, "-o", "json"],
+    service: ["get", "service", options.service ?? "serversvc", "-n", ns],
   };
+  return Object.fromEntries(
+    DOC_KEYS.map((key) => [key, [...selections[key], ...projectionArgs(key)]]),
+  ) as Record<DocKey, string[]>;
 }
 
 /** Bytes of a get's output kept as evidence (a pod's JSON is a few KiB; a node list can be large). */
@@ -94,12 +93,12 @@ export async function discoverLabContext(
       return;
     }
     try {
-      docs[key] = JSON.parse(r.stdout);
-    } catch {
+      docs[key] = parseDiscoveryOutput(key, r.stdout);
+    } catch (err) {
       problems.push({
         source: key,
         fatal: true,
-        message: `${r.command} printed no JSON: ${firstLine(r.stdout)}`,
+        message: `${r.command} printed nothing discovery can read (${err instanceof Error ? err.message : String(err)}): ${firstLine(r.stdout)}`,
       });
     }
   });

@@ -57,7 +57,10 @@ export const DOC_KEYS: readonly DocKey[] = [
   "service",
 ];
 
-/** Parsed `kubectl get -o json` output per document; undefined when the get failed. */
+/**
+ * The documents read, per key: whole `-o json` objects or the projections of
+ * runner/discoveryProjection.ts in the same shape; undefined when the get failed.
+ */
 export type KubectlDocs = Partial<Record<DocKey, unknown>>;
 
 /** A piece of the lab that is missing or odd. A fatal problem leaves the context undefined. */

@@ -29,7 +29,8 @@ function path(v: unknown, ...keys: string[]): unknown {
  * @0e998fa); the API server shows their mirror pods in kube-system.
  */
 export function kubeProxyStaticPodQuery(systemNamespace: string): string[] {
-  return ["get", "pods", "-n", systemNamespace, "-l", "component=kube-proxy", "-o", "json"];
+  // The output flags are discovery's (runner/discovery.ts): only the fields it reads.
+  return ["get", "pods", "-n", systemNamespace, "-l", "component=kube-proxy"];
 }
 
 /** Names of kube-proxy pods from both queries, once each, sorted. */

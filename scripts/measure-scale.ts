@@ -10,6 +10,10 @@
  * CLI per check at once (what the stack did: 14 Command resources), `one` a single CLI (the stack
  * now). Prints one JSON line per N: execs and gets kubectl saw, the most kubectl processes at once,
  * the runners' peak RSS (summed over runners that ran together), the run's and the dry run's wall time.
+ *
+ * The fake kubectl prints whole `-o json` documents whatever the output flags (discovery still reads
+ * them). What the REAL kubectl prints, the discovery bytes, and the memory of the whole process tree
+ * (runner + every kubectl) are measured by scripts/measure-memory.ts against a fake API server.
  */
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -17,65 +21,28 @@ import * as os from "os";
 import * as path from "path";
 
 import { ALL_CHECKS } from "../checks/defs";
-import { syntheticContext } from "../test/helpers/syntheticLab";
-import type { LabContext } from "../checks/types";
+import type { DocKey } from "../runner/discoveryTypes";
+import { syntheticContext, syntheticDocs } from "../test/helpers/syntheticLab";
 
 const ROOT = path.resolve(__dirname, "..");
-const SEED_DOCS = path.join(ROOT, "test/fixtures/context/kubectl");
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
 
-type Json = Record<string, unknown>;
-const read = (f: string): Json => JSON.parse(fs.readFileSync(path.join(SEED_DOCS, f), "utf8")) as Json;
-const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
-
-/** The synthetic lab's kubectl documents, each item cloned from the seed's and renamed. */
-function documents(ctx: LabContext): Record<string, Json> {
-  const nodeT = (read("nodes.json").items as Json[])[1];
-  const cnT = (read("ciliumnodes.json").items as Json[])[1];
-  const podT = (read("pods-evescn.json").items as Json[])[1];
-  const list = (items: unknown[]): Json => ({ apiVersion: "v1", kind: "List", items });
-  const pod = (p: { name: string; namespace: string; node: string; ip: string }, labels: Json): Json => {
-    const o = clone(podT) as { metadata: Json; spec: Json; status: Json };
-    Object.assign(o.metadata, { name: p.name, namespace: p.namespace, labels });
-    Object.assign(o.spec, { nodeName: p.node });
-    Object.assign(o.status, { podIP: p.ip, phase: "Running" });
-    return o;
-  };
-  return {
-    nodes: list(
-      ctx.nodes.map((n) => {
-        const o = clone(nodeT) as { metadata: Json; status: Json };
-        const labels: Json = { ...(o.metadata.labels as Json), "kubernetes.io/hostname": n.name };
-        delete labels["node-role.kubernetes.io/control-plane"];
-        if (n.role === "control-plane") labels["node-role.kubernetes.io/control-plane"] = "";
-        Object.assign(o.metadata, { name: n.name, labels });
-        o.status.addresses = [
-          { type: "InternalIP", address: n.internalIp },
-          { type: "Hostname", address: n.name },
-        ];
-        return o;
-      }),
-    ),
-    ciliumnodes: list(
-      ctx.nodes.map((n) => {
-        const o = clone(cnT) as { metadata: Json; spec: { ipam: Json } };
-        o.metadata.name = n.name;
-        o.spec.ipam.podCIDRs = [...n.podCidrs];
-        return o;
-      }),
-    ),
-    testpods: list(ctx.testPods.map((p) => pod(p, { app: "evescn" }))),
-    client: pod(ctx.client, { run: "net" }),
-    ciliumpods: list(ctx.ciliumPods.map((p) => pod(p, { "k8s-app": "cilium" }))),
-    probepods: list(ctx.probePods.map((p) => pod(p, { "app.kubernetes.io/name": "node-probe" }))),
-    kubeproxy: list([]),
-    service: read("svc-serversvc.json"),
-  };
-}
+/** The fake kubectl's file per discovery document (test/helpers/syntheticLab.ts builds them). */
+const FILES: Record<DocKey, string> = {
+  nodes: "nodes",
+  ciliumNodes: "ciliumnodes",
+  testPods: "testpods",
+  client: "client",
+  ciliumPods: "ciliumpods",
+  probePods: "probepods",
+  kubeProxyPods: "kubeproxy",
+  kubeProxyStaticPods: "kubeproxy",
+  service: "service",
+};
 
 const FAKE_KUBECTL = `#!/bin/sh
 # Fake kubectl for scale measurements: no network, ever.
@@ -88,7 +55,7 @@ if [ "$kind" = get ]; then
     case "$w" in
       nodes) f=nodes ;; ciliumnodes.cilium.io) f=ciliumnodes ;; app=evescn) f=testpods ;;
       k8s-app=cilium) f=ciliumpods ;; app.kubernetes.io/name=node-probe) f=probepods ;;
-      k8s-app=kube-proxy) f=kubeproxy ;; serversvc) f=service ;;
+      k8s-app=kube-proxy|component=kube-proxy) f=kubeproxy ;; serversvc) f=service ;;
     esac
   done
   [ -z "$f" ] && f=client
@@ -156,8 +123,8 @@ async function measure(tree: string, mode: string, n: number): Promise<Figures> 
     const ctx = syntheticContext(n);
     const docs = path.join(dir, "docs");
     fs.mkdirSync(docs);
-    for (const [k, v] of Object.entries(documents(ctx)))
-      fs.writeFileSync(path.join(docs, `${k}.json`), JSON.stringify(v, null, 2));
+    for (const [k, v] of Object.entries(syntheticDocs(ctx)))
+      fs.writeFileSync(path.join(docs, `${FILES[k as DocKey]}.json`), JSON.stringify(v, null, 2));
     const bin = path.join(dir, "bin");
     fs.mkdirSync(bin);
     fs.writeFileSync(path.join(bin, "kubectl"), FAKE_KUBECTL, { mode: 0o755 });

@@ -230,6 +230,11 @@ function fakeRunner(opts: { failing?: Record<string, string>; delayMs?: number }
   return { runner, calls };
 }
 
+/** The queries without their output flags (`-o jsonpath-as-json=...`, tested in discoveryProjection.spec.ts). */
+function selections(q: Record<string, string[]>): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(q).map(([k, v]) => [k, v.slice(0, v.indexOf("-o"))]));
+}
+
 describe("discoverLabContext", () => {
   it("runs the nine kubectl gets in parallel, each with a timeout, and builds the context", async () => {
     const { runner, calls } = fakeRunner({ delayMs: 300 });
@@ -238,47 +243,22 @@ describe("discoverLabContext", () => {
     assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
     assert.equal(calls.length, 9);
     assert.ok(calls.every((c) => c.at(-1) === "timeout=12"));
-    assert.ok(calls.every((c) => c[0] === "get" && c.includes("json")));
+    assert.ok(calls.every((c) => c[0] === "get" && c.some((a) => a.startsWith("jsonpath-as-json="))));
     assert.deepEqual(d.problems, []);
     assert.equal(d.context?.client.ip, "10.0.2.40");
   });
 
   it("asks for the lab's pieces by label and name", () => {
-    const q = discoveryQueries({ namespace: "lab", appLabel: "echo", client: "c1", service: "svc" });
-    assert.deepEqual(q.testPods, ["get", "pods", "-n", "lab", "-l", "app=echo", "-o", "json"]);
-    assert.deepEqual(q.client, ["get", "pod", "c1", "-n", "lab", "-o", "json"]);
-    assert.deepEqual(q.service, ["get", "service", "svc", "-n", "lab", "-o", "json"]);
-    assert.deepEqual(q.ciliumNodes, ["get", "ciliumnodes.cilium.io", "-o", "json"]);
-    assert.deepEqual(q.ciliumPods, [
-      "get",
-      "pods",
-      "-n",
-      "kube-system",
-      "-l",
-      "k8s-app=cilium",
-      "-o",
-      "json",
-    ]);
-    assert.deepEqual(q.kubeProxyPods, [
-      "get",
-      "pods",
-      "-n",
-      "kube-system",
-      "-l",
-      "k8s-app=kube-proxy",
-      "-o",
-      "json",
-    ]);
-    assert.deepEqual(q.probePods, [
-      "get",
-      "pods",
-      "-n",
-      "lab",
-      "-l",
-      "app.kubernetes.io/name=node-probe",
-      "-o",
-      "json",
-    ]);
+    const q = selections(
+      discoveryQueries({ namespace: "lab", appLabel: "echo", client: "c1", service: "svc" }),
+    );
+    assert.deepEqual(q.testPods, ["get", "pods", "-n", "lab", "-l", "app=echo"]);
+    assert.deepEqual(q.client, ["get", "pod", "c1", "-n", "lab"]);
+    assert.deepEqual(q.service, ["get", "service", "svc", "-n", "lab"]);
+    assert.deepEqual(q.ciliumNodes, ["get", "ciliumnodes.cilium.io"]);
+    assert.deepEqual(q.ciliumPods, ["get", "pods", "-n", "kube-system", "-l", "k8s-app=cilium"]);
+    assert.deepEqual(q.kubeProxyPods, ["get", "pods", "-n", "kube-system", "-l", "k8s-app=kube-proxy"]);
+    assert.deepEqual(q.probePods, ["get", "pods", "-n", "lab", "-l", "app.kubernetes.io/name=node-probe"]);
   });
 
   it("reports a failed get as a fatal problem with kubectl's stderr as evidence", async () => {
@@ -292,10 +272,15 @@ describe("discoverLabContext", () => {
     );
     assert.match(
       d.problems[0].message,
-      /kubectl get pod net -n default -o json failed \(exit 1\): Error from server \(NotFound\)/,
+      /kubectl get pod net -n default -o jsonpath-as-json=\S+ failed \(exit 1\): Error from server \(NotFound\)/,
     );
     assert.deepEqual(d.evidence, [
-      { command: "kubectl get pod net -n default -o json", output: notFound, exitCode: 1, timedOut: false },
+      {
+        command: `kubectl ${discoveryQueries().client.join(" ")}`,
+        output: notFound,
+        exitCode: 1,
+        timedOut: false,
+      },
     ]);
   });
 
@@ -313,7 +298,11 @@ describe("discoverLabContext", () => {
     const d = await discoverLabContext(runner);
     assert.equal(d.context, undefined);
     assert.ok(
-      d.problems.some((p) => p.source === "nodes" && /printed no JSON: No resources found/.test(p.message)),
+      d.problems.some(
+        (p) =>
+          p.source === "nodes" &&
+          /printed nothing discovery can read \(.*\): No resources found/.test(p.message),
+      ),
     );
   });
 
