@@ -14,6 +14,13 @@ import {
   withNodeDevices,
 } from "../runner/nodeDevices";
 import { applyProfileDifferences } from "../runner/profileVerdicts";
+import {
+  explainMissingProbe,
+  runProbeSelector,
+  setUpNodeProbe,
+  withoutProbeWarnings,
+  type ProbeSetup,
+} from "../runner/nodeProbeSetup";
 import { UsageError, guardRun, openLab, type LabAccessIO } from "../runner/labAccess";
 import type { Discovery } from "../runner/discoveryTypes";
 import { planChecks, type ExecPlan } from "../runner/plan";
@@ -28,6 +35,7 @@ import {
 import { runChecks, selectChecks } from "../runner/runner";
 import type { RunReport } from "../runner/results";
 import type { CheckDefinition, CheckResult, Executor } from "../checks/types";
+import { randomBytes } from "node:crypto";
 
 /** What the CLI talks to; tests pass their own. */
 export interface CliIO extends LabAccessIO {
@@ -146,6 +154,9 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
   }
 
   const guard = guardRun(io, log, "check");
+  let setup: ProbeSetup | undefined;
+  // Set before the run's probe is created (--node-probe run), so every way out deletes it.
+  let removeProbe: ((quick?: boolean) => Promise<string | undefined>) | undefined;
   try {
     let executor: Executor;
     let discovery: Discovery;
@@ -156,7 +167,17 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
       discovery = { context: recording.context, problems: [], evidence: [] };
       log(`check: replaying ${opts.replay} (${recording.steps.length} recorded steps)`);
     } else {
-      const lab = await openLab(opts, io, log, "check");
+      // --node-probe run: discovery reads only this run's probe pods (none yet: the run creates them).
+      const runId = randomBytes(3).toString("hex");
+      const runProbe = opts.nodeProbe === "run" && !opts.dryRun;
+      const lab = await openLab(
+        runProbe
+          ? { ...opts, contextOptions: { ...opts.contextOptions, probeSelector: runProbeSelector(runId) } }
+          : opts,
+        io,
+        log,
+        "check",
+      );
       guard.hold(lab.temp);
       executor = lab.executor;
       discovery = lab.discovery;
@@ -170,7 +191,29 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
         );
         return EXIT_NO_CLUSTER;
       }
+      if (runProbe) discovery = withoutProbeWarnings(discovery);
       for (const p of discovery.problems) log(`check: ${p.fatal ? "error" : "warning"}: ${p.message}`);
+
+      if (discovery.context !== undefined && !opts.dryRun) {
+        setup = await setUpNodeProbe(discovery.context, lab.executor, {
+          mode: opts.nodeProbe,
+          namespace: opts.contextOptions.namespace ?? "default",
+          image: opts.nodeProbeImage,
+          readyTimeoutSeconds: opts.nodeProbeTimeout,
+          allNodes: opts.allNodes,
+          runId,
+          log,
+          // A signal from here on deletes the probe too (quick: SIGKILL follows SIGTERM within 10 s).
+          onCreating: (remove) => {
+            removeProbe = remove;
+            guard.onStop(() => remove(true));
+          },
+        });
+        for (const p of setup.problems) log(`check: warning: ${p}`);
+        discovery = { ...discovery, context: setup.context };
+      } else if (opts.dryRun && opts.nodeProbe === "run") {
+        log("check: dry run: the run's node probe is not created, so no node-probe step is planned");
+      }
 
       // `--node-device auto`: each node's own agent says which device it routes on (runner/nodeDevices.ts).
       if (discovery.context !== undefined && discovery.context.nodeDevice === "auto") {
@@ -224,11 +267,17 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
       onResult: (r: CheckResult) =>
         log(`check: ${r.verdict.padEnd(12)} ${r.name} (${formatDuration(r.durationMs)})`),
     });
+    // The run's probe goes as soon as the checks are done, before the report is written.
+    const removal = await removeProbe?.();
     const withDevices = devices !== undefined ? withNodeDevices(ran, devices) : ran;
+    const withProbe = explainMissingProbe(withDevices, setup?.why, [
+      ...(setup?.problems ?? []),
+      ...(removal !== undefined ? [removal] : []),
+    ]);
     const report =
       opts.profileDifferences !== undefined
-        ? applyProfileDifferences(withDevices, opts.profileDifferences)
-        : withDevices;
+        ? applyProfileDifferences(withProbe, opts.profileDifferences)
+        : withProbe;
     log(`check: ${report.summary}`);
     if (opts.record !== undefined) {
       if (discovery.context === undefined) {
@@ -248,6 +297,8 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
     log(`check: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return 1;
   } finally {
+    // On failure too; a second call after the one above does nothing.
+    await removeProbe?.();
     guard.release();
   }
 }

@@ -5,7 +5,9 @@
 import { parseArgs } from "node:util";
 import * as ipaddr from "ipaddr.js";
 
+import { DEFAULT_TEST_IMAGE } from "../lib/configKeys";
 import { UsageError, type LabAccessOptions } from "../runner/labAccess";
+import { DEFAULT_READY_TIMEOUT_SECONDS } from "../runner/runNodeProbe";
 import { type ProfileDifference, parseProfileDifferences } from "../runner/profileVerdicts";
 
 export const USAGE = `Usage: npm run check -- [flags]
@@ -35,6 +37,16 @@ The lab (defaults reproduce the seed):
   --ipam-mode MODE         the cluster's IPAM mode (cilium-config ipam; default: cluster-pool)
   --profile-differences J  JSON list of {key, found, lab, checks}: how the cluster's own Cilium differs
                            from the lab; a failure they explain is reported as "differs"
+
+Node probe (the privileged host-network pods node-level checks run in):
+  --node-probe MODE        present (default): use the node-probe pods already there; run: create a
+                           node-probe DaemonSet for this run (on the sampled nodes), wait until its
+                           pods are Ready, delete it when the run ends (also on failure, timeout,
+                           SIGINT/SIGTERM; a killed run's probe is deleted by the next run after
+                           15 minutes); needs create/delete/list on daemonsets in --namespace;
+                           off: use none (node-level checks are inconclusive and say so)
+  --node-probe-image IMAGE image of the run's node probe (default: the lab's netshoot image)
+  --node-probe-timeout S   seconds to wait for the run's probe pods to be Ready (default 180)
 
 Run:
   --only NAME              run only this check; repeat the flag or separate names with commas
@@ -70,6 +82,10 @@ export interface CliOptions extends LabAccessOptions {
   readonly timeout?: number;
   readonly output: "json" | "text";
   readonly help: boolean;
+  /** Where node-level checks get their probe pods (see USAGE). */
+  readonly nodeProbe: "present" | "run" | "off";
+  readonly nodeProbeImage: string;
+  readonly nodeProbeTimeout: number;
 }
 
 const FLAGS = {
@@ -86,6 +102,9 @@ const FLAGS = {
   "cilium-namespace": { type: "string" },
   "ipam-mode": { type: "string" },
   "profile-differences": { type: "string" },
+  "node-probe": { type: "string" },
+  "node-probe-image": { type: "string" },
+  "node-probe-timeout": { type: "string" },
   only: { type: "string", multiple: true },
   record: { type: "string" },
   replay: { type: "string" },
@@ -199,6 +218,25 @@ export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): Cli
       throw new UsageError((err as Error).message);
     }
   }
+  const nodeProbe = values["node-probe"] ?? "present";
+  if (nodeProbe !== "present" && nodeProbe !== "run" && nodeProbe !== "off") {
+    throw new UsageError(`--node-probe must be one of: present, run, off (got ${JSON.stringify(nodeProbe)})`);
+  }
+  let nodeProbeTimeout = DEFAULT_READY_TIMEOUT_SECONDS;
+  if (values["node-probe-timeout"] !== undefined) {
+    nodeProbeTimeout = Number(values["node-probe-timeout"]);
+    if (!Number.isInteger(nodeProbeTimeout) || nodeProbeTimeout < 10 || nodeProbeTimeout > 900) {
+      throw new UsageError(
+        `--node-probe-timeout must be a whole number of seconds from 10 to 900 (got ${JSON.stringify(values["node-probe-timeout"])})`,
+      );
+    }
+  }
+  const nodeProbeImage = nonEmpty("node-probe-image") ?? DEFAULT_TEST_IMAGE;
+  if (/\s/.test(nodeProbeImage)) {
+    throw new UsageError(
+      `--node-probe-image must be an image reference without spaces (got ${JSON.stringify(nodeProbeImage)})`,
+    );
+  }
   const only = values.only
     ?.flatMap((v) => v.split(","))
     .map((v) => v.trim())
@@ -235,5 +273,8 @@ export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): Cli
     output,
     profileDifferences,
     help: values.help ?? false,
+    nodeProbe,
+    nodeProbeImage,
+    nodeProbeTimeout,
   };
 }
