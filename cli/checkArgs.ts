@@ -225,9 +225,9 @@ export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): Cli
   let nodeProbeTimeout = DEFAULT_READY_TIMEOUT_SECONDS;
   if (values["node-probe-timeout"] !== undefined) {
     nodeProbeTimeout = Number(values["node-probe-timeout"]);
-    if (!Number.isInteger(nodeProbeTimeout) || nodeProbeTimeout < 10 || nodeProbeTimeout > 900) {
+    if (!Number.isInteger(nodeProbeTimeout) || nodeProbeTimeout < 1 || nodeProbeTimeout > 900) {
       throw new UsageError(
-        `--node-probe-timeout must be a whole number of seconds from 10 to 900 (got ${JSON.stringify(values["node-probe-timeout"])})`,
+        `--node-probe-timeout must be a whole number of seconds from 1 to 900 (got ${JSON.stringify(values["node-probe-timeout"])})`,
       );
     }
   }
