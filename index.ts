@@ -217,6 +217,9 @@ function main() {
         kubeconfigPath: cfg.kubeconfigPath,
         kubeconfig: secretKubeconfig,
         context: cfg.context,
+        // nodeProbe run: the measurement creates its own node probe (node-to-node) and deletes it after.
+        nodeProbe: cfg.nodeProbe === "keep" ? "present" : cfg.nodeProbe,
+        nodeProbeImage: cfg.nodeProbe === "run" ? cfg.testImage : undefined,
         runId: cfg.checksRunId,
         rerunOn,
         // After the checks (their captures would disturb it, and it would disturb them).

@@ -15,9 +15,10 @@ import {
 } from "../runner/nodeDevices";
 import { applyProfileDifferences } from "../runner/profileVerdicts";
 import {
+  createsProbe,
   explainMissingProbe,
-  runProbeSelector,
-  setUpNodeProbe,
+  provideNodeProbe,
+  withRunProbeSelector,
   withoutProbeWarnings,
   type ProbeSetup,
 } from "../runner/nodeProbeSetup";
@@ -169,15 +170,7 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
     } else {
       // --node-probe run: discovery reads only this run's probe pods (none yet: the run creates them).
       const runId = randomBytes(3).toString("hex");
-      const runProbe = opts.nodeProbe === "run" && !opts.dryRun;
-      const lab = await openLab(
-        runProbe
-          ? { ...opts, contextOptions: { ...opts.contextOptions, probeSelector: runProbeSelector(runId) } }
-          : opts,
-        io,
-        log,
-        "check",
-      );
+      const lab = await openLab(withRunProbeSelector(opts, runId), io, log, "check");
       guard.hold(lab.temp);
       executor = lab.executor;
       discovery = lab.discovery;
@@ -191,29 +184,16 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
         );
         return EXIT_NO_CLUSTER;
       }
-      if (runProbe) discovery = withoutProbeWarnings(discovery);
+      if (createsProbe(opts)) discovery = withoutProbeWarnings(discovery);
       for (const p of discovery.problems) log(`check: ${p.fatal ? "error" : "warning"}: ${p.message}`);
 
-      if (discovery.context !== undefined && !opts.dryRun) {
-        setup = await setUpNodeProbe(discovery.context, lab.executor, {
-          mode: opts.nodeProbe,
-          namespace: opts.contextOptions.namespace ?? "default",
-          image: opts.nodeProbeImage,
-          readyTimeoutSeconds: opts.nodeProbeTimeout,
-          allNodes: opts.allNodes,
-          runId,
-          log,
-          // A signal from here on deletes the probe too (quick: SIGKILL follows SIGTERM within 10 s).
-          onCreating: (remove) => {
-            removeProbe = remove;
-            guard.onStop(() => remove(true));
-          },
-        });
-        for (const p of setup.problems) log(`check: warning: ${p}`);
-        discovery = { ...discovery, context: setup.context };
-      } else if (opts.dryRun && opts.nodeProbe === "run") {
-        log("check: dry run: the run's node probe is not created, so no node-probe step is planned");
-      }
+      ({ discovery, setup } = await provideNodeProbe(discovery, lab.executor, opts, {
+        runId,
+        tag: "check",
+        log,
+        onStop: guard.onStop,
+        setRemove: (remove) => (removeProbe = remove),
+      }));
 
       // `--node-device auto`: each node's own agent says which device it routes on (runner/nodeDevices.ts).
       if (discovery.context !== undefined && discovery.context.nodeDevice === "auto") {

@@ -7,6 +7,7 @@
 import { RUN_PROBE_LABEL } from "../lib/nodeProbeSpec";
 import type { LabContext } from "../checks/types";
 import type { Discovery } from "./discoveryTypes";
+import type { LabAccessOptions } from "./labAccess";
 import type { RunReport } from "./results";
 import { type ProbeKubectl, type RunProbe, startRunProbe } from "./runNodeProbe";
 import { sampleNodeNames } from "./sample";
@@ -45,6 +46,8 @@ export interface ProbeSetupOptions {
   readonly allNodes: boolean;
   readonly runId: string;
   readonly log: (text: string) => void;
+  /** Prefix of the log lines (the program's name). */
+  readonly tag?: string;
   /** Receives the probe's `remove` before it is created (the signal handler's hook). */
   readonly onCreating?: (remove: (quick?: boolean) => Promise<string | undefined>) => void;
   readonly pollMs?: number;
@@ -74,6 +77,7 @@ export async function setUpNodeProbe(
     readyTimeoutSeconds: opts.readyTimeoutSeconds,
     runId: opts.runId,
     log: opts.log,
+    tag: opts.tag,
     onCreating: opts.onCreating,
     pollMs: opts.pollMs,
   });
@@ -104,4 +108,66 @@ export function explainMissingProbe(
         );
   const extra = problems.filter((p) => !report.problems.includes(p));
   return { ...report, results, problems: [...report.problems, ...extra] };
+}
+
+/** The node-probe flags of a runner CLI (cli/checkArgs.ts). */
+export interface NodeProbeFlags extends LabAccessOptions {
+  readonly nodeProbe: NodeProbeFlag;
+  readonly nodeProbeImage: string;
+  readonly nodeProbeTimeout: number;
+  readonly allNodes: boolean;
+}
+
+/** Whether this run creates its own probe (`--node-probe run`, not a dry run: that executes nothing). */
+export function createsProbe(flags: NodeProbeFlags): boolean {
+  return flags.nodeProbe === "run" && !flags.dryRun;
+}
+
+/** The lab flags of a run that creates its own probe: discovery reads only that run's probe pods. */
+export function withRunProbeSelector<T extends NodeProbeFlags>(flags: T, runId: string): T {
+  if (!createsProbe(flags)) return flags;
+  return { ...flags, contextOptions: { ...flags.contextOptions, probeSelector: runProbeSelector(runId) } };
+}
+
+/**
+ * After discovery, for a runner CLI (check and perf): sets up the probe pods as `--node-probe` says
+ * and logs its problems. `remove` (set before a run probe is created) deletes the run's probe: the
+ * caller calls it when the run ends and in `finally`; `onStop` registers it with the signal guard.
+ */
+export async function provideNodeProbe(
+  discovery: Discovery,
+  k: ProbeKubectl,
+  flags: NodeProbeFlags,
+  ctl: {
+    readonly runId: string;
+    readonly tag: string;
+    readonly log: (text: string) => void;
+    readonly onStop: (hook: () => Promise<unknown>) => void;
+    readonly setRemove: (remove: (quick?: boolean) => Promise<string | undefined>) => void;
+  },
+): Promise<{ discovery: Discovery; setup?: ProbeSetup }> {
+  if (discovery.context === undefined) return { discovery };
+  if (flags.dryRun) {
+    if (flags.nodeProbe === "run") {
+      ctl.log(`${ctl.tag}: dry run: the run's node probe is not created, so no node-probe step is planned`);
+    }
+    return { discovery };
+  }
+  const setup = await setUpNodeProbe(discovery.context, k, {
+    mode: flags.nodeProbe,
+    namespace: flags.contextOptions.namespace ?? "default",
+    image: flags.nodeProbeImage,
+    readyTimeoutSeconds: flags.nodeProbeTimeout,
+    allNodes: flags.allNodes,
+    runId: ctl.runId,
+    log: ctl.log,
+    tag: ctl.tag,
+    // A signal from here on deletes the probe too (quick: SIGKILL follows SIGTERM within 10 s).
+    onCreating: (remove) => {
+      ctl.setRemove(remove);
+      ctl.onStop(() => remove(true));
+    },
+  });
+  for (const p of setup.problems) ctl.log(`${ctl.tag}: warning: ${p}`);
+  return { discovery: { ...discovery, context: setup.context }, setup };
 }

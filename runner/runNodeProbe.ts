@@ -65,6 +65,8 @@ export interface RunProbeOptions {
   readonly pollMs?: number;
   readonly now?: () => number;
   readonly log: (text: string) => void;
+  /** Prefix of the log lines (default: check). */
+  readonly tag?: string;
   /** Called with `remove` before the create starts, so a signal handler can remove the probe. */
   readonly onCreating?: (remove: (quick?: boolean) => Promise<string | undefined>) => void;
 }
@@ -186,7 +188,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * wrong is in `problems`, and the checks that need a missing probe are inconclusive.
  */
 export async function startRunProbe(k: ProbeKubectl, opts: RunProbeOptions): Promise<RunProbe> {
-  const { namespace, log } = opts;
+  const { namespace } = opts;
+  const tag = opts.tag ?? "check";
+  const log = (text: string): void => opts.log(`${tag}: ${text}`);
   const runId = opts.runId ?? randomBytes(3).toString("hex");
   const manifest = runNodeProbeDaemonSet(
     { namespace, image: opts.image },
@@ -209,20 +213,19 @@ export async function startRunProbe(k: ProbeKubectl, opts: RunProbeOptions): Pro
         secs,
       );
       if (!failed(r)) {
-        log(`check: node probe ${name} deleted`);
+        log(`node probe ${name} deleted`);
         return undefined;
       }
       const problem = `${describeFailure(`deleting the run's node probe ${name}`, r, namespace)}; delete it by hand: kubectl delete daemonset ${name} -n ${namespace}`;
-      log(`check: error: ${problem}`);
+      log(`error: ${problem}`);
       return problem;
     })();
     return removal;
   };
 
   const stale = await removeStaleProbes(k, namespace, opts);
-  for (const n of stale.removed) log(`check: deleted ${n}, a node probe left by an earlier run`);
-  for (const n of stale.left)
-    log(`check: warning: node probe ${n} of another run still under way is left alone`);
+  for (const n of stale.removed) log(`deleted ${n}, a node probe left by an earlier run`);
+  for (const n of stale.left) log(`warning: node probe ${n} of another run still under way is left alone`);
   problems.push(...stale.problems);
 
   opts.onCreating?.(remove);
@@ -275,7 +278,7 @@ export async function startRunProbe(k: ProbeKubectl, opts: RunProbeOptions): Pro
     );
   }
   const pods = opts.nodes.flatMap((n) => (seen.ready.has(n) ? [seen.ready.get(n)!] : []));
-  log(`check: node probe ${name} Ready on ${pods.length} of ${opts.nodes.length} nodes`);
+  log(`node probe ${name} Ready on ${pods.length} of ${opts.nodes.length} nodes`);
   // Nothing to use: delete it now rather than keep root pods around while the checks run.
   if (pods.length === 0) {
     const p = await remove();

@@ -137,6 +137,10 @@ describe("existing-cluster mode (under mocks, a fake kubectl answering with reco
         create.includes(`--node-probe-image ${DEFAULT_TEST_IMAGE}`),
     );
     assert.match(create, /--namespace cilium-ebpf-lab/);
+    // The measurement's node-to-node pair needs the probe too: its runner creates its own.
+    const withPerf = await runLab(existing({ runPerformance: "true" }));
+    const perf = withPerf.resources.find((x) => x.name === "perf-run");
+    assert.match(String(perf?.inputs.create), / --node-probe run --node-probe-image /);
     await assert.rejects(
       runLab(existing({ namespace: "default" })),
       /namespace = "default": must be a namespace of the lab's own/,
