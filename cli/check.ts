@@ -192,6 +192,7 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
         tag: "check",
         log,
         onStop: guard.onStop,
+        stopping: guard.stopping,
         setRemove: (remove) => (removeProbe = remove),
       }));
 

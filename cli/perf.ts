@@ -227,6 +227,7 @@ export async function main(args: readonly string[], io: PerfCliIO): Promise<numb
       tag: "perf",
       log,
       onStop: guard.onStop,
+      stopping: guard.stopping,
       setRemove: (remove) => (removeProbe = remove),
     }));
 

@@ -123,11 +123,15 @@ export function guardRun(
 ): {
   hold(temp: TempKubeconfig | undefined): void;
   onStop(hook: () => Promise<unknown>): void;
+  /** True once a signal arrived: nothing new (a node probe) may be created any more. */
+  stopping(): boolean;
   release(): void;
 } {
   let temp: TempKubeconfig | undefined;
+  let stopping = false;
   const hooks: (() => Promise<unknown>)[] = [];
   const onSignal = (signal: NodeJS.Signals): void => {
+    stopping = true;
     log(`${tag}: ${signal}: stopping`);
     void terminateAllProcesses()
       .then(() => Promise.allSettled(hooks.map((h) => h())))
@@ -145,6 +149,7 @@ export function guardRun(
       temp = t;
     },
     onStop: (hook) => void hooks.push(hook),
+    stopping: () => stopping,
     release: () => {
       process.removeListener("SIGINT", onSignal);
       process.removeListener("SIGTERM", onSignal);

@@ -50,6 +50,8 @@ export interface ProbeSetupOptions {
   readonly tag?: string;
   /** Receives the probe's `remove` before it is created (the signal handler's hook). */
   readonly onCreating?: (remove: (quick?: boolean) => Promise<string | undefined>) => void;
+  /** True once a signal arrived: the probe is then not created. */
+  readonly stopping?: () => boolean;
   readonly pollMs?: number;
 }
 
@@ -79,6 +81,7 @@ export async function setUpNodeProbe(
     log: opts.log,
     tag: opts.tag,
     onCreating: opts.onCreating,
+    stopping: opts.stopping,
     pollMs: opts.pollMs,
   });
   return {
@@ -143,6 +146,7 @@ export async function provideNodeProbe(
     readonly tag: string;
     readonly log: (text: string) => void;
     readonly onStop: (hook: () => Promise<unknown>) => void;
+    readonly stopping?: () => boolean;
     readonly setRemove: (remove: (quick?: boolean) => Promise<string | undefined>) => void;
   },
 ): Promise<{ discovery: Discovery; setup?: ProbeSetup }> {
@@ -162,6 +166,7 @@ export async function provideNodeProbe(
     runId: ctl.runId,
     log: ctl.log,
     tag: ctl.tag,
+    stopping: ctl.stopping,
     // A signal from here on deletes the probe too (quick: SIGKILL follows SIGTERM within 10 s).
     onCreating: (remove) => {
       ctl.setRemove(remove);

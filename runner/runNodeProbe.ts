@@ -67,6 +67,8 @@ export interface RunProbeOptions {
   readonly log: (text: string) => void;
   /** Prefix of the log lines (default: check). */
   readonly tag?: string;
+  /** True once the run is being stopped (a signal): then nothing is created. */
+  readonly stopping?: () => boolean;
   /** Called with `remove` before the create starts, so a signal handler can remove the probe. */
   readonly onCreating?: (remove: (quick?: boolean) => Promise<string | undefined>) => void;
 }
@@ -228,6 +230,11 @@ export async function startRunProbe(k: ProbeKubectl, opts: RunProbeOptions): Pro
   for (const n of stale.left) log(`warning: node probe ${n} of another run still under way is left alone`);
   problems.push(...stale.problems);
 
+  if (opts.stopping?.() === true) {
+    created = false;
+    problems.push(`node probe ${name} not created: the run is being stopped`);
+    return { name, pods: [], problems, remove };
+  }
   opts.onCreating?.(remove);
   log(
     `check: creating node probe ${name} in ${namespace} on ${opts.limitToNodes ? opts.nodes.join(", ") : "every node"}`,

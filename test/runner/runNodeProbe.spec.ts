@@ -139,6 +139,25 @@ describe("run node probe (runner/runNodeProbe.ts)", () => {
     assert.equal(k.calls.length, 1);
   });
 
+  it("creates nothing once the run is being stopped (a signal arrived during the stale cleanup)", async () => {
+    const k = stand({ "get daemonsets": { stdout: EMPTY } });
+    const p = await startRunProbe(k, {
+      namespace: "lab",
+      image: "img",
+      nodes: NODES,
+      limitToNodes: true,
+      log: () => {},
+      stopping: () => true,
+    });
+    assert.deepEqual(
+      k.calls.map((c) => c[0]),
+      ["get"],
+    );
+    assert.match(p.problems[0], /not created: the run is being stopped/);
+    assert.equal(await p.remove(), undefined);
+    assert.equal(k.calls.length, 1);
+  });
+
   it("every call it makes is bounded", async () => {
     const seen: number[] = [];
     const k: ProbeKubectl = {
