@@ -79,7 +79,7 @@ const sel = pr.includes("-l") ? pr[pr.indexOf("-l") + 1] : "";
 if (process.env.FAKE_KUBECTL_STATE && (pv === "create" || pv === "delete" || sel.startsWith(RUN))) {
   const dsDir = path.join(process.env.FAKE_KUBECTL_STATE, "daemonsets");
   fs.mkdirSync(dsDir, { recursive: true });
-  const all = () => fs.readdirSync(dsDir).map((f) => JSON.parse(fs.readFileSync(path.join(dsDir, f), "utf8")));
+  const all = () => fs.readdirSync(dsDir).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(fs.readFileSync(path.join(dsDir, f), "utf8")));
   const list = (items) => JSON.stringify({ apiVersion: "v1", kind: "List", metadata: { resourceVersion: "" }, items });
   if (pv === "create") {
     if (process.env.FAKE_KUBECTL_CREATE_ERROR) {
@@ -88,7 +88,9 @@ if (process.env.FAKE_KUBECTL_STATE && (pv === "create" || pv === "delete" || sel
     }
     const ds = JSON.parse(input);
     ds.metadata.creationTimestamp = new Date().toISOString().replace(/\\.\\d+Z$/, "Z");
-    fs.writeFileSync(path.join(dsDir, ds.metadata.name + ".json"), JSON.stringify(ds));
+    // Written whole, then renamed: a reader never sees half a file.
+    fs.writeFileSync(path.join(dsDir, ".tmp-" + ds.metadata.name), JSON.stringify(ds));
+    fs.renameSync(path.join(dsDir, ".tmp-" + ds.metadata.name), path.join(dsDir, ds.metadata.name + ".json"));
     process.stdout.write("daemonset.apps/" + ds.metadata.name + "\\n");
     process.exit(0);
   }
@@ -271,7 +273,10 @@ export function makeFakeBin(extraEnv: Record<string, string> = {}): FakeBin {
     probeDaemonSets: () => {
       const d = path.join(dir, "state", "daemonsets");
       return fs.existsSync(d)
-        ? fs.readdirSync(d).map((f) => JSON.parse(fs.readFileSync(path.join(d, f), "utf8")) as ProbeDaemonSet)
+        ? fs
+            .readdirSync(d)
+            .filter((f) => f.endsWith(".json"))
+            .map((f) => JSON.parse(fs.readFileSync(path.join(d, f), "utf8")) as ProbeDaemonSet)
         : [];
     },
     remove: () => fs.rmSync(dir, { recursive: true, force: true }),
