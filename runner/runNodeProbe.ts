@@ -237,7 +237,7 @@ export async function startRunProbe(k: ProbeKubectl, opts: RunProbeOptions): Pro
   }
   opts.onCreating?.(remove);
   log(
-    `check: creating node probe ${name} in ${namespace} on ${opts.limitToNodes ? opts.nodes.join(", ") : "every node"}`,
+    `creating node probe ${name} in ${namespace} on ${opts.limitToNodes ? opts.nodes.join(", ") : "every node"}`,
   );
   const c = await k.kubectl(
     ["create", "-f", "-", "-o", "name"],

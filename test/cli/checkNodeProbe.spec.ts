@@ -142,6 +142,10 @@ describe("check CLI: --node-probe run (a node probe that exists only while the r
       "every kubectl call is bounded",
     );
     assert.deepEqual(fake.probeDaemonSets(), []);
+    // What happened, in the run's log, each line once with the program's tag.
+    assert.match(r.stderr, /^check: creating node probe node-probe-run-[0-9a-f]{6} in default on cilium-/m);
+    assert.match(r.stderr, /^check: node probe node-probe-run-[0-9a-f]{6} Ready on 3 of 3 nodes$/m);
+    assert.match(r.stderr, /^check: node probe node-probe-run-[0-9a-f]{6} deleted$/m);
     const report = JSON.parse(r.stdout) as RunReport;
     assert.equal(report.summary, "1/1 checks passed");
     assert.equal(report.results[0].evidence.length, 3);
