@@ -14,6 +14,8 @@ import {
   type ProbeKubectl,
 } from "../../runner/runNodeProbe";
 import type { ExecResult } from "../../checks/types";
+import { setUpNodeProbe } from "../../runner/nodeProbeSetup";
+import { syntheticContext } from "../helpers/syntheticLab";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures");
 const RECORDED_PROBES = JSON.parse(
@@ -184,5 +186,53 @@ describe("run node probe (runner/runNodeProbe.ts)", () => {
     await p.remove();
     await p.remove(true);
     assert.ok(seen.length >= 4 && seen.every((t) => t > 0 && t <= 40), String(seen));
+  });
+
+  it("puts root pods on the run's sampled nodes only: 3 of 200 (every node with --all-nodes)", async () => {
+    type Affinity = ReturnType<typeof runNodeProbeDaemonSet>["spec"]["template"]["spec"]["affinity"];
+    type Sent = { spec: { template: { spec: { affinity?: Affinity } } } };
+    const nodesOf = (ds: Sent): string[] | undefined =>
+      ds.spec.template.spec.affinity?.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution
+        .nodeSelectorTerms[0].matchFields[0].values;
+    for (const [allNodes, expected] of [
+      [false, 3],
+      [true, 200],
+    ] as const) {
+      const ctx = syntheticContext(200);
+      let sent: Sent | undefined;
+      const k: ProbeKubectl = {
+        kubectl: (args, _t, input) => {
+          if (input !== undefined) sent = JSON.parse(input) as Sent;
+          // Ready pods on the nodes the DaemonSet asks for (all without affinity), as its controller would make.
+          const wanted = sent === undefined ? [] : (nodesOf(sent) ?? ctx.nodes.map((n) => n.name));
+          const items = (args[1] === "pods" ? wanted : []).map((node, i) => ({
+            metadata: { name: `p${i}`, namespace: "lab" },
+            spec: { nodeName: node },
+            status: { podIP: "192.0.2.1", conditions: [{ type: "Ready", status: "True" }] },
+          }));
+          const stdout = JSON.stringify({ items });
+          return Promise.resolve({
+            stdout,
+            stderr: "",
+            exitCode: 0,
+            timedOut: false,
+            command: "",
+            durationMs: 1,
+          });
+        },
+      };
+      const setup = await setUpNodeProbe(ctx, k, {
+        mode: "run",
+        namespace: "lab",
+        image: "img",
+        readyTimeoutSeconds: 5,
+        allNodes,
+        runId: "abc123",
+        log: () => {},
+      });
+      assert.equal(setup.context.probePods.length, expected);
+      assert.deepEqual(setup.problems, []);
+      assert.equal(nodesOf(sent!) === undefined, allNodes);
+    }
   });
 });
