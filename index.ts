@@ -191,6 +191,9 @@ function main() {
         profileDifferences:
           access?.profile !== undefined ? JSON.stringify(access.profile.differences) : undefined,
         stepTimeoutSeconds: cfg.checkTimeoutSeconds,
+        // nodeProbe run: the runner creates the node probe for its run and deletes it after.
+        nodeProbe: cfg.nodeProbe === "keep" ? "present" : cfg.nodeProbe,
+        nodeProbeImage: cfg.nodeProbe === "run" ? cfg.testImage : undefined,
         runId: cfg.checksRunId,
         rerunOn,
         failOnFailure: cfg.failOnCheckFailure,
@@ -214,6 +217,9 @@ function main() {
         kubeconfigPath: cfg.kubeconfigPath,
         kubeconfig: secretKubeconfig,
         context: cfg.context,
+        // nodeProbe run: the measurement creates its own node probe (node-to-node) and deletes it after.
+        nodeProbe: cfg.nodeProbe === "keep" ? "present" : cfg.nodeProbe,
+        nodeProbeImage: cfg.nodeProbe === "run" ? cfg.testImage : undefined,
         runId: cfg.checksRunId,
         rerunOn,
         // After the checks (their captures would disturb it, and it would disturb them).
@@ -241,7 +247,11 @@ function main() {
       daemonSet: workload.daemonSet.metadata.name,
       service: workload.service.metadata.name,
       client: workload.client.metadata.name,
-      nodeProbe: workload.nodeProbe?.metadata.name ?? "not deployed (nodeProbe: false)",
+      nodeProbe:
+        workload.nodeProbe?.metadata.name ??
+        (cfg.nodeProbe === "run"
+          ? "created by each check run on the nodes it samples, deleted when the run ends (nodeProbe: run)"
+          : "not deployed (nodeProbe: off)"),
     },
     nodePort: workload.nodePort,
     checks: checks ? checks.checks : { summary: "checks not run (runChecks: false)", results: [] },

@@ -14,6 +14,14 @@ import {
   withNodeDevices,
 } from "../runner/nodeDevices";
 import { withClusterDifferences } from "../runner/profileVerdicts";
+import {
+  createsProbe,
+  explainMissingProbe,
+  provideNodeProbe,
+  withRunProbeSelector,
+  withoutProbeWarnings,
+  type ProbeSetup,
+} from "../runner/nodeProbeSetup";
 import { UsageError, guardRun, openLab, type LabAccessIO } from "../runner/labAccess";
 import type { Discovery } from "../runner/discoveryTypes";
 import { planChecks, type ExecPlan } from "../runner/plan";
@@ -28,6 +36,7 @@ import {
 import { runChecks, selectChecks } from "../runner/runner";
 import type { RunReport } from "../runner/results";
 import type { CheckDefinition, CheckResult, Executor } from "../checks/types";
+import { randomBytes } from "node:crypto";
 
 /** What the CLI talks to; tests pass their own. */
 export interface CliIO extends LabAccessIO {
@@ -146,6 +155,9 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
   }
 
   const guard = guardRun(io, log, "check");
+  let setup: ProbeSetup | undefined;
+  // Set before the run's probe is created (--node-probe run), so every way out deletes it.
+  let removeProbe: ((quick?: boolean) => Promise<string | undefined>) | undefined;
   try {
     let executor: Executor;
     let discovery: Discovery;
@@ -156,7 +168,9 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
       discovery = { context: recording.context, problems: [], evidence: [] };
       log(`check: replaying ${opts.replay} (${recording.steps.length} recorded steps)`);
     } else {
-      const lab = await openLab(opts, io, log, "check");
+      // --node-probe run: discovery reads only this run's probe pods (none yet: the run creates them).
+      const runId = randomBytes(3).toString("hex");
+      const lab = await openLab(withRunProbeSelector(opts, runId), io, log, "check");
       guard.hold(lab.temp);
       executor = lab.executor;
       discovery = lab.discovery;
@@ -170,7 +184,17 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
         );
         return EXIT_NO_CLUSTER;
       }
+      if (createsProbe(opts)) discovery = withoutProbeWarnings(discovery);
       for (const p of discovery.problems) log(`check: ${p.fatal ? "error" : "warning"}: ${p.message}`);
+
+      ({ discovery, setup } = await provideNodeProbe(discovery, lab.executor, opts, {
+        runId,
+        tag: "check",
+        log,
+        onStop: guard.onStop,
+        stopping: guard.stopping,
+        setRemove: (remove) => (removeProbe = remove),
+      }));
 
       // `--node-device auto`: each node's own agent says which device it routes on (runner/nodeDevices.ts).
       if (discovery.context !== undefined && discovery.context.nodeDevice === "auto") {
@@ -232,7 +256,13 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
       onResult: (r: CheckResult) =>
         log(`check: ${r.verdict.padEnd(12)} ${r.name} (${formatDuration(r.durationMs)})`),
     });
-    const report = devices !== undefined ? withNodeDevices(ran, devices) : ran;
+    // The run's probe goes as soon as the checks are done, before the report is written.
+    const removal = await removeProbe?.();
+    const withDevices = devices !== undefined ? withNodeDevices(ran, devices) : ran;
+    const report = explainMissingProbe(withDevices, setup?.why, [
+      ...(setup?.problems ?? []),
+      ...(removal !== undefined ? [removal] : []),
+    ]);
     log(`check: ${report.summary}`);
     if (opts.record !== undefined) {
       if (discovery.context === undefined) {
@@ -252,6 +282,8 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
     log(`check: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return 1;
   } finally {
+    // On failure too; a second call after the one above does nothing.
+    await removeProbe?.();
     guard.release();
   }
 }

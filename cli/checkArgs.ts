@@ -5,9 +5,11 @@
 import { parseArgs } from "node:util";
 import * as ipaddr from "ipaddr.js";
 
+import { DEFAULT_TEST_IMAGE } from "../lib/configKeys";
 import { UsageError, type LabAccessOptions } from "../runner/labAccess";
 import type { SettingDifference } from "../checks/ciliumConfig";
 import { parseProfileDifferences } from "../runner/profileVerdicts";
+import { DEFAULT_READY_TIMEOUT_SECONDS } from "../runner/runNodeProbe";
 
 export const USAGE = `Usage: npm run check -- [flags]
 
@@ -37,6 +39,16 @@ The lab (defaults reproduce the seed):
   --profile-differences J  JSON list of {key, found, lab, checks}: the cilium-config keys where the
                            cluster's own Cilium differs from the lab; checks resting on a key judge
                            against the cluster's value and report "differs" where it explains the result
+
+Node probe (the privileged host-network pods node-level checks run in):
+  --node-probe MODE        present (default): use the node-probe pods already there; run: create a
+                           node-probe DaemonSet for this run (on the sampled nodes), wait until its
+                           pods are Ready, delete it when the run ends (also on failure, timeout,
+                           SIGINT/SIGTERM; a killed run's probe is deleted by the next run after
+                           15 minutes); needs create/delete/list on daemonsets in --namespace;
+                           off: use none (node-level checks are inconclusive and say so)
+  --node-probe-image IMAGE image of the run's node probe (default: the lab's netshoot image)
+  --node-probe-timeout S   seconds to wait for the run's probe pods to be Ready (default 180)
 
 Run:
   --only NAME              run only this check; repeat the flag or separate names with commas
@@ -72,6 +84,10 @@ export interface CliOptions extends LabAccessOptions {
   readonly timeout?: number;
   readonly output: "json" | "text";
   readonly help: boolean;
+  /** Where node-level checks get their probe pods (see USAGE). */
+  readonly nodeProbe: "present" | "run" | "off";
+  readonly nodeProbeImage: string;
+  readonly nodeProbeTimeout: number;
 }
 
 const FLAGS = {
@@ -88,6 +104,9 @@ const FLAGS = {
   "cilium-namespace": { type: "string" },
   "ipam-mode": { type: "string" },
   "profile-differences": { type: "string" },
+  "node-probe": { type: "string" },
+  "node-probe-image": { type: "string" },
+  "node-probe-timeout": { type: "string" },
   only: { type: "string", multiple: true },
   record: { type: "string" },
   replay: { type: "string" },
@@ -201,6 +220,25 @@ export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): Cli
       throw new UsageError((err as Error).message);
     }
   }
+  const nodeProbe = values["node-probe"] ?? "present";
+  if (nodeProbe !== "present" && nodeProbe !== "run" && nodeProbe !== "off") {
+    throw new UsageError(`--node-probe must be one of: present, run, off (got ${JSON.stringify(nodeProbe)})`);
+  }
+  let nodeProbeTimeout = DEFAULT_READY_TIMEOUT_SECONDS;
+  if (values["node-probe-timeout"] !== undefined) {
+    nodeProbeTimeout = Number(values["node-probe-timeout"]);
+    if (!Number.isInteger(nodeProbeTimeout) || nodeProbeTimeout < 1 || nodeProbeTimeout > 900) {
+      throw new UsageError(
+        `--node-probe-timeout must be a whole number of seconds from 1 to 900 (got ${JSON.stringify(values["node-probe-timeout"])})`,
+      );
+    }
+  }
+  const nodeProbeImage = nonEmpty("node-probe-image") ?? DEFAULT_TEST_IMAGE;
+  if (/\s/.test(nodeProbeImage)) {
+    throw new UsageError(
+      `--node-probe-image must be an image reference without spaces (got ${JSON.stringify(nodeProbeImage)})`,
+    );
+  }
   const only = values.only
     ?.flatMap((v) => v.split(","))
     .map((v) => v.trim())
@@ -237,5 +275,8 @@ export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): Cli
     output,
     profileDifferences,
     help: values.help ?? false,
+    nodeProbe,
+    nodeProbeImage,
+    nodeProbeTimeout,
   };
 }

@@ -5,10 +5,18 @@
  * measures the pairs one after another with `kubectl exec`, and prints one JSON document
  * `{ "performance": {...} }` on stdout (or a table with `--output text`). Progress goes to stderr.
  */
+import { randomBytes } from "node:crypto";
+
 import { runCliMain } from "./main";
 import { toRecordedStep, writeRecording, type RecordedStep } from "../runner/recording";
 import { parseCliArgs } from "./checkArgs";
 import { guardRun, openLab, UsageError } from "../runner/labAccess";
+import {
+  createsProbe,
+  provideNodeProbe,
+  withRunProbeSelector,
+  withoutProbeWarnings,
+} from "../runner/nodeProbeSetup";
 import { renderPerformanceText } from "../perf/format";
 import { PERF_PAIRS } from "../perf/pairs";
 import { planPerformance, runPerformance } from "../perf/runner";
@@ -31,6 +39,9 @@ compare like with like and the rounds agree.
 Cluster (as npm run check): --kubeconfig FILE | --kind-cluster NAME, --context NAME,
   --context-file FILE (a recorded lab context; with --dry-run no cluster is needed)
 The lab (as npm run check): --namespace, --app-label, --client, --service, --node-device, --native-cidr
+Node probe (as npm run check; node-to-node measures between node-probe pods): --node-probe
+  present|run|off, --node-probe-image IMAGE, --node-probe-timeout S (run: created for this run on the
+  sampled nodes, deleted when it ends)
 
 Measurement:
   --repeats N              rounds (default ${D.repeats}; ${PERF_LIMITS.repeats.join("-")})
@@ -194,18 +205,31 @@ export async function main(args: readonly string[], io: PerfCliIO): Promise<numb
   }
 
   const guard = guardRun(io, log, "perf");
+  // Set before the run's probe is created (--node-probe run), so every way out deletes it.
+  let removeProbe: ((quick?: boolean) => Promise<string | undefined>) | undefined;
   try {
-    const lab = await openLab(opts, io, log, "perf");
+    const runId = randomBytes(3).toString("hex");
+    const lab = await openLab(withRunProbeSelector(opts, runId), io, log, "perf");
     guard.hold(lab.temp);
     const executor = lab.executor;
-    const discovery = lab.discovery;
+    let discovery = lab.discovery;
     if (discovery.noCluster !== undefined) {
       log(
         `perf: ${discovery.noCluster} (check --kubeconfig/--kind-cluster/--context and that the API server is up)`,
       );
       return 3;
     }
+    if (createsProbe(opts)) discovery = withoutProbeWarnings(discovery);
     for (const p of discovery.problems) log(`perf: ${p.fatal ? "error" : "warning"}: ${p.message}`);
+    // The node-to-node pair measures between node-probe pods: --node-probe run creates them for this run.
+    ({ discovery } = await provideNodeProbe(discovery, executor, opts, {
+      runId,
+      tag: "perf",
+      log,
+      onStop: guard.onStop,
+      stopping: guard.stopping,
+      setRemove: (remove) => (removeProbe = remove),
+    }));
 
     if (opts.dryRun) {
       if (discovery.context === undefined) {
@@ -238,6 +262,7 @@ export async function main(args: readonly string[], io: PerfCliIO): Promise<numb
         opts.record === undefined ? undefined : (r) => steps.push(toRecordedStep(r.check, r.step, r.result)),
     });
     log(`perf: ${performance.summary}`);
+    await removeProbe?.();
     if (opts.record !== undefined && discovery.context !== undefined) {
       const forbidden = [opts.kubeconfig, lab.temp?.file, lab.temp?.dir].filter(
         (v): v is string => v !== undefined,
@@ -259,6 +284,8 @@ export async function main(args: readonly string[], io: PerfCliIO): Promise<numb
     log(`perf: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return 1;
   } finally {
+    // On failure too; after the call above it does nothing.
+    await removeProbe?.();
     guard.release();
   }
 }

@@ -2,6 +2,7 @@ import * as command from "@pulumi/command";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { perfCommand, perfWorstCaseSeconds, readPerformanceOutput } from "../perf/stack";
+import { DEFAULT_READY_TIMEOUT_SECONDS } from "../runner/runNodeProbe";
 import type { DatapathProfile, Performance, PerfSettings } from "../perf/types";
 import { withKubeconfigFromEnv } from "./checkCommands";
 
@@ -20,6 +21,9 @@ export interface LabPerformanceArgs {
   readonly context?: string;
   /** Changing it re-runs the measurement. */
   readonly runId: string;
+  /** The runner's `--node-probe` and the run probe's image (nodeProbe run: it creates its own). */
+  readonly nodeProbe?: "present" | "run" | "off";
+  readonly nodeProbeImage?: string;
   /**
    * What the verdicts describe, each a trigger too: the cluster instance's identity and the Cilium
    * release (version and a hash of its values). A change replaces the Command, which re-runs it:
@@ -45,7 +49,8 @@ export class LabPerformance extends pulumi.ComponentResource {
     super("lab:index:LabPerformance", name, rest, opts);
     const perfSettings = { ...args.settings };
     // The whole run is bounded: the Command's own timeout is above the runner's `timeout`.
-    const minutes = Math.ceil((perfWorstCaseSeconds(perfSettings) + 180) / 60);
+    const probeWait = args.nodeProbe === "run" ? DEFAULT_READY_TIMEOUT_SECONDS : 0;
+    const minutes = Math.ceil((perfWorstCaseSeconds(perfSettings) + 180 + probeWait) / 60);
     this.command = new command.local.Command(
       `${name}-run`,
       {
@@ -58,6 +63,8 @@ export class LabPerformance extends pulumi.ComponentResource {
             namespace: args.namespace,
             appLabel: args.appLabel,
             datapathProfile: args.datapathProfile,
+            nodeProbe: args.nodeProbe,
+            nodeProbeImage: args.nodeProbeImage,
           });
           return kubeconfig === undefined ? runner : withKubeconfigFromEnv(runner);
         }),

@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { NodeProbeMode } from "../lib/configTypes";
 import { admissionCheckScript, admissionProbePods, labNamespace } from "./admissionCheck";
 import {
   WorkloadInput,
@@ -20,8 +21,12 @@ export interface LabWorkloadArgs extends WorkloadInput {
   readonly deletedWith?: pulumi.Resource;
   /** Create the namespace. Defaults to false (the seed uses `default`). */
   readonly createNamespace?: boolean;
-  /** Deploy the privileged host-network node-probe DaemonSet. Defaults to true. */
-  readonly nodeProbe?: boolean;
+  /**
+   * The privileged host-network node probe: `keep` deploys its DaemonSet here (the default); `run`
+   * leaves it to each check run (runner/runNodeProbe.ts), so only the admission dry run tests its
+   * pod template; `off`: neither.
+   */
+  readonly nodeProbe?: NodeProbeMode;
   /**
    * Existing mode: dry-run the privileged pods on the server (after the namespace, before the
    * DaemonSets), so an admission refusal fails `up` in seconds with its message. The kubeconfig is
@@ -43,13 +48,20 @@ export class LabWorkload extends pulumi.ComponentResource {
   public readonly daemonSet: k8s.apps.v1.DaemonSet;
   public readonly service: k8s.core.v1.Service;
   public readonly client: k8s.core.v1.Pod;
-  /** The node-probe DaemonSet; undefined when not deployed (existing mode without nodeProbe: true). */
+  /** The node-probe DaemonSet; undefined unless nodeProbe is keep (run: each check run creates its own). */
   public readonly nodeProbe?: k8s.apps.v1.DaemonSet;
   public readonly namespace: pulumi.Output<string>;
   public readonly nodePort: pulumi.Output<number>;
 
   constructor(name: string, args: LabWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
-    const { provider, dependsOn, deletedWith, admissionCheck, nodeProbe: withProbe = true, ...input } = args;
+    const {
+      provider,
+      dependsOn,
+      deletedWith,
+      admissionCheck,
+      nodeProbe: probeMode = "keep",
+      ...input
+    } = args;
     super("lab:index:LabWorkload", name, input, opts);
     const childOpts: pulumi.CustomResourceOptions = {
       parent: this,
@@ -79,7 +91,8 @@ export class LabWorkload extends pulumi.ComponentResource {
             namespace: input.namespace,
           }),
           environment: {
-            LAB_ADMISSION_MANIFEST: JSON.stringify(admissionProbePods(input, withProbe)),
+            // The probe's pod template is tested whenever it will be used (keep, and run: by each run).
+            LAB_ADMISSION_MANIFEST: JSON.stringify(admissionProbePods(input, probeMode !== "off")),
             ...(admissionCheck.kubeconfig !== undefined
               ? { LAB_KUBECONFIG: pulumi.secret(admissionCheck.kubeconfig) }
               : {}),
@@ -103,9 +116,10 @@ export class LabWorkload extends pulumi.ComponentResource {
       dependsOn: [this.daemonSet],
     });
     this.client = new k8s.core.v1.Pod(`${name}-client`, clientPod(input), opts2);
-    this.nodeProbe = withProbe
-      ? new k8s.apps.v1.DaemonSet(`${name}-node-probe`, nodeProbeDaemonSet(input), opts2)
-      : undefined;
+    this.nodeProbe =
+      probeMode === "keep"
+        ? new k8s.apps.v1.DaemonSet(`${name}-node-probe`, nodeProbeDaemonSet(input), opts2)
+        : undefined;
     this.namespace = pulumi.output(input.namespace);
     this.nodePort = pulumi.output(input.nodePort);
 
@@ -113,7 +127,7 @@ export class LabWorkload extends pulumi.ComponentResource {
       daemonSet: this.daemonSet,
       service: this.service,
       client: this.client,
-      nodeProbe: this.nodeProbe ?? "not deployed",
+      nodeProbe: this.nodeProbe ?? `not deployed by the stack (nodeProbe: ${probeMode})`,
       namespace: this.namespace,
       nodePort: this.nodePort,
     });

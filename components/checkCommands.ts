@@ -23,6 +23,13 @@ export interface RunnerOptions {
   readonly ipamMode?: string;
   /** JSON of existing/ciliumProfile.ts ProfileDifference[]: failures they explain become "differs". */
   readonly profileDifferences?: string;
+  /**
+   * The runner's `--node-probe`: present (the stack's kept probe; the default), run (the runner
+   * creates its own and deletes it when it ends) or off.
+   */
+  readonly nodeProbe?: "present" | "run" | "off";
+  /** Image of the run's node probe (nodeProbe run): the config's testImage. */
+  readonly nodeProbeImage?: string;
 }
 
 /** The whole runner is cut after this many seconds, whatever its probes do. */
@@ -45,6 +52,8 @@ export function checkCommand(
     ...(opts.ciliumNamespace ? ["--cilium-namespace", opts.ciliumNamespace] : []),
     ...(opts.ipamMode ? ["--ipam-mode", opts.ipamMode] : []),
     ...(opts.profileDifferences ? ["--profile-differences", opts.profileDifferences] : []),
+    ...(opts.nodeProbe !== undefined && opts.nodeProbe !== "present" ? ["--node-probe", opts.nodeProbe] : []),
+    ...(opts.nodeProbe === "run" && opts.nodeProbeImage ? ["--node-probe-image", opts.nodeProbeImage] : []),
     "--namespace",
     opts.namespace,
     "--app-label",

@@ -1,8 +1,12 @@
 /**
  * Pure manifests of the lab workload: the seed's test DaemonSet and NodePort Service, the client
- * pod `net`, and a node-probe DaemonSet that gives the checks a node's view. {@link LabWorkload}
+ * pod `net`; the node-probe DaemonSet is lib/nodeProbeSpec.ts (re-exported here). {@link LabWorkload}
  * declares them; tests and the policy pack read them directly.
  */
+import { PART_OF } from "../lib/nodeProbeSpec";
+
+// The node probe's spec is shared with the check runner, which creates it for a run (nodeProbe: run).
+export { NODE_PROBE_NAME, NODE_ROOT_MOUNT, PART_OF, nodeProbeDaemonSet } from "../lib/nodeProbeSpec";
 
 /** What the manifests are built from. */
 export interface WorkloadInput {
@@ -18,12 +22,6 @@ export interface WorkloadInput {
   /** Service name, `serversvc` in the seed. */
   readonly serviceName?: string;
 }
-
-export const PART_OF = "cilium-ebpf-lab";
-export const NODE_PROBE_NAME = "node-probe";
-
-/** Where the node-probe container sees the node's root filesystem (read-only). */
-export const NODE_ROOT_MOUNT = "/host";
 
 /**
  * The control-plane taint is `node-role.kubernetes.io/master` below Kubernetes 1.24, both keys on
@@ -136,50 +134,6 @@ export function clientPod(input: WorkloadInput) {
           securityContext: { capabilities: { add: ["NET_RAW", "NET_ADMIN"] } },
         },
       ],
-    },
-  };
-}
-
-/**
- * A privileged host-network pod on every node: the node's routes, iptables in both backends,
- * conntrack and captures on lxc devices, without `docker exec` into the kind node.
- *
- * The node's root filesystem is mounted read-only at {@link NODE_ROOT_MOUNT}, so checks run the
- * node's own binaries with `chroot` (the probe image has no `iptables-legacy*`; checks/defs/
- * kubeProxyNode.ts). containerd's CRI bind-mounts hostPath volumes with `rbind` (containerd
- * pkg/cri container_create_linux.go `options := []string{"rbind"}`), so the node's /proc, /sys and
- * /run are there as well.
- */
-export function nodeProbeDaemonSet(input: WorkloadInput) {
-  const podLabels = {
-    "app.kubernetes.io/name": NODE_PROBE_NAME,
-    "app.kubernetes.io/part-of": PART_OF,
-    "app.kubernetes.io/component": "node-probe",
-  };
-  return {
-    metadata: { name: NODE_PROBE_NAME, namespace: input.namespace, labels: podLabels },
-    spec: {
-      selector: { matchLabels: { "app.kubernetes.io/name": NODE_PROBE_NAME } },
-      template: {
-        metadata: { labels: podLabels },
-        spec: {
-          hostNetwork: true,
-          dnsPolicy: "ClusterFirstWithHostNet",
-          // Every node, whatever its taints: a node without a probe has no node-level evidence.
-          tolerations: [{ operator: "Exists" }],
-          terminationGracePeriodSeconds: 2,
-          containers: [
-            {
-              name: "probe",
-              image: input.image,
-              command: ["sleep", "infinity"],
-              securityContext: { privileged: true },
-              volumeMounts: [{ name: "node-root", mountPath: NODE_ROOT_MOUNT, readOnly: true }],
-            },
-          ],
-          volumes: [{ name: "node-root", hostPath: { path: "/", type: "Directory" } }],
-        },
-      },
     },
   };
 }

@@ -128,7 +128,7 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
   nodeProbe: {
     default: "",
     description:
-      "Deploy the privileged host-network node-probe DaemonSet the node-level checks use (default: true on kind, false in existing mode; it stays until destroy).",
+      "How long the privileged host-network node-probe DaemonSet the node-level checks use exists: run (each check run creates it, waits for it on the nodes it samples and deletes it when it ends; the run's credentials need create/delete/list on daemonsets in the namespace), keep or true (deployed by the stack until destroy), off or false (never; node-level checks are inconclusive). Default: keep on kind, run in existing mode.",
   },
   runPerformance: {
     default: "false",

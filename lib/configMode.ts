@@ -9,6 +9,7 @@ import * as path from "path";
 import * as semver from "semver";
 import { indexedVersionFor, keyStatus } from "./chartIndex";
 import type { ConfigReader } from "./configReader";
+import type { NodeProbeMode } from "./configTypes";
 
 /** The mode keys, validated (clusterMode is "kind" or "existing" when no problem was recorded). */
 export interface ModeKeys {
@@ -20,7 +21,7 @@ export interface ModeKeys {
   readonly k8sServiceHost: string | undefined;
   readonly k8sServicePort: number | undefined;
   readonly uninstallCiliumOnDestroy: boolean;
-  readonly nodeProbe: boolean;
+  readonly nodeProbe: NodeProbeMode;
   readonly nodeDevice: string | undefined;
 }
 
@@ -108,11 +109,7 @@ export function validateModeKeys(
       );
     }
   }
-  const nodeProbeRaw = get("nodeProbe");
-  if (nodeProbeRaw !== "" && nodeProbeRaw !== "true" && nodeProbeRaw !== "false") {
-    bad("nodeProbe", nodeProbeRaw, "must be true or false (empty: true on kind, false in existing mode)");
-  }
-  const nodeProbe = nodeProbeRaw === "" ? clusterMode !== "existing" : nodeProbeRaw === "true";
+  const nodeProbe = nodeProbeMode(get("nodeProbe"), clusterMode, bad);
   const nodeDeviceRaw = get("nodeDevice");
   if (nodeDeviceRaw !== "" && !/^[A-Za-z0-9_.@-]{1,15}$/.test(nodeDeviceRaw)) {
     bad("nodeDevice", nodeDeviceRaw, "must be a Linux interface name (1-15 characters of [A-Za-z0-9_.@-])");
@@ -130,4 +127,33 @@ export function validateModeKeys(
     nodeProbe,
     nodeDevice,
   };
+}
+
+/** The values nodeProbe takes, old ones (true/false) included, and the mode each means. */
+export const NODE_PROBE_VALUES: Readonly<Record<string, NodeProbeMode>> = {
+  run: "run",
+  keep: "keep",
+  true: "keep",
+  off: "off",
+  false: "off",
+};
+
+/**
+ * nodeProbe: `run` (each check run creates the probe and deletes it when it ends), `keep` (the stack
+ * deploys it until destroy; `true` before) or `off` (never; `false` before). Empty: keep on kind (a
+ * throwaway cluster, and `npm run check` by hand finds the probe there), run in existing mode (root on
+ * every node only while a run needs it).
+ */
+export function nodeProbeMode(raw: string, clusterMode: string, bad: ConfigReader["bad"]): NodeProbeMode {
+  if (raw === "") return clusterMode === "existing" ? "run" : "keep";
+  const mode = Object.hasOwn(NODE_PROBE_VALUES, raw) ? NODE_PROBE_VALUES[raw] : undefined;
+  if (mode === undefined) {
+    bad(
+      "nodeProbe",
+      raw,
+      "must be run (each check run creates the node probe and deletes it after), keep or true (the stack deploys it until destroy), off or false (never: node-level checks are inconclusive); empty: keep on kind, run in existing mode",
+    );
+    return "off";
+  }
+  return mode;
 }

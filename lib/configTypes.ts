@@ -8,6 +8,9 @@ export const PROJECT = "cilium-ebpf-lab";
 
 export type ClusterMode = "kind" | "existing";
 
+/** How long the node probe exists (lib/configMode.ts nodeProbeMode). */
+export type NodeProbeMode = "run" | "keep" | "off";
+
 /** The validated configuration of one lab stack. */
 export interface LabConfig {
   readonly clusterName: string;
@@ -43,8 +46,11 @@ export interface LabConfig {
   readonly k8sServicePort?: number;
   /** existing mode: destroy uninstalls the stack's Cilium (else the release is retained). */
   readonly uninstallCiliumOnDestroy: boolean;
-  /** Deploy the privileged node-probe DaemonSet (default: kind yes, existing no). */
-  readonly nodeProbe: boolean;
+  /**
+   * The privileged node-probe DaemonSet: created by each check run and deleted after it (`run`, the
+   * existing-mode default), deployed by the stack until destroy (`keep`, the kind default) or never (`off`).
+   */
+  readonly nodeProbe: NodeProbeMode;
   /** The node device the checks use; undefined means "detect" (existing mode). */
   readonly nodeDevice?: string;
   readonly runPerformance: boolean;

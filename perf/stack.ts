@@ -4,6 +4,7 @@
  */
 import { runnerArgv } from "../lib/runnerArgv";
 import { shellJoin } from "../lib/shell";
+import { DEFAULT_READY_TIMEOUT_SECONDS } from "../runner/runNodeProbe";
 import type { LabContext } from "../checks/types";
 import { datapathOf, methodLines } from "./datapath";
 import { hostCpus, measurementsOf } from "./measurements";
@@ -20,8 +21,12 @@ export interface PerfCommandOptions extends Partial<PerfSettings> {
   readonly appLabel: string;
   /** How the stack configured Cilium (perfProfile). */
   readonly datapathProfile?: DatapathProfile;
-  /** Seconds after which the whole runner is cut. Defaults to {@link perfWorstCaseSeconds} + 120. */
+  /** Seconds after which the whole runner is cut. Defaults to {@link perfWorstCaseSeconds} + 120 (+ the probe wait with nodeProbe run). */
   readonly timeoutSeconds?: number;
+  /** The runner's `--node-probe` (run: it creates the node probe for its run and deletes it after). */
+  readonly nodeProbe?: "present" | "run" | "off";
+  /** Image of the run's node probe (nodeProbe run). */
+  readonly nodeProbeImage?: string;
 }
 
 /** `KubectlExecutor` ends kubectl this long after a step's timeout (its margin of 5 s, then 2 s). */
@@ -73,7 +78,8 @@ export function perfWorstCaseSeconds(
  */
 export function perfCommand(opts: PerfCommandOptions): string {
   const settings = resolvePerfSettings({ seed: 0, ...opts });
-  const timeout = opts.timeoutSeconds ?? perfWorstCaseSeconds(settings) + 120;
+  const probeWait = opts.nodeProbe === "run" ? DEFAULT_READY_TIMEOUT_SECONDS : 0;
+  const timeout = opts.timeoutSeconds ?? perfWorstCaseSeconds(settings) + 120 + probeWait;
   return shellJoin([
     ...runnerArgv("perf", timeout, opts),
     "--namespace",
@@ -98,6 +104,8 @@ export function perfCommand(opts: PerfCommandOptions): string {
     ...(opts.seed === undefined ? [] : ["--seed", String(opts.seed)]),
     "--datapath-profile",
     opts.datapathProfile ?? "unknown",
+    ...(opts.nodeProbe !== undefined && opts.nodeProbe !== "present" ? ["--node-probe", opts.nodeProbe] : []),
+    ...(opts.nodeProbe === "run" && opts.nodeProbeImage ? ["--node-probe-image", opts.nodeProbeImage] : []),
     "--output",
     "json",
   ]);

@@ -78,10 +78,11 @@ export class KubectlExecutor implements Executor {
   }
 
   /**
-   * Runs any other kubectl command (`get ... -o json` for context discovery) with the same global
-   * flags. The displayed command is `kubectl ARGS` without them.
+   * Runs any other kubectl command (`get ... -o json` for context discovery, the run's node probe
+   * `create -f -` with the manifest as `input` on stdin) with the same global flags. The displayed
+   * command is `kubectl ARGS` without them.
    */
-  kubectl(args: readonly string[], timeoutSeconds: number): Promise<ExecResult> {
+  kubectl(args: readonly string[], timeoutSeconds: number, input?: string): Promise<ExecResult> {
     const argv = [
       this.opts.kubectl ?? "kubectl",
       ...this.globalArgs(),
@@ -90,7 +91,7 @@ export class KubectlExecutor implements Executor {
     ];
     // No cap here: discovery reads whole lists (a 256 KiB cap turned a 32-node EKS node list into
     // "printed no JSON"); its size grows with the cluster, not with a probe's chatter.
-    return this.run(argv, shellJoin(["kubectl", ...args]), timeoutSeconds + 2, undefined, Infinity);
+    return this.run(argv, shellJoin(["kubectl", ...args]), timeoutSeconds + 2, undefined, Infinity, input);
   }
 
   private async run(
@@ -99,9 +100,11 @@ export class KubectlExecutor implements Executor {
     timeoutSeconds: number,
     onOutput?: (text: string) => void,
     maxOutputBytes?: number,
+    input?: string,
   ): Promise<ExecResult> {
     const result = await runProcess(argv, {
       timeoutSeconds,
+      input,
       env: this.opts.env,
       maxOutputBytes: maxOutputBytes ?? this.opts.maxOutputBytes ?? 256 * 1024,
       onOutput,

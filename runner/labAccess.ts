@@ -111,21 +111,34 @@ function failedDiscovery(
 }
 
 /**
- * While a run holds a private kubeconfig: on SIGINT/SIGTERM end every kubectl process group, remove
- * the kubeconfig and exit (130/143). `release()` uninstalls the handlers and removes the kubeconfig.
+ * While a run holds a private kubeconfig or a node probe of its own: on SIGINT/SIGTERM end every
+ * kubectl process group, run the stop hooks (deleting the run's node probe: before the kubeconfig
+ * goes), remove the kubeconfig and exit (130/143). `release()` uninstalls the handlers and removes
+ * the kubeconfig.
  */
 export function guardRun(
   io: Pick<LabAccessIO, "handleSignals">,
   log: (text: string) => void,
   tag: string,
-): { hold(temp: TempKubeconfig | undefined): void; release(): void } {
+): {
+  hold(temp: TempKubeconfig | undefined): void;
+  onStop(hook: () => Promise<unknown>): void;
+  /** True once a signal arrived: nothing new (a node probe) may be created any more. */
+  stopping(): boolean;
+  release(): void;
+} {
   let temp: TempKubeconfig | undefined;
+  let stopping = false;
+  const hooks: (() => Promise<unknown>)[] = [];
   const onSignal = (signal: NodeJS.Signals): void => {
+    stopping = true;
     log(`${tag}: ${signal}: stopping`);
-    void terminateAllProcesses().finally(() => {
-      temp?.remove();
-      process.exit(signal === "SIGINT" ? 130 : 143);
-    });
+    void terminateAllProcesses()
+      .then(() => Promise.allSettled(hooks.map((h) => h())))
+      .finally(() => {
+        temp?.remove();
+        process.exit(signal === "SIGINT" ? 130 : 143);
+      });
   };
   if (io.handleSignals ?? true) {
     process.once("SIGINT", onSignal);
@@ -135,6 +148,8 @@ export function guardRun(
     hold: (t) => {
       temp = t;
     },
+    onStop: (hook) => void hooks.push(hook),
+    stopping: () => stopping,
     release: () => {
       process.removeListener("SIGINT", onSignal);
       process.removeListener("SIGTERM", onSignal);

@@ -4,6 +4,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { FakeCluster, clusterShape, installFakeCluster } from "./helpers/fakeCluster";
+import { DEFAULT_TEST_IMAGE } from "../lib/configKeys";
+import { nodeProbeDaemonSet } from "../lib/nodeProbeSpec";
 import {
   FAKE_KUBECONFIG,
   FAKE_KUBECONFIG_REMOTE,
@@ -88,7 +90,7 @@ describe("existing-cluster mode (under mocks, a fake kubectl answering with reco
     assert.match(String(check.inputs.create), /--namespace cilium-ebpf-lab/);
   });
 
-  it("puts the privileged pods in a namespace of their own, checked by a server dry run, without a node probe", async () => {
+  it("puts the privileged pods in a namespace of their own, checked by a server dry run, with no node-probe resource (nodeProbe run)", async () => {
     fake = installFakeCluster(clusterShape("seed"));
     const r = await runLab(existing());
     const ns = ofType(r.resources, "kubernetes:core/v1:Namespace");
@@ -100,31 +102,83 @@ describe("existing-cluster mode (under mocks, a fake kubectl answering with reco
     assert.ok(admission);
     assert.match(String(admission.inputs.create), /create --dry-run=server -o name -f -/);
     const manifest = JSON.parse(String((admission.inputs.environment as Obj).LAB_ADMISSION_MANIFEST)) as {
-      items: { metadata: { namespace: string } }[];
+      items: { metadata: { name: string; namespace: string }; spec: Obj }[];
     };
+    // The runs will create the node probe: its pod template is dry-run too (test pods, probe, client).
     assert.deepStrictEqual(
-      manifest.items.map((i) => i.metadata.namespace),
-      ["cilium-ebpf-lab", "cilium-ebpf-lab"],
+      manifest.items.map((i) => [i.metadata.name, i.metadata.namespace]),
+      [
+        ["evescn-admission-check", "cilium-ebpf-lab"],
+        ["node-probe-admission-check", "cilium-ebpf-lab"],
+        ["net-admission-check", "cilium-ebpf-lab"],
+      ],
+    );
+    assert.deepStrictEqual(
+      manifest.items[1].spec,
+      nodeProbeDaemonSet({ namespace: "cilium-ebpf-lab", image: DEFAULT_TEST_IMAGE }).spec.template.spec,
     );
     const daemonSets = ofType(r.resources, "kubernetes:apps/v1:DaemonSet");
     assert.deepStrictEqual(
-      daemonSets.map((d) => (d.inputs.metadata as Obj).namespace),
-      ["cilium-ebpf-lab"],
-      "only the test DaemonSet; the node probe needs nodeProbe: true",
+      daemonSets.map((d) => (d.inputs.metadata as Obj).name),
+      ["evescn"],
+      "only the test DaemonSet: with nodeProbe run the stack declares no node probe",
     );
-    assert.match(String((r.outputs.workload as Obj).nodeProbe), /not deployed/);
+    assert.match(
+      String((r.outputs.workload as Obj).nodeProbe),
+      /created by each check run .* deleted when the run ends/,
+    );
+    // The runner gets what it needs to create the probe itself: the mode and the config's image.
+    const check = r.resources.find((x) => x.name === "checks-run");
+    assert.ok(check);
+    const create = String(check.inputs.create);
+    assert.match(create, / --node-probe run --node-probe-image /);
+    assert.ok(
+      create.includes(`--node-probe-image '${DEFAULT_TEST_IMAGE}'`) ||
+        create.includes(`--node-probe-image ${DEFAULT_TEST_IMAGE}`),
+    );
+    assert.match(create, /--namespace cilium-ebpf-lab/);
+    // The measurement's node-to-node pair needs the probe too: its runner creates its own.
+    const withPerf = await runLab(existing({ runPerformance: "true" }));
+    const perf = withPerf.resources.find((x) => x.name === "perf-run");
+    assert.match(String(perf?.inputs.create), / --node-probe run --node-probe-image /);
     await assert.rejects(
       runLab(existing({ namespace: "default" })),
       /namespace = "default": must be a namespace of the lab's own/,
     );
   });
 
-  it("deploys the node probe only when asked, in the lab's namespace", async () => {
+  it("deploys the node probe only with nodeProbe keep (or the old true), in the lab's namespace; off tests no probe", async () => {
     fake = installFakeCluster(clusterShape("seed"));
-    const r = await runLab(existing({ nodeProbe: "true" }));
-    const probe = r.resources.find((x) => x.name === "workload-node-probe");
-    assert.ok(probe);
-    assert.strictEqual((probe.inputs.metadata as Obj).namespace, "cilium-ebpf-lab");
+    for (const value of ["keep", "true"]) {
+      const r = await runLab(existing({ nodeProbe: value }));
+      const probe = r.resources.find((x) => x.name === "workload-node-probe");
+      assert.ok(probe, value);
+      assert.strictEqual((probe.inputs.metadata as Obj).namespace, "cilium-ebpf-lab");
+      const check = r.resources.find((x) => x.name === "checks-run");
+      assert.doesNotMatch(String(check?.inputs.create), /--node-probe/, "the runner uses the kept probe");
+    }
+    for (const value of ["off", "false"]) {
+      const r = await runLab(existing({ nodeProbe: value }));
+      assert.strictEqual(
+        r.resources.find((x) => x.name === "workload-node-probe"),
+        undefined,
+      );
+      const admission = r.resources.find((x) => x.name === "workload-admission");
+      const manifest = JSON.parse(String((admission?.inputs.environment as Obj).LAB_ADMISSION_MANIFEST)) as {
+        items: { metadata: { name: string } }[];
+      };
+      assert.deepStrictEqual(
+        manifest.items.map((i) => i.metadata.name),
+        ["evescn-admission-check", "net-admission-check"],
+      );
+      const check = r.resources.find((x) => x.name === "checks-run");
+      assert.match(String(check?.inputs.create), / --node-probe off /);
+      assert.match(String((r.outputs.workload as Obj).nodeProbe), /not deployed \(nodeProbe: off\)/);
+    }
+    await assert.rejects(
+      runLab(existing({ nodeProbe: "always" })),
+      /nodeProbe = "always": must be run .*, keep or true .*, off or false/,
+    );
   });
 
   it("refuses, with nothing declared, to install Cilium on the recorded EKS cluster", async () => {

@@ -185,3 +185,36 @@ describe("perf CLI --record", () => {
     }
   });
 });
+
+describe("perf CLI --node-probe run", () => {
+  it("creates the node probe for the measurement, measures node-to-node in its pods, deletes it after", async function () {
+    this.timeout(60000);
+    const fake = makeFakeBin();
+    try {
+      const c = io(fake.env);
+      const args = [
+        "--kubeconfig",
+        "/tmp/lab-fake-kubeconfig",
+        "--node-probe",
+        "run",
+        "--only",
+        "node-to-node",
+      ];
+      const code = await main([...args, "--duration", "1", "--samples", "5", "--repeats", "3"], c.io);
+      assert.equal(code, 0, c.err.join(""));
+      const verbs = fake.kubectlCalls().map((k) => {
+        const i = k.argv.findIndex((a) => ["get", "exec", "create", "delete"].includes(a));
+        return k.argv[i] === "exec" ? `exec ${k.argv[i + 3]}` : `${k.argv[i]} ${k.argv[i + 1]}`;
+      });
+      const create = verbs.indexOf("create -f");
+      const firstExec = verbs.findIndex((v) => v.startsWith("exec node-probe-"));
+      const del = verbs.findIndex((v) => v.startsWith("delete daemonset"));
+      assert.ok(create >= 0 && create < firstExec && firstExec < del, verbs.join("\n"));
+      assert.equal(verbs.slice(del + 1).filter((v) => v.startsWith("exec")).length, 0);
+      assert.deepEqual(fake.probeDaemonSets(), []);
+      assert.match(c.err.join(""), /perf: node probe node-probe-run-[0-9a-f]{6} deleted/);
+    } finally {
+      fake.remove();
+    }
+  });
+});

@@ -514,11 +514,17 @@ const CASES: Record<string, KeyCase> = {
   },
   nodeProbe: {
     valid: fc.oneof(
-      one("nodeProbe")(fc.constantFrom("true", "false")),
-      existingWith("nodeProbe")(fc.constantFrom("true", "false")),
+      one("nodeProbe")(fc.constantFrom("run", "keep", "off", "true", "false", "")),
+      existingWith("nodeProbe")(fc.constantFrom("run", "keep", "off", "true", "false", "")),
     ),
-    check: (cfg, raw) => assert.strictEqual(cfg.nodeProbe, raw.nodeProbe === "true"),
-    invalid: one("nodeProbe")(fc.oneof(hostile, fc.constantFrom("yes", "TRUE", "1"))),
+    // The old values keep working: true is keep, false is off; empty is keep on kind, run in existing mode.
+    check: (cfg, raw) =>
+      assert.strictEqual(
+        cfg.nodeProbe,
+        { run: "run", keep: "keep", off: "off", true: "keep", false: "off" }[raw.nodeProbe ?? ""] ??
+          (cfg.clusterMode === "existing" ? "run" : "keep"),
+      ),
+    invalid: one("nodeProbe")(fc.oneof(hostile, fc.constantFrom("yes", "TRUE", "1", "Run", "always", "on"))),
   },
   runPerformance: {
     valid: one("runPerformance")(fc.constantFrom("true", "false")),

@@ -483,6 +483,27 @@ function stackScripts(): Script[] {
       values: [name, context, device, ns, app, cidr, check],
     },
     {
+      // nodeProbe run: the config's testImage reaches the runner as one argv word, whatever it holds.
+      name: "checkCommand (node probe run)",
+      script: checkCommand(check, {
+        ...runnerOpts,
+        kindCluster: name,
+        nodeProbe: "run",
+        nodeProbeImage: image,
+      }),
+      expect: [
+        ((a) => [
+          ...a.slice(0, a.indexOf("--namespace")),
+          "--node-probe",
+          "run",
+          "--node-probe-image",
+          image,
+          ...a.slice(a.indexOf("--namespace")),
+        ])(runnerArgs({ kind: name })),
+      ],
+      values: [name, context, device, image, ns, app, cidr, check],
+    },
+    {
       name: "checkCommand (kubeconfig path)",
       script: checkCommand(check, { ...runnerOpts, kubeconfigPath: kc }),
       expect: [runnerArgs({ kubeconfig: kc })],

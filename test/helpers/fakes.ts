@@ -42,7 +42,12 @@ export function seedDocs(): Record<DocKey, any> & KubectlDocs {
  * `{ argv, pid, kubeconfig, kubeconfigMode, kubeconfigExists }`. `get` answers from the recorded
  * fixtures (exit 1 with a NotFound message for anything else, or a refused connection for everything
  * when $FAKE_KUBECTL_FAIL is set); `exec ... -- CMD` runs CMD on this machine as its child, unless CMD
- * (or its `sh -c` script) would touch the network: those are refused (exit 126).
+ * (or its `sh -c` script) would touch the network: those are refused (exit 126). A run's own node
+ * probe (`--node-probe run`): `create -f -` keeps the DaemonSet as a file in $FAKE_KUBECTL_STATE
+ * (or prints $FAKE_KUBECTL_CREATE_ERROR's file and fails), `get daemonsets -l <run label>` lists
+ * them, `get pods -l <run label>=<id>` answers with the recorded probe pods on the DaemonSet's nodes,
+ * `delete daemonset NAME` removes the file (`--ignore-not-found` as kubectl); every call is logged,
+ * with the manifest a create read on stdin.
  */
 const FAKE_KUBECTL = `#!/usr/bin/env node
 const fs = require("fs");
@@ -57,11 +62,81 @@ if (kubeconfig !== undefined && fs.existsSync(kubeconfig)) {
   kubeconfigExists = true;
   kubeconfigMode = (fs.statSync(kubeconfig).mode & 0o777).toString(8);
 }
+// create -f - reads its manifest from stdin: logged with the call.
+const input = argv.includes("create") && argv.includes("-") ? fs.readFileSync(0, "utf8") : undefined;
 if (process.env.FAKE_KUBECTL_LOG) {
   fs.appendFileSync(
     process.env.FAKE_KUBECTL_LOG,
-    JSON.stringify({ argv, pid: process.pid, kubeconfig, kubeconfigMode, kubeconfigExists }) + "\\n",
+    JSON.stringify({ argv, pid: process.pid, kubeconfig, kubeconfigMode, kubeconfigExists, input }) + "\\n",
   );
+}
+// The run's own node probe (--node-probe run): DaemonSets kept as files in $FAKE_KUBECTL_STATE.
+const RUN = "cilium-ebpf-lab/node-probe-run";
+const probeVerb = argv.findIndex((a) => a === "create" || a === "delete" || a === "get" || a === "exec");
+const pv = argv[probeVerb];
+const pr = argv.slice(probeVerb + 1);
+const sel = pr.includes("-l") ? pr[pr.indexOf("-l") + 1] : "";
+if (process.env.FAKE_KUBECTL_STATE && (pv === "create" || pv === "delete" || sel.startsWith(RUN))) {
+  const dsDir = path.join(process.env.FAKE_KUBECTL_STATE, "daemonsets");
+  fs.mkdirSync(dsDir, { recursive: true });
+  const all = () => fs.readdirSync(dsDir).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(fs.readFileSync(path.join(dsDir, f), "utf8")));
+  const list = (items) => JSON.stringify({ apiVersion: "v1", kind: "List", metadata: { resourceVersion: "" }, items });
+  if (pv === "create") {
+    if (process.env.FAKE_KUBECTL_CREATE_ERROR) {
+      process.stderr.write(fs.readFileSync(process.env.FAKE_KUBECTL_CREATE_ERROR, "utf8"));
+      process.exit(1);
+    }
+    const ds = JSON.parse(input);
+    ds.metadata.creationTimestamp = new Date().toISOString().replace(/\\.\\d+Z$/, "Z");
+    // Written whole, then renamed: a reader never sees half a file.
+    fs.writeFileSync(path.join(dsDir, ".tmp-" + ds.metadata.name), JSON.stringify(ds));
+    fs.renameSync(path.join(dsDir, ".tmp-" + ds.metadata.name), path.join(dsDir, ds.metadata.name + ".json"));
+    process.stdout.write("daemonset.apps/" + ds.metadata.name + "\\n");
+    process.exit(0);
+  }
+  if (pv === "delete" && pr[0] === "daemonset") {
+    if (process.env.FAKE_KUBECTL_DELETE_ERROR) {
+      process.stderr.write(fs.readFileSync(process.env.FAKE_KUBECTL_DELETE_ERROR, "utf8"));
+      process.exit(1);
+    }
+    const file = path.join(dsDir, pr[1] + ".json");
+    if (fs.existsSync(file)) {
+      fs.unlinkSync(file);
+      process.stdout.write('daemonset.apps "' + pr[1] + '" deleted\\n');
+    } else if (!pr.includes("--ignore-not-found")) {
+      process.stderr.write('Error from server (NotFound): daemonsets.apps "' + pr[1] + '" not found\\n');
+      process.exit(1);
+    }
+    process.exit(0);
+  }
+  if (pv === "get" && pr[0] === "daemonsets") {
+    process.stdout.write(list(all()));
+    process.exit(0);
+  }
+  if (pv === "get" && pr[0] === "pods") {
+    // The recorded probe pods (the seed's), as the run's DaemonSet would have them: its labels, on
+    // the nodes of its node affinity; Pending (ContainerCreating) with $FAKE_KUBECTL_PROBE_PENDING.
+    const ds = all().find((d) => RUN + "=" + d.metadata.labels[RUN] === sel);
+    const recorded = JSON.parse(fs.readFileSync(path.join(process.env.FAKE_KUBECTL_FIXTURES, "pods-node-probe.json"), "utf8"));
+    const terms = ds ? (ds.spec.template.spec.affinity || {}).nodeAffinity : undefined;
+    const nodes = terms ? terms.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields[0].values : undefined;
+    const items = !ds ? [] : recorded.items
+      .filter((p) => nodes === undefined || nodes.includes(p.spec.nodeName))
+      .map((p) => {
+        p.metadata.labels = { ...ds.spec.template.metadata.labels };
+        p.metadata.namespace = ds.metadata.namespace;
+        if (process.env.FAKE_KUBECTL_PROBE_PENDING) {
+          p.status = {
+            phase: "Pending",
+            conditions: [{ type: "Ready", status: "False" }],
+            containerStatuses: [{ name: "probe", ready: false, state: { waiting: { reason: "ContainerCreating" } } }],
+          };
+        }
+        return p;
+      });
+    process.stdout.write(list(items));
+    process.exit(0);
+  }
 }
 const verbAt = argv.findIndex((a) => a === "get" || a === "exec");
 const verb = argv[verbAt];
@@ -251,10 +326,24 @@ KUBECONFIG
 /** One line of the fake kubectl's log. */
 export interface KubectlCall {
   readonly argv: string[];
+  /** What a `create -f -` read on stdin. */
+  readonly input?: string;
   readonly pid: number;
   readonly kubeconfig?: string;
   readonly kubeconfigMode?: string;
   readonly kubeconfigExists: boolean;
+}
+
+/** A DaemonSet the fake kubectl holds (what `create -f -` was given, with its creationTimestamp). */
+export interface ProbeDaemonSet {
+  readonly metadata: {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    creationTimestamp: string;
+  };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly spec: any;
 }
 
 /** A temporary directory with fake kubectl and kind, and the env that puts them first on PATH. */
@@ -263,6 +352,8 @@ export interface FakeBin {
   readonly env: Record<string, string>;
   kubectlCalls(): KubectlCall[];
   kindCalls(): string[];
+  /** The run probes the fake cluster holds now (created and not deleted). */
+  probeDaemonSets(): ProbeDaemonSet[];
   remove(): void;
 }
 
@@ -287,10 +378,20 @@ export function makeFakeBin(extraEnv: Record<string, string> = {}): FakeBin {
       FAKE_KUBECTL_LOG: kubectlLog,
       FAKE_KIND_LOG: kindLog,
       FAKE_KUBECTL_FIXTURES: path.join(FIXTURES, "kubectl"),
+      FAKE_KUBECTL_STATE: path.join(dir, "state"),
       ...extraEnv,
     },
     kubectlCalls: () => lines(kubectlLog).map((l) => JSON.parse(l) as KubectlCall),
     kindCalls: () => lines(kindLog),
+    probeDaemonSets: () => {
+      const d = path.join(dir, "state", "daemonsets");
+      return fs.existsSync(d)
+        ? fs
+            .readdirSync(d)
+            .filter((f) => f.endsWith(".json"))
+            .map((f) => JSON.parse(fs.readFileSync(path.join(d, f), "utf8")) as ProbeDaemonSet)
+        : [];
+    },
     remove: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }
