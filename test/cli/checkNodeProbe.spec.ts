@@ -277,14 +277,7 @@ describe("check CLI: --node-probe run, interrupted", function () {
     try {
       const child = spawn(
         process.execPath,
-        [
-          "-r",
-          "ts-node/register/transpile-only",
-          "test/helpers/cli-harness.ts",
-          ...BASE,
-          "--node-probe",
-          "run",
-        ],
+        ["-r", "tsx/cjs", "test/helpers/cli-harness.ts", ...BASE, "--node-probe", "run"],
         { cwd: ROOT, env: { ...process.env, ...fake.env } },
       );
       let stderr = "";
@@ -314,14 +307,7 @@ describe("check CLI: --node-probe run, interrupted", function () {
     try {
       const child = spawn(
         process.execPath,
-        [
-          "-r",
-          "ts-node/register/transpile-only",
-          "test/helpers/cli-harness.ts",
-          ...BASE,
-          "--node-probe",
-          "run",
-        ],
+        ["-r", "tsx/cjs", "test/helpers/cli-harness.ts", ...BASE, "--node-probe", "run"],
         { cwd: ROOT, env: { ...process.env, ...fake.env, HARNESS_ARGV: JSON.stringify(["sleep", "300"]) } },
       );
       let stderr = "";
