@@ -34,12 +34,15 @@ function has(tool: string): boolean {
 }
 
 function canRun(): boolean {
-  return process.getuid?.() === 0 && ["ip", "iperf3", "ping", "curl", "python3"].every(has);
+  return process.getuid?.() === 0 && ["ip", "tc", "iperf3", "ping", "curl", "python3"].every(has);
 }
 
 function ip(...args: string[]): void {
   execFileSync("ip", args, { stdio: "pipe" });
 }
+
+/** A token bucket of 300 Mbit/s (burst above rate/HZ, so the rate is what limits). */
+const TBF = ["tbf", "rate", "300mbit", "burst", "256kb", "latency", "25ms"];
 
 /** veth between two namespaces, addresses on both ends, both ends up. */
 function link(nsA: string, devA: string, addrA: string, nsB: string, devB: string, addrB: string): void {
@@ -48,6 +51,14 @@ function link(nsA: string, devA: string, addrA: string, nsB: string, devB: strin
   ip("-n", nsB, "addr", "add", addrB, "dev", devB);
   ip("-n", nsA, "link", "set", devA, "up");
   ip("-n", nsB, "link", "set", devB, "up");
+  // Every link capped at 300 Mbit/s each way (tbf; burst above rate/HZ so the cap is the rate): the
+  // iperf3 runs then cost a tenth of the kernel time of an uncapped veth (several Gbit/s), which was
+  // most of this spec's CPU, and still measure a real TCP transfer.
+  for (const [ns, dev] of [
+    [nsA, devA],
+    [nsB, devB],
+  ])
+    execFileSync("tc", ["-n", ns, "qdisc", "add", "dev", dev, "root", ...TBF], { stdio: "pipe" });
 }
 
 const pod = (name: string, node: string, podIp: string): LabPod => ({
