@@ -26,11 +26,21 @@ describe("kubeconfig reduced to one context (existing/kubeconfig, real kubectl c
   });
 
   it("leaves no temporary copy of a kubeconfig given as a value", () => {
-    const before = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("lab-kubeconfig-"));
-    minifyKubeconfig({ text: FAKE_KUBECONFIG });
-    assert.throws(() => minifyKubeconfig({ text: FAKE_KUBECONFIG, context: "nope" }));
-    const after = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("lab-kubeconfig-"));
-    assert.deepStrictEqual(after, before);
+    // A temporary directory of this test's own (os.tmpdir() reads TMPDIR at each call): other spec
+    // files running at the same time create lab-kubeconfig-* folders in the shared /tmp.
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), "kubeconfig-spec-"));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = own;
+    try {
+      minifyKubeconfig({ text: FAKE_KUBECONFIG });
+      assert.throws(() => minifyKubeconfig({ text: FAKE_KUBECONFIG, context: "nope" }));
+      assert.equal(os.tmpdir(), own);
+      assert.deepStrictEqual(fs.readdirSync(own), []);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      fs.rmSync(own, { recursive: true, force: true });
+    }
   });
 
   it("names the keys and never echoes the kubeconfig when kubectl refuses", () => {
