@@ -60,6 +60,7 @@ describe("existing-cluster mode (under mocks, a fake kubectl answering with reco
     // The gets use the minified kubeconfig in a private temporary file.
     for (const c of fake.calls().slice(1)) {
       assert.strictEqual(c.kubeconfigMode, "600");
+      assert.match(c.kubeconfig ?? "", /current-context: prod-admin/);
       assert.doesNotMatch(c.kubeconfig ?? "", /OTHER-TEAM-TOKEN/);
     }
     const provider = ofType(r.resources, "pulumi:providers:kubernetes")[0];

@@ -179,6 +179,25 @@ process.exit(1);
 `;
 
 /**
+ * awk functions for the sh fakes' logs: `esc(s)` is s as a JSON string (backslash, quote and every
+ * control character escaped). Characters are replaced by split and join, so no regex or
+ * replacement-string escaping (which differs between mawk and gawk) is involved.
+ */
+export const AWK_JSON_ESCAPE = `    function rep(s, ch, to,   n, parts, out, i) {
+      n = split(s, parts, ch)
+      out = parts[1]
+      for (i = 2; i <= n; i++) out = out to parts[i]
+      return out
+    }
+    function esc(s,   i) {
+      s = rep(s, "\\\\", "\\\\\\\\"); s = rep(s, "\\"", "\\\\\\"")
+      s = rep(s, "\\n", "\\\\n"); s = rep(s, "\\t", "\\\\t"); s = rep(s, "\\r", "\\\\r")
+      for (i = 1; i < 32; i++) if (i != 9 && i != 10 && i != 13) s = rep(s, sprintf("%c", i), sprintf("\\\\u%04x", i))
+      return "\\"" s "\\""
+    }
+`;
+
+/**
  * The fake kubectl's front, in POSIX sh: the calls the specs make by the hundred (`get` of a recorded
  * document, `exec`) are answered here, at about a fifth of the CPU a Node start costs (20 `get nodes`:
  * 0.46 s against 2.08 s of CPU, /usr/bin/time on this 2-core machine); every other call is handed,
@@ -212,21 +231,7 @@ if [ -n "$kubeconfig" ] && [ -e "$kubeconfig" ]; then
 fi
 if [ -n "$FAKE_KUBECTL_LOG" ]; then
   awk -v pid="$$" -v kc_set="\${kubeconfig:+1}" -v mode="$mode" -v exists="$exists" '
-    # Replaces every ch (one character, taken literally) by to: split and join, so that no regex or
-    # replacement-string escaping (which differs between awks) is involved.
-    function rep(s, ch, to,   n, parts, out, i) {
-      n = split(s, parts, ch)
-      out = parts[1]
-      for (i = 2; i <= n; i++) out = out to parts[i]
-      return out
-    }
-    function esc(s,   i) {
-      s = rep(s, "\\\\", "\\\\\\\\"); s = rep(s, "\\"", "\\\\\\"")
-      s = rep(s, "\\n", "\\\\n"); s = rep(s, "\\t", "\\\\t"); s = rep(s, "\\r", "\\\\r")
-      for (i = 1; i < 32; i++) if (i != 9 && i != 10 && i != 13) s = rep(s, sprintf("%c", i), sprintf("\\\\u%04x", i))
-      return "\\"" s "\\""
-    }
-    BEGIN {
+${AWK_JSON_ESCAPE}    BEGIN {
       line = "{\\"argv\\":["
       for (i = 1; i < ARGC; i++) { line = line (i > 1 ? "," : "") esc(ARGV[i]); if (ARGV[i] == "--kubeconfig") k = i + 1 }
       line = line "],\\"pid\\":" pid
