@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -9,7 +9,14 @@ import { parseCliArgs, USAGE } from "../../cli/checkArgs";
 import type { RunReport } from "../../runner/results";
 import type { ExecPlan } from "../../runner/plan";
 import type { CheckDefinition, ExecResult, Judgement, LabContext } from "../../checks/types";
-import { groupMembers, makeFakeBin, SEED_CONTEXT_FILE, waitFor, type FakeBin } from "../helpers/fakes";
+import {
+  groupMembers,
+  makeFakeBin,
+  SEED_CONTEXT_FILE,
+  startCheckHarness,
+  waitFor,
+  type FakeBin,
+} from "../helpers/fakes";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -322,29 +329,25 @@ describe("check CLI: interrupted", function () {
     this.timeout(60000);
     const fake = makeFakeBin();
     try {
-      const child = spawn(
-        process.execPath,
-        ["-r", "tsx/cjs", "test/helpers/cli-harness.ts", "--kind-cluster", "lab"],
-        { cwd: ROOT, env: { ...process.env, ...fake.env, HARNESS_ARGV: JSON.stringify(["sleep", "300"]) } },
-      );
-      let stderr = "";
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      const h = startCheckHarness(fake, ["--kind-cluster", "lab"], ["sleep", "300"]);
 
       const execCall = () => fake.kubectlCalls().find((c) => c.argv.includes("exec"));
-      assert.ok(await waitFor(() => execCall() !== undefined, 30000), `no exec started; stderr: ${stderr}`);
+      assert.ok(
+        await waitFor(() => execCall() !== undefined, 30000),
+        `no exec started; stderr: ${h.stderr()}`,
+      );
       const call = execCall()!;
       assert.ok(call.kubeconfig !== undefined && fs.existsSync(call.kubeconfig));
       assert.equal(call.kubeconfigMode, "600");
       // kubectl (fake) is the leader of its own group, with `sleep 300` as its child.
       assert.ok(await waitFor(() => groupMembers(call.pid).some((p) => p.comm === "sleep"), 5000));
 
-      child.kill("SIGTERM");
-      assert.equal(await exited, 143, stderr);
+      h.child.kill("SIGTERM");
+      assert.equal(await h.exited, 143, h.stderr());
       assert.equal(fs.existsSync(call.kubeconfig), false);
       assert.equal(fs.existsSync(path.dirname(call.kubeconfig)), false);
       assert.deepEqual(groupMembers(call.pid), []);
-      assert.match(stderr, /SIGTERM: stopping/);
+      assert.match(h.stderr(), /SIGTERM: stopping/);
     } finally {
       fake.remove();
     }

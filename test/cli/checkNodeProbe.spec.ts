@@ -5,7 +5,6 @@
  * refusal by RBAC, and a killed run's leftover removed by the next run.
  */
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -13,9 +12,8 @@ import { main, type CliIO } from "../../cli/check";
 import { RUN_PROBE_LABEL } from "../../lib/nodeProbeSpec";
 import type { RunReport } from "../../runner/results";
 import type { CheckDefinition, ExecResult, Judgement, LabContext } from "../../checks/types";
-import { makeFakeBin, waitFor, type FakeBin, type KubectlCall } from "../helpers/fakes";
+import { makeFakeBin, startCheckHarness, waitFor, type FakeBin, type KubectlCall } from "../helpers/fakes";
 
-const ROOT = path.join(__dirname, "..", "..");
 const CLUSTER_FIXTURES = path.join(__dirname, "..", "fixtures", "cluster");
 
 /** Execs `echo` in each probe pod; inconclusive the way the real checks word it when there is none. */
@@ -275,22 +273,15 @@ describe("check CLI: --node-probe run, interrupted", function () {
     this.timeout(60_000);
     const fake = makeFakeBin({ FAKE_KUBECTL_PROBE_PENDING: "1" });
     try {
-      const child = spawn(
-        process.execPath,
-        ["-r", "tsx/cjs", "test/helpers/cli-harness.ts", ...BASE, "--node-probe", "run"],
-        { cwd: ROOT, env: { ...process.env, ...fake.env } },
-      );
-      let stderr = "";
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      const h = startCheckHarness(fake, [...BASE, "--node-probe", "run"]);
       assert.ok(
         await waitFor(() => fake.probeDaemonSets().length === 1, 30_000),
-        `no probe created; stderr: ${stderr}`,
+        `no probe created; stderr: ${h.stderr()}`,
       );
-      child.kill("SIGTERM");
-      assert.equal(await exited, 143, stderr);
+      h.child.kill("SIGTERM");
+      assert.equal(await h.exited, 143, h.stderr());
       const del = fake.kubectlCalls().find((c) => verb(c).startsWith("delete daemonset node-probe-run-"));
-      assert.ok(del, stderr);
+      assert.ok(del, h.stderr());
       assert.ok(
         del.argv.includes("--wait=false") && del.argv.includes("--ignore-not-found"),
         del.argv.join(" "),
@@ -305,28 +296,21 @@ describe("check CLI: --node-probe run, interrupted", function () {
     this.timeout(60_000);
     const fake = makeFakeBin();
     try {
-      const child = spawn(
-        process.execPath,
-        ["-r", "tsx/cjs", "test/helpers/cli-harness.ts", ...BASE, "--node-probe", "run"],
-        { cwd: ROOT, env: { ...process.env, ...fake.env, HARNESS_ARGV: JSON.stringify(["sleep", "300"]) } },
-      );
-      let stderr = "";
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      const h = startCheckHarness(fake, [...BASE, "--node-probe", "run"], ["sleep", "300"]);
       assert.ok(
         await waitFor(() => fake.kubectlCalls().some((c) => c.argv.includes("exec")), 30_000),
-        `no exec started; stderr: ${stderr}`,
+        `no exec started; stderr: ${h.stderr()}`,
       );
       assert.equal(fake.probeDaemonSets().length, 1, "the probe exists while the run goes on");
-      child.kill("SIGTERM");
-      assert.equal(await exited, 143, stderr);
+      h.child.kill("SIGTERM");
+      assert.equal(await h.exited, 143, h.stderr());
       const del = fake.kubectlCalls().find((c) => verb(c).startsWith("delete daemonset node-probe-run-"));
-      assert.ok(del, stderr);
+      assert.ok(del, h.stderr());
       // The signal ends the exec, so the run's own `finally` and the signal hook race to delete; the
       // first one's delete is the one (either way the DELETE is sent before the process exits).
       assert.ok(del.argv.includes("--ignore-not-found"), del.argv.join(" "));
       assert.deepEqual(fake.probeDaemonSets(), []);
-      assert.match(stderr, /SIGTERM: stopping/);
+      assert.match(h.stderr(), /SIGTERM: stopping/);
     } finally {
       fake.remove();
     }

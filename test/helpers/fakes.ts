@@ -3,6 +3,7 @@
  * temporary directory (put it first on PATH), the recorded kubectl JSON of the seed lab, and a look
  * at process groups through /proc.
  */
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -441,4 +442,35 @@ export function canUseNetns(): boolean {
   const has = (tool: string): boolean =>
     (process.env.PATH ?? "").split(":").some((d) => d !== "" && fs.existsSync(path.join(d, tool)));
   return has("ip") && has("tcpdump") && has("ping");
+}
+
+/** A check CLI started by {@link startCheckHarness}: the process, what it printed on stderr so far, its exit. */
+export interface CheckHarness {
+  readonly child: ChildProcessWithoutNullStreams;
+  stderr(): string;
+  readonly exited: Promise<number | null>;
+}
+
+/**
+ * The check CLI's main() in a process of its own (test/helpers/cli-harness.ts, through tsx) with this
+ * fake first on PATH, for the tests that need a real process (signals, exit codes). Its one check
+ * execs `stepArgv` in the client pod (the harness's default when omitted).
+ */
+export function startCheckHarness(
+  fake: FakeBin,
+  args: readonly string[],
+  stepArgv?: readonly string[],
+): CheckHarness {
+  const child = spawn(process.execPath, ["-r", "tsx/cjs", path.join(__dirname, "cli-harness.ts"), ...args], {
+    cwd: path.join(__dirname, "..", ".."),
+    env: {
+      ...process.env,
+      ...fake.env,
+      ...(stepArgv === undefined ? {} : { HARNESS_ARGV: JSON.stringify(stepArgv) }),
+    },
+  });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, stderr: () => stderr, exited };
 }

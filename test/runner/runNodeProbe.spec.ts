@@ -24,6 +24,18 @@ const RECORDED_PROBES = JSON.parse(
 const FORBIDDEN = fs.readFileSync(path.join(FIXTURES, "cluster", "forbidden-daemonset-rbac.txt"), "utf8");
 const NODES = RECORDED_PROBES.items.map((p) => p.spec.nodeName);
 
+/** A kubectl call that exited 0 printing stdout. */
+function answered(stdout: string, args: readonly string[] = []): Promise<ExecResult> {
+  return Promise.resolve({
+    stdout,
+    stderr: "",
+    exitCode: 0,
+    timedOut: false,
+    command: `kubectl ${args.join(" ")}`,
+    durationMs: 1,
+  });
+}
+
 /** Answers by verb; records every call. */
 function stand(answers: Partial<Record<string, Partial<ExecResult>>>): ProbeKubectl & { calls: string[][] } {
   const calls: string[][] = [];
@@ -32,20 +44,13 @@ function stand(answers: Partial<Record<string, Partial<ExecResult>>>): ProbeKube
     kubectl: (args) => {
       calls.push([...args]);
       const key = args[0] === "get" ? `get ${args[1]}` : args[0];
-      const a = answers[key] ?? {};
-      return Promise.resolve({
-        stdout: "",
-        stderr: "",
-        exitCode: 0,
-        timedOut: false,
-        command: `kubectl ${args.join(" ")}`,
-        durationMs: 1,
-        ...a,
-      });
+      return answered("", args).then((r) => ({ ...r, ...answers[key] }));
     },
   };
 }
 const EMPTY = JSON.stringify({ items: [] });
+/** The run most tests start: the recorded probe pods' nodes, limited to them, run id abc123. */
+const RUN = { namespace: "lab", image: "img", nodes: NODES, limitToNodes: true, runId: "abc123" } as const;
 
 describe("run node probe (runner/runNodeProbe.ts)", () => {
   it("is the kept probe's spec with a name, selector and pod label of its own, limited to the given nodes", () => {
@@ -90,14 +95,7 @@ describe("run node probe (runner/runNodeProbe.ts)", () => {
 
   it("deletes a DaemonSet whose create timed out (it may have reached the API server)", async () => {
     const k = stand({ "get daemonsets": { stdout: EMPTY }, create: { timedOut: true, exitCode: undefined } });
-    const p = await startRunProbe(k, {
-      namespace: "lab",
-      image: "img",
-      nodes: NODES,
-      limitToNodes: true,
-      runId: "abc123",
-      log: () => {},
-    });
+    const p = await startRunProbe(k, { ...RUN, log: () => {} });
     assert.deepEqual(p.pods, []);
     assert.match(p.problems[0], /creating the run's node probe node-probe-run-abc123 timed out/);
     assert.deepEqual(k.calls.at(-1)?.slice(0, 3), ["delete", "daemonset", "node-probe-run-abc123"]);
@@ -112,14 +110,7 @@ describe("run node probe (runner/runNodeProbe.ts)", () => {
       delete: { exitCode: 1, stderr: FORBIDDEN },
     });
     const lines: string[] = [];
-    const p = await startRunProbe(k, {
-      namespace: "lab",
-      image: "img",
-      nodes: NODES,
-      limitToNodes: true,
-      runId: "abc123",
-      log: (l) => lines.push(l),
-    });
+    const p = await startRunProbe(k, { ...RUN, log: (l) => lines.push(l) });
     assert.equal(p.pods.length, 3);
     const problem = (await p.remove()) ?? "";
     assert.match(
@@ -143,14 +134,7 @@ describe("run node probe (runner/runNodeProbe.ts)", () => {
 
   it("creates nothing once the run is being stopped (a signal arrived during the stale cleanup)", async () => {
     const k = stand({ "get daemonsets": { stdout: EMPTY } });
-    const p = await startRunProbe(k, {
-      namespace: "lab",
-      image: "img",
-      nodes: NODES,
-      limitToNodes: true,
-      log: () => {},
-      stopping: () => true,
-    });
+    const p = await startRunProbe(k, { ...RUN, log: () => {}, stopping: () => true });
     assert.deepEqual(
       k.calls.map((c) => c[0]),
       ["get"],
@@ -165,24 +149,10 @@ describe("run node probe (runner/runNodeProbe.ts)", () => {
     const k: ProbeKubectl = {
       kubectl: (args, timeout) => {
         seen.push(timeout);
-        const stdout = args[1] === "pods" ? JSON.stringify(RECORDED_PROBES) : EMPTY;
-        return Promise.resolve({
-          stdout,
-          stderr: "",
-          exitCode: 0,
-          timedOut: false,
-          command: "",
-          durationMs: 1,
-        });
+        return answered(args[1] === "pods" ? JSON.stringify(RECORDED_PROBES) : EMPTY);
       },
     };
-    const p = await startRunProbe(k, {
-      namespace: "lab",
-      image: "img",
-      nodes: NODES,
-      limitToNodes: true,
-      log: () => {},
-    });
+    const p = await startRunProbe(k, { ...RUN, log: () => {} });
     await p.remove();
     await p.remove(true);
     assert.ok(seen.length >= 4 && seen.every((t) => t > 0 && t <= 40), String(seen));
@@ -210,15 +180,7 @@ describe("run node probe (runner/runNodeProbe.ts)", () => {
             spec: { nodeName: node },
             status: { podIP: "192.0.2.1", conditions: [{ type: "Ready", status: "True" }] },
           }));
-          const stdout = JSON.stringify({ items });
-          return Promise.resolve({
-            stdout,
-            stderr: "",
-            exitCode: 0,
-            timedOut: false,
-            command: "",
-            durationMs: 1,
-          });
+          return answered(JSON.stringify({ items }));
         },
       };
       const setup = await setUpNodeProbe(ctx, k, {
