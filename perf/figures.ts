@@ -142,6 +142,19 @@ export const METHODS = {
   request: "curl time_total: connect, HTTP request and response",
 } as const;
 
+/** The iperf3 figures of a pair: name, unit, method, and the value each round gives. */
+const THROUGHPUT_FIGURES: readonly (readonly [
+  string,
+  PerfFigure["unit"],
+  string,
+  (f: ThroughputFigures) => number | undefined,
+])[] = [
+  ["throughput", "Mbit/s", METHODS.throughput, (f) => f.throughputMbps],
+  ["retransmits", "count", METHODS.retransmits, (f) => f.retransmits],
+  ["cpu-sender", "%", METHODS.cpuSender, (f) => f.senderCpuPercent],
+  ["cpu-receiver", "%", METHODS.cpuReceiver, (f) => f.receiverCpuPercent],
+];
+
 /** Every figure of a pair from its rounds. */
 export function pairFigures(
   rounds: readonly PairRound[],
@@ -150,32 +163,9 @@ export function pairFigures(
 ): PerfFigure[] {
   const out: PerfFigure[] = [];
   if (throughput) {
-    out.push(
-      figureOf(
-        "throughput",
-        "Mbit/s",
-        METHODS.throughput,
-        throughputSeries(rounds, (f) => f.throughputMbps),
-      ),
-      figureOf(
-        "retransmits",
-        "count",
-        METHODS.retransmits,
-        throughputSeries(rounds, (f) => f.retransmits),
-      ),
-      figureOf(
-        "cpu-sender",
-        "%",
-        METHODS.cpuSender,
-        throughputSeries(rounds, (f) => f.senderCpuPercent),
-      ),
-      figureOf(
-        "cpu-receiver",
-        "%",
-        METHODS.cpuReceiver,
-        throughputSeries(rounds, (f) => f.receiverCpuPercent),
-      ),
-    );
+    for (const [name, unit, method, pick] of THROUGHPUT_FIGURES) {
+      out.push(figureOf(name, unit, method, throughputSeries(rounds, pick)));
+    }
   }
   if (nodePort) {
     for (const locality of ["local", "remote", "unknown"] as const) {

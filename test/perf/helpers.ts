@@ -12,6 +12,17 @@ export const FIXTURES = path.resolve(__dirname, "../fixtures/perf");
 export const fixture = (rel: string): string => fs.readFileSync(path.join(FIXTURES, rel), "utf8");
 export const SEED: LabContext = JSON.parse(fixture("seed-context.json")) as LabContext;
 
+/** Performance settings small enough for recorded runs (the defaults are perf/settings.ts's). */
+export const FAST = {
+  durationSeconds: 1,
+  omitSeconds: 1,
+  repeats: 3,
+  pingSamples: 20,
+  rrSamples: 200,
+  serverStartDelayMs: 20,
+  seed: 7,
+};
+
 export const isServer = (argv: readonly string[]): boolean => argv.includes("iperf3") && argv.includes("-s");
 export const isClient = (argv: readonly string[]): boolean =>
   argv[0] === "sh" && /iperf3 -c/.test(argv[2] ?? "");

@@ -20,19 +20,10 @@ import {
   isServer,
   NOISY,
   QUIET,
+  FAST,
   SEED,
   SeriesExecutor,
 } from "./helpers";
-
-const FAST = {
-  durationSeconds: 1,
-  omitSeconds: 1,
-  repeats: 3,
-  pingSamples: 20,
-  rrSamples: 200,
-  serverStartDelayMs: 20,
-  seed: 7,
-};
 
 function pair(pairs: readonly PerfPair[], name: string): PerfPair {
   const p = pairs.find((x) => x.name === name);

@@ -7,17 +7,7 @@ import { DEFAULT_PERF_SETTINGS, resolvePerfSettings } from "../../perf/settings"
 import { perfCommand, perfWorstCaseSeconds, readPerformanceOutput } from "../../perf/stack";
 import { IPERF3_CONNECT_ATTEMPTS, iperf3ClientScript, serverSeconds } from "../../perf/throughput";
 import { planPerformance } from "../../perf/runner";
-import { healthy, SEED } from "./helpers";
-
-const FAST = {
-  durationSeconds: 1,
-  omitSeconds: 1,
-  repeats: 3,
-  pingSamples: 20,
-  rrSamples: 200,
-  serverStartDelayMs: 20,
-  seed: 7,
-};
+import { FAST, healthy, SEED } from "./helpers";
 
 describe("performance settings", () => {
   it("applies the defaults once, draws a seed when none is given, and keeps explicit values", () => {
