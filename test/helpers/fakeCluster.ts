@@ -62,24 +62,33 @@ if (rest[0] === "daemonsets" && rest.includes("--all-namespaces")) {
 /**
  * The front of this fake, in POSIX sh (the Node script above costs 0.1 s of CPU a call; the program
  * makes several calls on each run under mocks): `config` goes straight to the real kubectl, the gets
- * of a whole recorded document (DaemonSets, cilium-config, nodes) are answered with `cat`; pods (a
- * label filter), a failing cluster and everything else go to the Node script, argv unchanged. The log
+ * of a whole recorded document (DaemonSets, cilium-config, nodes) are answered with `cat`, and so are
+ * the pods of one namespace and `-l key=value` selector, from the lists installFakeCluster wrote for
+ * every pair its pods hold (`pods-index.tsv`: namespace, selector, file; no line: the empty list, as
+ * the Node script's filter gives); a failing cluster and everything else go to the Node script, argv
+ * unchanged. The log
  * line is built by awk from ARGV (see fakes.ts); the kubeconfig's content is kept as a copy named in
  * the line (`kubeconfigFile`), read back by calls().
  */
 const FRONT = `#!/bin/sh
 dir=$FAKE_CLUSTER_DIR
-node_script="$(dirname "$0")/kubectl-node.js"
+node_script="\${0%/*}/kubectl-node.js" # found through PATH: $0 is this file's path
 kc=""
 prev=""
 what=""
 after_get=0
 all_ns=0
 cm_sel=0
+ns=""
+sel=""
+has_sel=0
 for a in "$@"; do
   [ "$prev" = "--kubeconfig" ] && [ -z "$kc" ] && kc=$a
   if [ "$after_get" = 1 ]; then
     [ -z "$what" ] && what=$a
+    [ "$prev" = -n ] && [ -z "$ns" ] && ns=$a
+    [ "$prev" = -l ] && [ "$has_sel" = 1 ] && [ -z "$sel" ] && sel=$a
+    [ "$a" = -l ] && has_sel=1
     [ "$a" = "--all-namespaces" ] && all_ns=1
     [ "$a" = "metadata.name=cilium-config" ] && cm_sel=1
   fi
@@ -92,6 +101,11 @@ if [ "$1" != config ]; then
   if [ "$what" = daemonsets ] && [ "$all_ns" = 1 ]; then answer=daemonsets.json
   elif [ "$what" = configmaps ] && [ "$cm_sel" = 1 ]; then answer=configmaps.json
   elif [ "$what" = nodes ]; then answer=nodes.json
+  elif [ "$what" = pods ] && [ "$has_sel" = 1 ]; then
+    answer=pods-none.json
+    while IFS='	' read -r ins isel ifile; do
+      [ "$ins" = "$ns" ] && [ "$isel" = "$sel" ] && answer=$ifile && break
+    done < "$dir/pods-index.tsv"
   else exec node "$node_script" "$@"
   fi
 fi
@@ -112,8 +126,7 @@ ${AWK_JSON_ESCAPE}    BEGIN {
       print line "}"
       exit
     }' "$@" > "$dir/line.$$"
-cat "$dir/line.$$" >> "$dir/calls.log"
-rm -f "$dir/line.$$"
+cat "$dir/line.$$" >> "$dir/calls.log" # line.PID is left for this pid's next call (no rm process)
 [ -n "$answer" ] && exec cat "$dir/$answer"
 exec "$FAKE_REAL_KUBECTL" "$@"
 `;
@@ -138,6 +151,32 @@ export interface FakeCluster {
   restore(): void;
 }
 
+type LabelledPod = { metadata: { namespace?: string; labels?: Record<string, string> } };
+
+/**
+ * The answers to `get pods -n NS -l key=value` the sh front gives with `cat`: for every namespace and
+ * label pair some pod holds, the pods holding it (in the document's order, as the Node script's filter
+ * keeps them), one List file each, indexed in pods-index.tsv; pods-none.json for every other query.
+ * Namespaces, keys and values are Kubernetes names (no tab or newline), so the index is plain TSV.
+ */
+function writePodSelections(dir: string, pods: unknown): void {
+  const list = (items: unknown[]) =>
+    JSON.stringify({ apiVersion: "v1", kind: "List", metadata: { resourceVersion: "" }, items });
+  const bySelection = new Map<string, unknown[]>();
+  for (const pod of (pods as { items?: LabelledPod[] }).items ?? []) {
+    for (const [k, v] of Object.entries(pod.metadata.labels ?? {})) {
+      const key = `${pod.metadata.namespace}\t${k}=${v}`;
+      bySelection.set(key, [...(bySelection.get(key) ?? []), pod]);
+    }
+  }
+  const index = [...bySelection].map(([key, items], i) => {
+    fs.writeFileSync(path.join(dir, `pods-${i}.json`), list(items));
+    return `${key}\tpods-${i}.json\n`;
+  });
+  fs.writeFileSync(path.join(dir, "pods-index.tsv"), index.join(""));
+  fs.writeFileSync(path.join(dir, "pods-none.json"), list([]));
+}
+
 /** Installs the fake first on PATH (process-wide) until restore(). */
 export function installFakeCluster(docs: FakeClusterDocs): FakeCluster {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab-fake-cluster-"));
@@ -149,6 +188,7 @@ export function installFakeCluster(docs: FakeClusterDocs): FakeCluster {
   fs.writeFileSync(path.join(dir, "nodes.json"), JSON.stringify(docs.nodes));
   const emptyList = { apiVersion: "v1", kind: "List", metadata: { resourceVersion: "" }, items: [] };
   fs.writeFileSync(path.join(dir, "configmaps.json"), JSON.stringify(docs.ciliumConfigs ?? emptyList));
+  writePodSelections(dir, docs.pods);
   fs.writeFileSync(path.join(dir, "calls.log"), "");
   if (docs.failWith !== undefined) fs.writeFileSync(path.join(dir, "fail"), docs.failWith);
   const saved = {

@@ -208,7 +208,8 @@ export const AWK_JSON_ESCAPE = `    function rep(s, ch, to,   n, parts, out, i) 
  * with one `cat` (one write(2) under O_APPEND, so concurrent calls never interleave a line).
  */
 const FAKE_KUBECTL_FRONT = `#!/bin/sh
-node_script="$(dirname "$0")/kubectl-node.js"
+# Found through PATH, so $0 is this file's path: its directory by expansion, not by a dirname process.
+node_script="\${0%/*}/kubectl-node.js"
 verb=""
 for a in "$@"; do
   case "$a" in get|exec) verb=$a; break ;; create|delete|apply|wait|rollout|config|debug) break ;; esac
@@ -241,8 +242,9 @@ ${AWK_JSON_ESCAPE}    BEGIN {
       print line ",\\"kubeconfigExists\\":" exists "}"
       exit
     }' "$@" > "$FAKE_KUBECTL_LOG.$$"
+  # The line file is left for the next call of this pid to overwrite (no rm process a call); the
+  # fake's directory goes with makeFakeBin's remove().
   cat "$FAKE_KUBECTL_LOG.$$" >> "$FAKE_KUBECTL_LOG"
-  rm -f "$FAKE_KUBECTL_LOG.$$"
 fi
 if [ "$verb" = exec ]; then
   while [ $# -gt 0 ] && [ "$1" != "--" ]; do shift; done
@@ -258,7 +260,8 @@ if [ "$verb" = exec ]; then
     script="$*"
     set -- "$first" "$@"
   fi
-  if printf '%s\\n' "$1" | grep -Eq "$NETWORK" || printf '%s\\n' "$script" | grep -Eq "$NETWORK" || [ "$1" = timeout ]; then
+  # One grep over the program's name and the script, each on lines of its own.
+  if [ "$1" = timeout ] || printf '%s\\n%s\\n' "$1" "$script" | grep -Eq "$NETWORK"; then
     printf 'fake kubectl: refusing to run %s on this machine\\n' "$*" >&2
     exit 126
   fi
@@ -286,8 +289,7 @@ if [ -z "$FAKE_KUBECTL_FAIL" ]; then
   elif has service && has serversvc; then file=svc-serversvc.json
   fi
   if [ -n "$file" ]; then
-    cat "$FAKE_KUBECTL_FIXTURES/$file"
-    exit 0
+    exec cat "$FAKE_KUBECTL_FIXTURES/$file"
   fi
   echo "Error from server (NotFound): the server could not find the requested resource" >&2
   exit 1
