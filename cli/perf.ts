@@ -51,6 +51,8 @@ Measurement:
   --rr-samples N           busy request/response samples per pair and round (default ${D.rrSamples}; ${PERF_LIMITS.rrSamples.join("-")})
   --samples N              idle ping / NodePort samples per pair and round (default ${D.pingSamples}; ${PERF_LIMITS.pingSamples.join("-")})
   --port PORT              iperf3 server port (default ${D.port})
+  --server-delay MS        wait between starting the iperf3 server and its client (default
+                           ${D.serverStartDelayMs}; ${PERF_LIMITS.serverStartDelayMs.join("-")}); more on a cluster where exec is slow
   --seed N                 seed of the pair order (default: drawn at random; always recorded)
   --datapath-profile P     how Cilium is configured: lab (debug datapath), measurement, unknown
                            (default unknown; the stack passes its perfProfile). Only measurement
@@ -90,6 +92,7 @@ const OWN_FLAGS: Readonly<Record<string, keyof PerfSettings>> = {
   "--samples": "pingSamples",
   "--rr-samples": "rrSamples",
   "--port": "port",
+  "--server-delay": "serverStartDelayMs",
   "--seed": "seed",
 };
 

@@ -48,6 +48,7 @@ describe("perf CLI", () => {
     [["--timeout", "5"], /--timeout does not apply/],
     [["--bogus"], /unknown flag --bogus/],
     [["--repeats", "2"], /repeats must be an integer from 3 to 50 \(got 2\)/],
+    [["--server-delay", "30001"], /^perf: --server-delay must be an integer from 0 to 30000 \(got 30001\)$/m],
     [
       ["--datapath-profile", "fast"],
       /--datapath-profile must be one of lab, measurement, unknown \(got "fast"\)/,
@@ -118,7 +119,7 @@ describe("perf CLI", () => {
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("prints one JSON document { performance } with every pair measured", async function () {
-      this.timeout(20_000); // the client waits 2 s for its server
+      this.timeout(20_000);
       const c = io({ PATH: `${dir}:${process.env.PATH ?? ""}` });
       const code = await main(
         [
@@ -130,6 +131,9 @@ describe("perf CLI", () => {
           "20",
           "--repeats",
           "3",
+          // The client's wait for its server, from the default 2 s: the fake answers at once.
+          "--server-delay",
+          "20",
           "--seed",
           "3",
           "--only",
@@ -164,7 +168,7 @@ describe("perf CLI --record", () => {
     try {
       const c = io(fake.env);
       const args = ["--kind-cluster", "lab", "--record", dir, "--only", "pod-to-pod-same-node"];
-      const code = await main([...args, "--duration", "1", "--samples", "5"], c.io);
+      const code = await main([...args, "--duration", "1", "--samples", "5", "--server-delay", "20"], c.io);
       assert.equal(code, 0, c.err.join(""));
       const text = fs.readFileSync(path.join(dir, "recording.json"), "utf8");
       const doc = JSON.parse(text) as RecordingDocument;
@@ -200,7 +204,8 @@ describe("perf CLI --node-probe run", () => {
         "--only",
         "node-to-node",
       ];
-      const code = await main([...args, "--duration", "1", "--samples", "5", "--repeats", "3"], c.io);
+      const fast = ["--duration", "1", "--samples", "5", "--repeats", "3", "--server-delay", "20"];
+      const code = await main([...args, ...fast], c.io);
       assert.equal(code, 0, c.err.join(""));
       const verbs = fake.kubectlCalls().map((k) => {
         const i = k.argv.findIndex((a) => ["get", "exec", "create", "delete"].includes(a));
