@@ -45,14 +45,6 @@ if (rest[0] === "daemonsets" && rest.includes("--all-namespaces")) {
   process.stdout.write(JSON.stringify(read("configmaps.json")));
 } else if (rest[0] === "nodes") {
   process.stdout.write(JSON.stringify(read("nodes.json")));
-} else if (rest[0] === "pods" && rest.includes("-l")) {
-  const [k, v] = rest[rest.indexOf("-l") + 1].split("=");
-  const ns = rest[rest.indexOf("-n") + 1];
-  const all = read("pods.json");
-  const items = (all.items || []).filter(
-    (p) => p.metadata.namespace === ns && (p.metadata.labels || {})[k] === v,
-  );
-  process.stdout.write(JSON.stringify({ apiVersion: "v1", kind: "List", metadata: { resourceVersion: "" }, items }));
 } else {
   process.stderr.write("fake kubectl: refusing " + JSON.stringify(argv) + "\\n");
   process.exit(1);
@@ -65,8 +57,8 @@ if (rest[0] === "daemonsets" && rest.includes("--all-namespaces")) {
  * of a whole recorded document (DaemonSets, cilium-config, nodes) are answered with `cat`, and so are
  * the pods of one namespace and `-l key=value` selector, from the lists installFakeCluster wrote for
  * every pair its pods hold (`pods-index.tsv`: namespace, selector, file; no line: the empty list, as
- * the Node script's filter gives); a failing cluster and everything else go to the Node script, argv
- * unchanged. The log
+ * an API server answers an equality selector nothing matches); a failing cluster and everything else
+ * go to the Node script, argv unchanged. The log
  * line is built by awk from ARGV (see fakes.ts); the kubeconfig's content is kept as a copy named in
  * the line (`kubeconfigFile`), read back by calls().
  */
@@ -155,8 +147,7 @@ type LabelledPod = { metadata: { namespace?: string; labels?: Record<string, str
 
 /**
  * The answers to `get pods -n NS -l key=value` the sh front gives with `cat`: for every namespace and
- * label pair some pod holds, the pods holding it (in the document's order, as the Node script's filter
- * keeps them), one List file each, indexed in pods-index.tsv; pods-none.json for every other query.
+ * label pair some pod holds, the pods holding it (in the document's order), one List file each, indexed in pods-index.tsv; pods-none.json for every other query.
  * Namespaces, keys and values are Kubernetes names (no tab or newline), so the index is plain TSV.
  */
 function writePodSelections(dir: string, pods: unknown): void {
