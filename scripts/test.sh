@@ -44,19 +44,48 @@ checks_log=$(mktemp)
 checks_pid=$!
 
 # Spec files in the order mocha hands them to its workers (it keeps the order given and dedups
-# nothing: node_modules/mocha/lib/cli/collect-files.cjs): first the files that take longest, mostly
-# waiting on real processes (captures, iperf3, timeouts being tested), so that the short ones fill the
-# CPU while they wait instead of one of them starting last. Each took 10-40 s alone here (2026-12-01,
-# `/usr/bin/time node node_modules/.bin/mocha <file>`); a name that no longer exists is skipped.
-SLOW_FIRST=(
-  test/perf/netns.spec.ts test/cli/perf.spec.ts test/checks/defs/redirect.mechanics.spec.ts
-  test/stackModes.spec.ts test/hardening/failure.spec.ts test/integration/netns-lab.spec.ts
-  test/cli/check.spec.ts test/policies/engine-phases.spec.ts test/preflight/preflight.spec.ts
+# nothing: node_modules/mocha/lib/cli/collect-files.cjs). Two kinds take long: files that mostly WAIT
+# (real captures, iperf3 runs, timeouts under test: little CPU) and files that mostly COMPUTE. Started
+# all together, the waiting ones left the 2 cores idle for the first 30 s; so each waiting file is
+# followed by two computing ones, both lists longest first, and the short files come last. Seconds
+# are each file alone (wall / CPU), measured here on 2026-12-01 with
+# `/usr/bin/time node node_modules/.bin/mocha <file>`; a name that no longer exists is skipped.
+WAITING=(
+  test/perf/netns.spec.ts                     # 37 / 4
+  test/checks/defs/redirect.mechanics.spec.ts # 17 / 2
+  test/hardening/failure.spec.ts              # 14 / 2
+  test/integration/netns-lab.spec.ts          # 13 / 4
+  test/runner/runner.spec.ts                  # 6.5 / 0.8
+  test/cli/report.spec.ts                     # 4.5 / 1
+  test/runner/executor.spec.ts                # 4.2 / 1.1
+  test/checks/probes.spec.ts                  # 2.6 / 0.7
+)
+COMPUTING=( # 2.5-10 s wall, 3-11 s CPU each
+  test/stackModes.spec.ts test/cli/checkNodeProbe.spec.ts
+  test/runner/discoveryProjection.spec.ts test/cli/check.spec.ts
+  test/hardening/parsers.fuzz.spec.ts test/hardening/secrets.spec.ts test/preflight/preflight.spec.ts
+  test/hardening/shell.property.spec.ts test/scripts/measure-memory.spec.ts
+  test/policies/engine-phases.spec.ts test/lifecycle.spec.ts test/cli/perf.spec.ts
+  test/components/kindConfig.spec.ts test/hardening/config.property.spec.ts
+  test/existing/kubeconfig.spec.ts test/scripts/derive-chart-index.spec.ts
+  test/components/ciliumValues.spec.ts test/existing/realShapes.spec.ts
 )
 specs=()
-for f in "${SLOW_FIRST[@]}"; do [ -f "$f" ] && specs+=("$f"); done
+b=0
+for w in "${WAITING[@]}" ""; do
+  [ -n "$w" ] && [ -f "$w" ] && specs+=("$w")
+  for _ in 1 2; do
+    [ "$b" -lt "${#COMPUTING[@]}" ] && [ -f "${COMPUTING[$b]}" ] && specs+=("${COMPUTING[$b]}")
+    b=$((b + 1))
+  done
+done
+while [ "$b" -lt "${#COMPUTING[@]}" ]; do
+  [ -f "${COMPUTING[$b]}" ] && specs+=("${COMPUTING[$b]}")
+  b=$((b + 1))
+done
+ordered=" ${WAITING[*]} ${COMPUTING[*]} "
 while IFS= read -r f; do
-  case " ${SLOW_FIRST[*]} " in *" $f "*) ;; *) specs+=("$f") ;; esac
+  case "$ordered" in *" $f "*) ;; *) specs+=("$f") ;; esac
 done < <(find test -name '*.spec.ts' | LC_ALL=C sort)
 
 out=$(mktemp)
