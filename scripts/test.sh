@@ -60,15 +60,15 @@ WAITING=(
   test/runner/executor.spec.ts                # 4.2 / 1.1
   test/checks/probes.spec.ts                  # 2.6 / 0.7
 )
-COMPUTING=( # 2.5-10 s wall, 3-11 s CPU each
+COMPUTING=( # 2.5-10 s wall, 3-11 s CPU each; the two chart specs each wait on one long child process
   test/stackModes.spec.ts test/cli/checkNodeProbe.spec.ts
   test/runner/discoveryProjection.spec.ts test/cli/check.spec.ts
   test/hardening/parsers.fuzz.spec.ts test/hardening/secrets.spec.ts test/preflight/preflight.spec.ts
-  test/hardening/shell.property.spec.ts test/scripts/measure-memory.spec.ts
+  test/hardening/shell.property.spec.ts test/scripts/derive-chart-index.spec.ts
+  test/components/ciliumValues.spec.ts test/scripts/measure-memory.spec.ts
   test/policies/engine-phases.spec.ts test/lifecycle.spec.ts test/cli/perf.spec.ts
   test/components/kindConfig.spec.ts test/hardening/config.property.spec.ts
-  test/existing/kubeconfig.spec.ts test/scripts/derive-chart-index.spec.ts
-  test/components/ciliumValues.spec.ts test/existing/realShapes.spec.ts
+  test/existing/kubeconfig.spec.ts test/existing/realShapes.spec.ts
 )
 specs=()
 b=0
