@@ -28,7 +28,7 @@ npm ci --no-audit --no-fund --loglevel=error || { echo "0 passed, 1 failed"; exi
 # Mocha runs its spec files in parallel worker processes: many specs wait on real processes, timeouts
 # and captures, so four files progress at once even on 2 cores (mocha alone, 1758 tests, this 2-core
 # machine: 84 s with 3 workers, 72 s with 4, 71 s with 6 at more CPU).
-MOCHA_ARGS=(--parallel --jobs "${MOCHA_JOBS:-4}")
+MOCHA_ARGS=(--parallel --jobs "${MOCHA_JOBS:-5}")
 
 status=0
 # The type check, ESLint and Prettier are CPU work; mocha mostly waits (real processes, timeouts,
