@@ -4,11 +4,12 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
-# Tools the probe-mechanics and shell tests run for real (Debian package names).
+# Tools the probe-mechanics and shell tests run for real, and jq for the runner tests' fake kubectl
+# (Debian package names).
 declare -A tool_pkg=(
   [shellcheck]=shellcheck [tcpdump]=tcpdump [iperf3]=iperf3 [ping]=iputils-ping
   [iptables-save]=iptables [busybox]=busybox [conntrack]=conntrack [ip]=iproute2
-  [python3]=python3 [curl]=curl
+  [python3]=python3 [curl]=curl [jq]=jq
 )
 missing=()
 for tool in "${!tool_pkg[@]}"; do

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
+import { RUN_PROBE_LABEL } from "../../lib/nodeProbeSpec";
 import type { DocKey, KubectlDocs } from "../../runner/discoveryTypes";
 
 export const FIXTURES = path.join(__dirname, "..", "fixtures", "context");
@@ -39,147 +40,6 @@ export function seedDocs(): Record<DocKey, any> & KubectlDocs {
 }
 
 /**
- * A fake `kubectl` (Node script). Every call appends one JSON line to $FAKE_KUBECTL_LOG:
- * `{ argv, pid, kubeconfig, kubeconfigMode, kubeconfigExists }`. `get` answers from the recorded
- * fixtures (exit 1 with a NotFound message for anything else, or a refused connection for everything
- * when $FAKE_KUBECTL_FAIL is set); `exec ... -- CMD` runs CMD on this machine as its child, unless CMD
- * (or its `sh -c` script) would touch the network: those are refused (exit 126). A run's own node
- * probe (`--node-probe run`): `create -f -` keeps the DaemonSet as a file in $FAKE_KUBECTL_STATE
- * (or prints $FAKE_KUBECTL_CREATE_ERROR's file and fails), `get daemonsets -l <run label>` lists
- * them, `get pods -l <run label>=<id>` answers with the recorded probe pods on the DaemonSet's nodes,
- * `delete daemonset NAME` removes the file (`--ignore-not-found` as kubectl); every call is logged,
- * with the manifest a create read on stdin.
- */
-const FAKE_KUBECTL = `#!/usr/bin/env node
-const fs = require("fs");
-const path = require("path");
-const { spawnSync } = require("child_process");
-const argv = process.argv.slice(2);
-const i = argv.indexOf("--kubeconfig");
-const kubeconfig = i >= 0 ? argv[i + 1] : undefined;
-let kubeconfigMode;
-let kubeconfigExists = false;
-if (kubeconfig !== undefined && fs.existsSync(kubeconfig)) {
-  kubeconfigExists = true;
-  kubeconfigMode = (fs.statSync(kubeconfig).mode & 0o777).toString(8);
-}
-// create -f - reads its manifest from stdin: logged with the call.
-const input = argv.includes("create") && argv.includes("-") ? fs.readFileSync(0, "utf8") : undefined;
-if (process.env.FAKE_KUBECTL_LOG) {
-  fs.appendFileSync(
-    process.env.FAKE_KUBECTL_LOG,
-    JSON.stringify({ argv, pid: process.pid, kubeconfig, kubeconfigMode, kubeconfigExists, input }) + "\\n",
-  );
-}
-// The run's own node probe (--node-probe run): DaemonSets kept as files in $FAKE_KUBECTL_STATE.
-const RUN = "cilium-ebpf-lab/node-probe-run";
-const probeVerb = argv.findIndex((a) => a === "create" || a === "delete" || a === "get" || a === "exec");
-const pv = argv[probeVerb];
-const pr = argv.slice(probeVerb + 1);
-const sel = pr.includes("-l") ? pr[pr.indexOf("-l") + 1] : "";
-if (process.env.FAKE_KUBECTL_STATE && (pv === "create" || pv === "delete" || sel.startsWith(RUN))) {
-  const dsDir = path.join(process.env.FAKE_KUBECTL_STATE, "daemonsets");
-  fs.mkdirSync(dsDir, { recursive: true });
-  const all = () => fs.readdirSync(dsDir).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(fs.readFileSync(path.join(dsDir, f), "utf8")));
-  const list = (items) => JSON.stringify({ apiVersion: "v1", kind: "List", metadata: { resourceVersion: "" }, items });
-  if (pv === "create") {
-    if (process.env.FAKE_KUBECTL_CREATE_ERROR) {
-      process.stderr.write(fs.readFileSync(process.env.FAKE_KUBECTL_CREATE_ERROR, "utf8"));
-      process.exit(1);
-    }
-    const ds = JSON.parse(input);
-    ds.metadata.creationTimestamp = new Date().toISOString().replace(/\\.\\d+Z$/, "Z");
-    // Written whole, then renamed: a reader never sees half a file.
-    fs.writeFileSync(path.join(dsDir, ".tmp-" + ds.metadata.name), JSON.stringify(ds));
-    fs.renameSync(path.join(dsDir, ".tmp-" + ds.metadata.name), path.join(dsDir, ds.metadata.name + ".json"));
-    process.stdout.write("daemonset.apps/" + ds.metadata.name + "\\n");
-    process.exit(0);
-  }
-  if (pv === "delete" && pr[0] === "daemonset") {
-    if (process.env.FAKE_KUBECTL_DELETE_ERROR) {
-      process.stderr.write(fs.readFileSync(process.env.FAKE_KUBECTL_DELETE_ERROR, "utf8"));
-      process.exit(1);
-    }
-    const file = path.join(dsDir, pr[1] + ".json");
-    if (fs.existsSync(file)) {
-      fs.unlinkSync(file);
-      process.stdout.write('daemonset.apps "' + pr[1] + '" deleted\\n');
-    } else if (!pr.includes("--ignore-not-found")) {
-      process.stderr.write('Error from server (NotFound): daemonsets.apps "' + pr[1] + '" not found\\n');
-      process.exit(1);
-    }
-    process.exit(0);
-  }
-  if (pv === "get" && pr[0] === "daemonsets") {
-    process.stdout.write(list(all()));
-    process.exit(0);
-  }
-  if (pv === "get" && pr[0] === "pods") {
-    // The recorded probe pods (the seed's), as the run's DaemonSet would have them: its labels, on
-    // the nodes of its node affinity; Pending (ContainerCreating) with $FAKE_KUBECTL_PROBE_PENDING.
-    const ds = all().find((d) => RUN + "=" + d.metadata.labels[RUN] === sel);
-    const recorded = JSON.parse(fs.readFileSync(path.join(process.env.FAKE_KUBECTL_FIXTURES, "pods-node-probe.json"), "utf8"));
-    const terms = ds ? (ds.spec.template.spec.affinity || {}).nodeAffinity : undefined;
-    const nodes = terms ? terms.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields[0].values : undefined;
-    const items = !ds ? [] : recorded.items
-      .filter((p) => nodes === undefined || nodes.includes(p.spec.nodeName))
-      .map((p) => {
-        p.metadata.labels = { ...ds.spec.template.metadata.labels };
-        p.metadata.namespace = ds.metadata.namespace;
-        if (process.env.FAKE_KUBECTL_PROBE_PENDING) {
-          p.status = {
-            phase: "Pending",
-            conditions: [{ type: "Ready", status: "False" }],
-            containerStatuses: [{ name: "probe", ready: false, state: { waiting: { reason: "ContainerCreating" } } }],
-          };
-        }
-        return p;
-      });
-    process.stdout.write(list(items));
-    process.exit(0);
-  }
-}
-const verbAt = argv.findIndex((a) => a === "get" || a === "exec");
-const verb = argv[verbAt];
-if (verb === "exec") {
-  const cmd = argv.slice(argv.indexOf("--") + 1);
-  // Fail closed: the command runs on THIS machine, so nothing that sends or captures traffic may
-  // run (a check's probe would ping the seed's addresses through the host's real network).
-  const NETWORK = /(^|[^A-Za-z0-9_-])(ping|curl|wget|tcpdump|iperf3|nc|ncat|socat|arping|traceroute|conntrack|iptables[a-z-]*|ip|tc|bpftool|cilium|cilium-dbg|kubectl)([^A-Za-z0-9_-]|$)/;
-  const script = cmd[0] === "sh" || cmd[0] === "/bin/sh" || cmd[0] === "bash" ? cmd.slice(1).join(" ") : "";
-  if (NETWORK.test(cmd[0] || "") || NETWORK.test(script) || cmd[0] === "timeout") {
-    process.stderr.write("fake kubectl: refusing to run " + JSON.stringify(cmd) + " on this machine\\n");
-    process.exit(126);
-  }
-  const r = spawnSync(cmd[0], cmd.slice(1), { stdio: "inherit" });
-  process.exit(r.status === null ? 1 : r.status);
-}
-if (verb === "get" && !process.env.FAKE_KUBECTL_FAIL) {
-  const rest = argv.slice(verbAt + 1);
-  const has = (w) => rest.includes(w);
-  let file;
-  if (has("nodes")) file = "nodes.json";
-  else if (has("ciliumnodes.cilium.io")) file = "ciliumnodes.json";
-  else if (has("pod") && has("net")) file = "pod-net.json";
-  else if (has("app=evescn")) file = "pods-evescn.json";
-  else if (has("k8s-app=cilium")) file = "pods-cilium.json";
-  else if (has("app.kubernetes.io/name=node-probe")) file = "pods-node-probe.json";
-  else if (has("k8s-app=kube-proxy") || has("component=kube-proxy")) file = "pods-kube-proxy.json";
-  else if (has("service") && has("serversvc")) file = "svc-serversvc.json";
-  if (file !== undefined) {
-    process.stdout.write(fs.readFileSync(path.join(process.env.FAKE_KUBECTL_FIXTURES, file), "utf8"));
-    process.exit(0);
-  }
-}
-process.stderr.write(
-  process.env.FAKE_KUBECTL_FAIL
-    ? "The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?\\n"
-    : "Error from server (NotFound): the server could not find the requested resource\\n",
-);
-process.exit(1);
-`;
-
-/**
  * awk functions for the sh fakes' logs: `esc(s)` is s as a JSON string (backslash, quote and every
  * control character escaped). Characters are replaced by split and join, so no regex or
  * replacement-string escaping (which differs between mawk and gawk) is involved.
@@ -199,25 +59,73 @@ export const AWK_JSON_ESCAPE = `    function rep(s, ch, to,   n, parts, out, i) 
 `;
 
 /**
- * The fake kubectl's front, in POSIX sh: the calls the specs make by the hundred (`get` of a recorded
- * document, `exec`) are answered here, at about a fifth of the CPU a Node start costs (20 `get nodes`:
- * 0.46 s against 2.08 s of CPU, /usr/bin/time on this 2-core machine); every other call is handed,
- * argv unchanged, to the Node script above (`exec node`, so its pid is the one logged). Both write the
- * same log line, here built by awk (argv from ARGV, so no shell or awk escape processing touches it;
- * JSON-escaped: backslash, quote and every control character) into a file of its own, then appended
- * with one `cat` (one write(2) under O_APPEND, so concurrent calls never interleave a line).
+ * jq program of `get pods -l <run label>=<id>`: the recorded probe pods (the seed's, in $rec) as the
+ * run's DaemonSet (one of the slurped inputs, matched by its run label) would have them: its pod
+ * labels and namespace, on the nodes of its node affinity (every recorded pod when it has none);
+ * Pending (ContainerCreating) when $pending is non-empty; no pods when no DaemonSet matches.
  */
-const FAKE_KUBECTL_FRONT = `#!/bin/sh
+const JQ_PROBE_PODS = `
+  (map(select(($run + "=" + (.metadata.labels[$run] // "")) == $sel)) | first) as $ds
+  | (if $ds == null then []
+     else ($ds.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution
+             .nodeSelectorTerms[0].matchFields[0].values) as $nodes
+       | $rec[0].items
+       | map(select($nodes == null or (.spec.nodeName as $n | $nodes | any(. == $n))))
+       | map(.metadata.labels = $ds.spec.template.metadata.labels
+             | .metadata.namespace = $ds.metadata.namespace
+             | if $pending != "" then .status = {
+                 phase: "Pending",
+                 conditions: [{type: "Ready", status: "False"}],
+                 containerStatuses: [{name: "probe", ready: false, state: {waiting: {reason: "ContainerCreating"}}}]
+               } else . end)
+     end) as $items
+  | {apiVersion: "v1", kind: "List", metadata: {resourceVersion: ""}, items: $items}
+`;
+
+/**
+ * The fake kubectl, in POSIX sh with awk and jq (a Node start costs ~0.15 s of CPU on this 2-core
+ * machine, a call here a few hundredths). Every call appends one JSON line to $FAKE_KUBECTL_LOG:
+ * `{ argv, pid, kubeconfig, kubeconfigMode, kubeconfigExists, input }`, built by awk (argv from ARGV,
+ * so no shell or awk escape processing touches it; JSON-escaped: backslash, quote and every control
+ * character) into a file of its own, then appended with one `cat` (one write(2) under O_APPEND, so
+ * concurrent calls never interleave a line); `input` is what a `create -f -` read on stdin.
+ * - `get` answers from the recorded fixtures (exit 1 with a NotFound message for anything else, or a
+ *   refused connection for everything when $FAKE_KUBECTL_FAIL is set);
+ * - `exec ... -- CMD` runs CMD on this machine as its child, unless CMD (or its `sh -c` script)
+ *   would touch the network: those are refused (exit 126);
+ * - a run's own node probe (`--node-probe run`): `create -f -` keeps the DaemonSet as a file in
+ *   $FAKE_KUBECTL_STATE/daemonsets with a creationTimestamp (or prints $FAKE_KUBECTL_CREATE_ERROR's
+ *   file and fails), `get daemonsets -l <run label>` lists them, `get pods -l <run label>=<id>`
+ *   answers with the recorded probe pods on the DaemonSet's nodes (JQ_PROBE_PODS), `delete daemonset
+ *   NAME` removes the file (`--ignore-not-found` as kubectl; $FAKE_KUBECTL_DELETE_ERROR's file and a
+ *   failure when set).
+ * jq 1.6 or later (Debian package jq; scripts/test.sh installs it) reads and writes the DaemonSets.
+ */
+const FAKE_KUBECTL = `#!/bin/sh
 # Found through PATH, so $0 is this file's path: its directory by expansion, not by a dirname process.
-node_script="\${0%/*}/kubectl-node.js"
+bin=\${0%/*}
+RUN=${RUN_PROBE_LABEL}
 verb=""
 for a in "$@"; do
-  case "$a" in get|exec) verb=$a; break ;; create|delete|apply|wait|rollout|config|debug) break ;; esac
+  case "$a" in get|exec|create|delete) verb=$a; break ;; apply|wait|rollout|config|debug) break ;; esac
 done
-[ -n "$verb" ] || exec node "$node_script" "$@"
-# A run's own node probe (selector on its run label) is the Node script's business too.
+# The words after the verb: the resource, its name, and the -l selector.
+after=0
+resource=""
+name=""
+sel=""
+prev=""
+ignore_not_found=0
 for a in "$@"; do
-  case "$a" in cilium-ebpf-lab/node-probe-run*) exec node "$node_script" "$@" ;; esac
+  if [ "$after" = 1 ]; then
+    if [ -z "$resource" ]; then resource=$a
+    elif [ -z "$name" ]; then name=$a
+    fi
+    [ "$prev" = -l ] && [ -z "$sel" ] && sel=$a
+    [ "$a" = --ignore-not-found ] && ignore_not_found=1
+  fi
+  [ "$after" = 0 ] && [ -n "$verb" ] && [ "$a" = "$verb" ] && after=1
+  prev=$a
 done
 kubeconfig=""
 prev=""
@@ -231,26 +139,94 @@ if [ -n "$kubeconfig" ] && [ -e "$kubeconfig" ]; then
   exists=true
   mode=$(stat -c %a "$kubeconfig")
 fi
+# create -f - reads its manifest from stdin: kept for the log line and the create.
+input=""
+if [ "$verb" = create ]; then
+  for a in "$@"; do
+    if [ "$a" = - ]; then input="$bin/input.$$"; cat > "$input"; break; fi
+  done
+fi
 if [ -n "$FAKE_KUBECTL_LOG" ]; then
-  awk -v pid="$$" -v kc_set="\${kubeconfig:+1}" -v mode="$mode" -v exists="$exists" '
+  awk -v pid="$$" -v kc_set="\${kubeconfig:+1}" -v mode="$mode" -v exists="$exists" -v input="$input" '
 ${AWK_JSON_ESCAPE}    BEGIN {
       line = "{\\"argv\\":["
       for (i = 1; i < ARGC; i++) { line = line (i > 1 ? "," : "") esc(ARGV[i]); if (ARGV[i] == "--kubeconfig") k = i + 1 }
       line = line "],\\"pid\\":" pid
       if (kc_set == "1") line = line ",\\"kubeconfig\\":" esc(ARGV[k])
       if (mode != "") line = line ",\\"kubeconfigMode\\":\\"" mode "\\""
-      print line ",\\"kubeconfigExists\\":" exists "}"
+      line = line ",\\"kubeconfigExists\\":" exists
+      if (input != "") {
+        # The manifest, its lines joined by newlines (a trailing newline is not kept).
+        text = ""; n = 0
+        while ((getline l < input) > 0) text = text (n++ ? "\\n" : "") l
+        line = line ",\\"input\\":" esc(text)
+      }
+      print line "}"
       exit
     }' "$@" > "$FAKE_KUBECTL_LOG.$$"
   # The line file is left for the next call of this pid to overwrite (no rm process a call); the
   # fake's directory goes with makeFakeBin's remove().
   cat "$FAKE_KUBECTL_LOG.$$" >> "$FAKE_KUBECTL_LOG"
 fi
+not_found() {
+  echo "Error from server (NotFound): the server could not find the requested resource" >&2
+  exit 1
+}
+# The run's own node probe (--node-probe run): DaemonSets kept as files in $FAKE_KUBECTL_STATE.
+probe=0
+if [ -n "$FAKE_KUBECTL_STATE" ]; then
+  case "$verb" in create|delete) probe=1 ;; esac
+  case "$sel" in "$RUN"*) probe=1 ;; esac
+fi
+if [ "$probe" = 1 ]; then
+  ds_dir="$FAKE_KUBECTL_STATE/daemonsets"
+  [ -d "$ds_dir" ] || mkdir -p "$ds_dir"
+  if [ "$verb" = create ]; then
+    if [ -n "$FAKE_KUBECTL_CREATE_ERROR" ]; then
+      cat "$FAKE_KUBECTL_CREATE_ERROR" >&2
+      exit 1
+    fi
+    # jq prints the name, then the DaemonSet with its creationTimestamp (whole seconds, UTC).
+    out=$(jq -r '.metadata.creationTimestamp = (now | floor | todate) | .metadata.name, tojson' "$input") || exit 1
+    newline='
+'
+    ds_name=\${out%%"$newline"*}
+    # Written whole, then renamed: a reader never sees half a file.
+    printf '%s\\n' "\${out#*"$newline"}" > "$ds_dir/.tmp-$ds_name"
+    mv "$ds_dir/.tmp-$ds_name" "$ds_dir/$ds_name.json"
+    echo "daemonset.apps/$ds_name"
+    exit 0
+  fi
+  if [ "$verb" = delete ] && [ "$resource" = daemonset ]; then
+    if [ -n "$FAKE_KUBECTL_DELETE_ERROR" ]; then
+      cat "$FAKE_KUBECTL_DELETE_ERROR" >&2
+      exit 1
+    fi
+    if [ -e "$ds_dir/$name.json" ]; then
+      rm -f "$ds_dir/$name.json"
+      echo "daemonset.apps \\"$name\\" deleted"
+    elif [ "$ignore_not_found" = 0 ]; then
+      echo "Error from server (NotFound): daemonsets.apps \\"$name\\" not found" >&2
+      exit 1
+    fi
+    exit 0
+  fi
+  set -- "$ds_dir"/*.json
+  [ -e "$1" ] || set --
+  if [ "$verb" = get ] && [ "$resource" = daemonsets ]; then
+    exec jq -cs '{apiVersion: "v1", kind: "List", metadata: {resourceVersion: ""}, items: .}' "$@" < /dev/null
+  fi
+  if [ "$verb" = get ] && [ "$resource" = pods ]; then
+    exec jq -cs --arg run "$RUN" --arg sel "$sel" --arg pending "$FAKE_KUBECTL_PROBE_PENDING" \\
+      --slurpfile rec "$FAKE_KUBECTL_FIXTURES/pods-node-probe.json" -f "$bin/probe-pods.jq" "$@" < /dev/null
+  fi
+fi
 if [ "$verb" = exec ]; then
   while [ $# -gt 0 ] && [ "$1" != "--" ]; do shift; done
   [ $# -gt 0 ] && shift
-  # Fail closed, as the Node script: nothing that sends or captures traffic runs on this machine.
-  # grep matches line by line, so a multi-line script is refused where the Node regex would (and more).
+  # Fail closed: nothing that sends or captures traffic runs on this machine (a check's probe would
+  # ping the seed's addresses through the host's real network). grep matches line by line, so every
+  # line of a multi-line script is looked at; one grep over the program's name and the script.
   NETWORK='(^|[^A-Za-z0-9_-])(ping|curl|wget|tcpdump|iperf3|nc|ncat|socat|arping|traceroute|conntrack|iptables[a-z-]*|ip|tc|bpftool|cilium|cilium-dbg|kubectl)([^A-Za-z0-9_-]|$)'
   script=""
   case "$1" in sh|/bin/sh|bash) shift_script=1 ;; *) shift_script=0 ;; esac
@@ -260,42 +236,39 @@ if [ "$verb" = exec ]; then
     script="$*"
     set -- "$first" "$@"
   fi
-  # One grep over the program's name and the script, each on lines of its own.
   if [ "$1" = timeout ] || printf '%s\\n%s\\n' "$1" "$script" | grep -Eq "$NETWORK"; then
     printf 'fake kubectl: refusing to run %s on this machine\\n' "$*" >&2
     exit 126
   fi
   # env runs the program (never a shell builtin such as echo, which would read backslashes) as this
-  # shell's child, as the Node script's spawnSync does.
+  # shell's child.
   env -- "$@"
   exit $?
 fi
-if [ -z "$FAKE_KUBECTL_FAIL" ]; then
-  file=""
-  has() { for w in $rest; do [ "$w" = "$1" ] && return 0; done; return 1; }
-  after=0
-  rest=""
-  for a in "$@"; do
-    [ "$after" = 1 ] && rest="$rest $a"
-    [ "$a" = get ] && after=1
-  done
-  if has nodes; then file=nodes.json
-  elif has ciliumnodes.cilium.io; then file=ciliumnodes.json
-  elif has pod && has net; then file=pod-net.json
-  elif has app=evescn; then file=pods-evescn.json
-  elif has k8s-app=cilium; then file=pods-cilium.json
-  elif has app.kubernetes.io/name=node-probe; then file=pods-node-probe.json
-  elif has k8s-app=kube-proxy || has component=kube-proxy; then file=pods-kube-proxy.json
-  elif has service && has serversvc; then file=svc-serversvc.json
-  fi
-  if [ -n "$file" ]; then
-    exec cat "$FAKE_KUBECTL_FIXTURES/$file"
-  fi
-  echo "Error from server (NotFound): the server could not find the requested resource" >&2
+if [ -n "$FAKE_KUBECTL_FAIL" ]; then
+  echo "The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?" >&2
   exit 1
 fi
-echo "The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?" >&2
-exit 1
+[ "$verb" = get ] || not_found
+file=""
+has() { for w in $rest; do [ "$w" = "$1" ] && return 0; done; return 1; }
+after=0
+rest=""
+for a in "$@"; do
+  [ "$after" = 1 ] && rest="$rest $a"
+  [ "$a" = get ] && after=1
+done
+if has nodes; then file=nodes.json
+elif has ciliumnodes.cilium.io; then file=ciliumnodes.json
+elif has pod && has net; then file=pod-net.json
+elif has app=evescn; then file=pods-evescn.json
+elif has k8s-app=cilium; then file=pods-cilium.json
+elif has app.kubernetes.io/name=node-probe; then file=pods-node-probe.json
+elif has k8s-app=kube-proxy || has component=kube-proxy; then file=pods-kube-proxy.json
+elif has service && has serversvc; then file=svc-serversvc.json
+fi
+[ -n "$file" ] || not_found
+exec cat "$FAKE_KUBECTL_FIXTURES/$file"
 `;
 
 /**
@@ -366,9 +339,14 @@ export interface FakeBin {
 }
 
 export function makeFakeBin(extraEnv: Record<string, string> = {}): FakeBin {
+  if (!(process.env.PATH ?? "").split(":").some((d) => d !== "" && fs.existsSync(path.join(d, "jq")))) {
+    throw new Error(
+      "the fake kubectl needs jq on PATH: install the Debian package jq (scripts/test.sh does, as root)",
+    );
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-bin-"));
-  fs.writeFileSync(path.join(dir, "kubectl"), FAKE_KUBECTL_FRONT, { mode: 0o755 });
-  fs.writeFileSync(path.join(dir, "kubectl-node.js"), FAKE_KUBECTL, { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, "kubectl"), FAKE_KUBECTL, { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, "probe-pods.jq"), JQ_PROBE_PODS);
   fs.writeFileSync(path.join(dir, "kind"), FAKE_KIND, { mode: 0o755 });
   const kubectlLog = path.join(dir, "kubectl.log");
   const kindLog = path.join(dir, "kind.log");
