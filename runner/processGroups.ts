@@ -18,8 +18,15 @@ export const liveGroups = new Map<number, () => void>();
  * True while a process other than a zombie is in the group. Uses /proc on Linux: `kill(-pgid, 0)`
  * also counts zombies, and orphaned children killed here may stay zombies for a while when PID 1
  * does not reap (containers, micro-VMs).
+ *
+ * `kill(-pgid, 0)` answers first: ESRCH means no process at all is in the group, zombies included
+ * (kill(2): "ESRCH The target process or process group does not exist. Note that an existing process
+ * might be a zombie", https://man7.org/linux/man-pages/man2/kill.2.html). That is the usual answer
+ * once a probe has exited, and it spares a read of every /proc/PID/stat (1.4 ms with 66 processes
+ * here, several ms on a busy host, after every probe). Any other answer (members, or EPERM) reads /proc.
  */
 export function processGroupAlive(pgid: number): boolean {
+  if (!groupMayHaveMembers(pgid)) return false;
   let entries: string[];
   try {
     entries = fs.readdirSync("/proc");
@@ -39,6 +46,16 @@ export function processGroupAlive(pgid: number): boolean {
     if (Number(fields[2]) === pgid && fields[0] !== "Z" && fields[0] !== "X") return true;
   }
   return false;
+}
+
+/** False only when the kernel says the group has no process at all (ESRCH). */
+function groupMayHaveMembers(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== "ESRCH";
+  }
 }
 
 /** Sends a signal to a process group; false when the group does not exist (or cannot be signalled). */
