@@ -27,7 +27,8 @@ fi
 # --prefer-offline: "staleness checks for cached data will be bypassed, but missing data will be
 # requested from the server" (npm 11.19 docs/content/using-npm/config.md, `prefer-offline`). The
 # lockfile pins every package by version and integrity; without the flag npm 11 re-fetched all ~760
-# package documents (`npm ci --loglevel=http`: 760 GETs of ~3 s each, in parallel). Fresh clone, warm cache, this machine: 15.1-17.5 s without, 11.9-13.9 s with.
+# package documents (`npm ci --loglevel=http`: 760 GETs of ~3 s each, in parallel).
+# Fresh clone, warm cache, this machine: 15.1-17.5 s without, 11.9-13.9 s with.
 npm ci --prefer-offline --no-audit --no-fund --loglevel=error || { echo "0 passed, 1 failed"; exit 1; }
 
 # Mocha runs its spec files in parallel worker processes: many specs wait on real processes, timeouts
