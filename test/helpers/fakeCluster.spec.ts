@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 
 import { clusterShape, installFakeCluster, type FakeCluster } from "./fakeCluster";
@@ -68,5 +69,73 @@ describe("the fake kubectl of existing mode: pods by namespace and label selecto
     const names = (sel: string) => getPods(fake!, "kube-system", sel).items.map((p) => p.metadata.name);
     assert.deepEqual(names("component=kube-proxy"), ["kube-proxy-gke-gke-test-default-pool-e5de334e-i8hi"]);
     assert.deepEqual(names("k8s-app=kube-proxy"), []);
+  });
+});
+
+describe("the fake kubectl of existing mode: its call log", () => {
+  let fake: FakeCluster | undefined;
+  let tmp: string | undefined;
+  afterEach(() => {
+    fake?.restore();
+    fake = undefined;
+    if (tmp !== undefined) fs.rmSync(tmp, { recursive: true, force: true });
+    tmp = undefined;
+  });
+
+  const run = (f: FakeCluster, argv: string[]) =>
+    spawnSync(path.join(f.dir, "kubectl"), argv, { encoding: "utf8" });
+
+  it("keeps each kubeconfig's content and mode as they were at the call", () => {
+    fake = installFakeCluster(clusterShape("seed"));
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fake-cluster-log-"));
+    const kcs = [
+      ["a", 0o600],
+      ["b", 0o640],
+      ["c", 0o666], // a plain copy would take the umask off (022: 644)
+    ].map(([name, mode]) => {
+      const file = path.join(tmp!, String(name));
+      fs.writeFileSync(file, `kubeconfig ${name}\n`, { mode: Number(mode) });
+      fs.chmodSync(file, Number(mode)); // whatever the umask
+      return file;
+    });
+    for (const kc of kcs)
+      assert.equal(run(fake, ["--kubeconfig", kc, "get", "nodes", "-o", "json"]).status, 0);
+    // A kubeconfig that does not exist: no mode, no content.
+    assert.equal(run(fake, ["--kubeconfig", path.join(tmp, "none"), "get", "nodes"]).status, 0);
+    for (const kc of kcs) fs.writeFileSync(kc, "changed after the call\n");
+    assert.deepEqual(
+      fake.calls().map((c) => [c.kubeconfigMode, c.kubeconfig]),
+      [
+        ["600", "kubeconfig a\n"],
+        ["640", "kubeconfig b\n"],
+        ["666", "kubeconfig c\n"],
+        [undefined, undefined],
+      ],
+    );
+  });
+
+  it("logs every call whole, concurrent ones and lines longer than one 4096-byte write included", async () => {
+    fake = installFakeCluster(clusterShape("seed"));
+    const dir = fake.dir;
+    // 24 calls at once, each with a distinct argv of ~1.5 KB (short) or ~9 KB (long: the cat path).
+    const argvs = Array.from({ length: 24 }, (_, i) => [
+      "get",
+      "nodes",
+      "-o",
+      "json",
+      `--label-columns=${String(i).padStart(2, "0")}${"x".repeat(i % 2 === 0 ? 1500 : 9000)}`,
+    ]);
+    await Promise.all(
+      argvs.map(
+        (argv) =>
+          new Promise<void>((resolve, reject) => {
+            const child = spawn(path.join(dir, "kubectl"), argv, { stdio: "ignore" });
+            child.on("error", reject);
+            child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`exit ${code}`))));
+          }),
+      ),
+    );
+    const logged = fake.calls().map((c) => c.argv[4]);
+    assert.deepEqual([...logged].sort(), argvs.map((a) => a[4]).sort());
   });
 });

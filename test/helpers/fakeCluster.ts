@@ -101,24 +101,25 @@ if [ "$1" != config ]; then
   else exec node "$node_script" "$@"
   fi
 fi
-mode=""
 copy=""
 if [ -n "$kc" ] && [ -e "$kc" ]; then
-  mode=$(stat -c %a "$kc")
   copy="$dir/kubeconfig.$$"
-  cp "$kc" "$copy"
+  cp -p "$kc" "$copy" # -p keeps the mode, which calls() reads from the copy
 fi
-awk -v mode="$mode" -v copy="$copy" '
+# awk appends the line itself: mawk writes its buffer in 4096-byte pieces (strace here), and one
+# write to a file opened for append is not interleaved with another's (POSIX write(), O_APPEND), so
+# concurrent calls keep whole lines. A longer line goes through cat (one write of up to 128 KiB).
+awk -v copy="$copy" -v logf="$dir/calls.log" -v tmp="$dir/line.$$" '
 ${AWK_JSON_ESCAPE}    BEGIN {
       line = "{\\"argv\\":["
       for (i = 1; i < ARGC; i++) line = line (i > 1 ? "," : "") esc(ARGV[i])
       line = line "]"
-      if (mode != "") line = line ",\\"kubeconfigMode\\":\\"" mode "\\""
       if (copy != "") line = line ",\\"kubeconfigFile\\":" esc(copy)
-      print line "}"
-      exit
-    }' "$@" > "$dir/line.$$"
-cat "$dir/line.$$" >> "$dir/calls.log" # line.PID is left for this pid's next call (no rm process)
+      line = line "}"
+      if (length(line) < 4096) { print line >> logf; exit 0 }
+      print line > tmp
+      exit 3
+    }' "$@" || cat "$dir/line.$$" >> "$dir/calls.log"
 [ -n "$answer" ] && exec cat "$dir/$answer"
 exec "$FAKE_REAL_KUBECTL" "$@"
 `;
@@ -204,9 +205,10 @@ export function installFakeCluster(docs: FakeClusterDocs): FakeCluster {
             kubeconfig?: string;
             kubeconfigFile?: string;
           };
-          return kubeconfigFile === undefined
-            ? call
-            : { ...call, kubeconfig: fs.readFileSync(kubeconfigFile, "utf8") };
+          if (kubeconfigFile === undefined) return call;
+          // The copy keeps the file's mode (cp -p), printed as `stat -c %a` would.
+          const kubeconfigMode = (fs.statSync(kubeconfigFile).mode & 0o777).toString(8);
+          return { ...call, kubeconfigMode, kubeconfig: fs.readFileSync(kubeconfigFile, "utf8") };
         }),
     restore: () => {
       process.env.PATH = saved.PATH;
