@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -87,6 +87,35 @@ describe("the fake kubectl of the runner tests", () => {
       fs.rmSync(path.dirname(kubeconfig), { recursive: true, force: true });
     }
   });
+  it("logs concurrent calls whole, lines longer than one 4096-byte write included", async () => {
+    const fake = makeFakeBin();
+    // 24 calls at once, each with a distinct argv of ~1.5 KB (short) or ~9 KB (long: the cat path).
+    const argvs = Array.from({ length: 24 }, (_, i) => [
+      "get",
+      "nodes",
+      `--label-columns=${String(i).padStart(2, "0")}${"x".repeat(i % 2 === 0 ? 1500 : 9000)}`,
+    ]);
+    try {
+      await Promise.all(
+        argvs.map(
+          (args) =>
+            new Promise<void>((resolve, reject) => {
+              const child = spawn(path.join(fake.dir, "kubectl"), args, {
+                env: { ...process.env, ...fake.env },
+                stdio: "ignore",
+              });
+              child.on("error", reject);
+              child.on("exit", () => resolve());
+            }),
+        ),
+      );
+      const logged = fake.kubectlCalls().map((c) => c.argv[2]);
+      assert.deepStrictEqual([...logged].sort(), argvs.map((a) => a[2]).sort());
+    } finally {
+      fake.remove();
+    }
+  });
+
   it("keeps a run's probe: create logs its manifest, lists it, gives pods on its nodes with its labels, deletes it", () => {
     const fake = makeFakeBin({ FAKE_KUBECTL_PROBE_PENDING: "1" });
     const kubectl = (args: string[], input?: string) =>

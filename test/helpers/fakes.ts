@@ -87,8 +87,9 @@ const JQ_PROBE_PODS = `
  * machine, a call here a few hundredths). Every call appends one JSON line to $FAKE_KUBECTL_LOG:
  * `{ argv, pid, kubeconfig, kubeconfigMode, kubeconfigExists, input }`, built by awk (argv from ARGV,
  * so no shell or awk escape processing touches it; JSON-escaped: backslash, quote and every control
- * character) into a file of its own, then appended with one `cat` (one write(2) under O_APPEND, so
- * concurrent calls never interleave a line); `input` is what a `create -f -` read on stdin.
+ * character), and appended by awk itself when shorter than the 4096 bytes mawk writes at once (one
+ * write(2) under O_APPEND: concurrent calls never interleave a line), else written to a file of its
+ * own and appended with one `cat` (128 KiB writes); `input` is what a `create -f -` read on stdin.
  * - `get` answers from the recorded fixtures (exit 1 with a NotFound message for anything else, or a
  *   refused connection for everything when $FAKE_KUBECTL_FAIL is set);
  * - `exec ... -- CMD` runs CMD on this machine as its child, unless CMD (or its `sh -c` script)
@@ -147,7 +148,8 @@ if [ "$verb" = create ]; then
   done
 fi
 if [ -n "$FAKE_KUBECTL_LOG" ]; then
-  awk -v pid="$$" -v kc_set="\${kubeconfig:+1}" -v mode="$mode" -v exists="$exists" -v input="$input" '
+  awk -v pid="$$" -v kc_set="\${kubeconfig:+1}" -v mode="$mode" -v exists="$exists" -v input="$input" \
+    -v logf="$FAKE_KUBECTL_LOG" -v tmp="$FAKE_KUBECTL_LOG.$$" '
 ${AWK_JSON_ESCAPE}    BEGIN {
       line = "{\\"argv\\":["
       for (i = 1; i < ARGC; i++) { line = line (i > 1 ? "," : "") esc(ARGV[i]); if (ARGV[i] == "--kubeconfig") k = i + 1 }
@@ -161,12 +163,13 @@ ${AWK_JSON_ESCAPE}    BEGIN {
         while ((getline l < input) > 0) text = text (n++ ? "\\n" : "") l
         line = line ",\\"input\\":" esc(text)
       }
-      print line "}"
-      exit
-    }' "$@" > "$FAKE_KUBECTL_LOG.$$"
-  # The line file is left for the next call of this pid to overwrite (no rm process a call); the
-  # fake's directory goes with makeFakeBin's remove().
-  cat "$FAKE_KUBECTL_LOG.$$" >> "$FAKE_KUBECTL_LOG"
+      line = line "}"
+      if (length(line) < 4096) { print line >> logf; exit 0 }
+      print line > tmp
+      exit 3
+    }' "$@" || cat "$FAKE_KUBECTL_LOG.$$" >> "$FAKE_KUBECTL_LOG"
+  # A line file is left for the next long line of this pid to overwrite (no rm process); the fake's
+  # directory goes with makeFakeBin's remove().
 fi
 not_found() {
   echo "Error from server (NotFound): the server could not find the requested resource" >&2
