@@ -6,7 +6,7 @@
  * keeps the seed's intent and changes only the spelling per version.
  */
 import * as ipaddr from "ipaddr.js";
-import * as semver from "semver";
+import * as semver from "../lib/semver";
 import { SUPPORTED_RANGE, indexedVersionFor, isSupportedCiliumVersion, keyStatus } from "../lib/chartIndex";
 
 /**

@@ -5,7 +5,7 @@
  * renamed or removed key (`tunnel`, `clusterPoolIPv4PodCIDR`, a top-level `monitorAggregation`) is
  * caught without the charts at hand.
  */
-import * as semver from "semver";
+import * as semver from "./semver";
 import indexJson from "../data/cilium-chart-index.json";
 
 /** The shape of data/cilium-chart-index.json. */

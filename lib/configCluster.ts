@@ -3,7 +3,7 @@
  * its tag shows), workers, Cilium version, the pod / native-routing / node CIDRs and how they must
  * relate, the Docker network name, and the registry mirrors.
  */
-import * as semver from "semver";
+import * as semver from "./semver";
 import { SUPPORTED_RANGE, isSupportedCiliumVersion } from "./chartIndex";
 import { cidrContains, cidrsOverlap } from "./cidr";
 import type { ConfigReader } from "./configReader";

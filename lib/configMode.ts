@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as ipaddr from "ipaddr.js";
 import * as path from "path";
-import * as semver from "semver";
+import * as semver from "./semver";
 import { indexedVersionFor, keyStatus } from "./chartIndex";
 import type { ConfigReader } from "./configReader";
 import type { NodeProbeMode } from "./configTypes";

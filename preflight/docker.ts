@@ -3,7 +3,7 @@
  * document; docker/cli cli/command/system/info.go). With the daemon down the CLI prints a document
  * whose ServerErrors says why (docker/cli cli/command/system/testdata/docker-info-errors.json.golden).
  */
-import * as semver from "semver";
+import * as semver from "../lib/semver";
 import { PreflightItem, Runner, failure } from "./types";
 
 /** The fields of `docker info` the preflight reads. */

@@ -2,7 +2,7 @@
  * The Docker host's kernel (`docker info` KernelVersion: on Docker Desktop that is its VM's kernel,
  * which is the one the kind nodes and Cilium's eBPF programs run on) and its cgroup version.
  */
-import * as semver from "semver";
+import * as semver from "../lib/semver";
 import { KnownImage } from "./images";
 import { PreflightItem } from "./types";
 

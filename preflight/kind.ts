@@ -3,7 +3,7 @@
  * clusters of every node container labelled io.x-k8s.kind.cluster, stopped ones included: kind
  * pkg/cluster/internal/providers/docker/provider.go lines 96-111).
  */
-import * as semver from "semver";
+import * as semver from "../lib/semver";
 import { KnownImage } from "./images";
 import { PreflightItem, Runner, failure } from "./types";
 

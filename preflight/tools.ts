@@ -1,5 +1,5 @@
 /** kubectl and the Pulumi CLI: present, and in range. */
-import * as semver from "semver";
+import * as semver from "../lib/semver";
 import { PreflightItem, Runner, failure } from "./types";
 
 /**
