@@ -15,7 +15,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 
-import { AWK_JSON_ESCAPE } from "./fakes";
+import { AWK_APPEND_LINE, AWK_JSON_ESCAPE } from "./fakes";
 
 const SCRIPT = `#!/usr/bin/env node
 const fs = require("fs");
@@ -106,19 +106,14 @@ if [ -n "$kc" ] && [ -e "$kc" ]; then
   copy="$dir/kubeconfig.$$"
   cp -p "$kc" "$copy" # -p keeps the mode, which calls() reads from the copy
 fi
-# awk appends the line itself: mawk writes its buffer in 4096-byte pieces (strace here), and one
-# write to a file opened for append is not interleaved with another's (POSIX write(), O_APPEND), so
-# concurrent calls keep whole lines. A longer line goes through cat (one write of up to 128 KiB).
+# The line is appended whole (AWK_APPEND_LINE in fakes.ts; exit 3: a long line left for cat).
 awk -v copy="$copy" -v logf="$dir/calls.log" -v tmp="$dir/line.$$" '
-${AWK_JSON_ESCAPE}    BEGIN {
+${AWK_JSON_ESCAPE}${AWK_APPEND_LINE}    BEGIN {
       line = "{\\"argv\\":["
       for (i = 1; i < ARGC; i++) line = line (i > 1 ? "," : "") esc(ARGV[i])
       line = line "]"
       if (copy != "") line = line ",\\"kubeconfigFile\\":" esc(copy)
-      line = line "}"
-      if (length(line) < 4096) { print line >> logf; exit 0 }
-      print line > tmp
-      exit 3
+      append_line(line "}")
     }' "$@" || cat "$dir/line.$$" >> "$dir/calls.log"
 [ -n "$answer" ] && exec cat "$dir/$answer"
 exec "$FAKE_REAL_KUBECTL" "$@"

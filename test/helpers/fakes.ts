@@ -59,6 +59,20 @@ export const AWK_JSON_ESCAPE = `    function rep(s, ch, to,   n, parts, out, i) 
 `;
 
 /**
+ * awk function appending one log line to the file named by the awk variable `logf`, whole even when
+ * calls run at once: mawk writes its buffer in 4096-byte pieces (`strace -e write` here), and one
+ * write(2) to a file opened for append is not interleaved with another writer's (POSIX write(),
+ * O_APPEND). So a shorter line is appended by awk itself (exit 0); a longer one is written to the
+ * file named by `tmp` and awk exits 3, for the script to append it with `cat` (128 KiB writes).
+ */
+export const AWK_APPEND_LINE = `    function append_line(line) {
+      if (length(line) < 4096) { print line >> logf; exit 0 }
+      print line > tmp
+      exit 3
+    }
+`;
+
+/**
  * jq program of `get pods -l <run label>=<id>`: the recorded probe pods (the seed's, in $rec) as the
  * run's DaemonSet (one of the slurped inputs, matched by its run label) would have them: its pod
  * labels and namespace, on the nodes of its node affinity (every recorded pod when it has none);
@@ -87,9 +101,8 @@ const JQ_PROBE_PODS = `
  * machine, a call here a few hundredths). Every call appends one JSON line to $FAKE_KUBECTL_LOG:
  * `{ argv, pid, kubeconfig, kubeconfigMode, kubeconfigExists, input }`, built by awk (argv from ARGV,
  * so no shell or awk escape processing touches it; JSON-escaped: backslash, quote and every control
- * character), and appended by awk itself when shorter than the 4096 bytes mawk writes at once (one
- * write(2) under O_APPEND: concurrent calls never interleave a line), else written to a file of its
- * own and appended with one `cat` (128 KiB writes); `input` is what a `create -f -` read on stdin.
+ * character), and appended whole by AWK_APPEND_LINE (concurrent calls never interleave a line);
+ * `input` is what a `create -f -` read on stdin.
  * - `get` answers from the recorded fixtures (exit 1 with a NotFound message for anything else, or a
  *   refused connection for everything when $FAKE_KUBECTL_FAIL is set);
  * - `exec ... -- CMD` runs CMD on this machine as its child, unless CMD (or its `sh -c` script)
@@ -150,7 +163,7 @@ fi
 if [ -n "$FAKE_KUBECTL_LOG" ]; then
   awk -v pid="$$" -v kc_set="\${kubeconfig:+1}" -v mode="$mode" -v exists="$exists" -v input="$input" \
     -v logf="$FAKE_KUBECTL_LOG" -v tmp="$FAKE_KUBECTL_LOG.$$" '
-${AWK_JSON_ESCAPE}    BEGIN {
+${AWK_JSON_ESCAPE}${AWK_APPEND_LINE}    BEGIN {
       line = "{\\"argv\\":["
       for (i = 1; i < ARGC; i++) { line = line (i > 1 ? "," : "") esc(ARGV[i]); if (ARGV[i] == "--kubeconfig") k = i + 1 }
       line = line "],\\"pid\\":" pid
@@ -163,10 +176,7 @@ ${AWK_JSON_ESCAPE}    BEGIN {
         while ((getline l < input) > 0) text = text (n++ ? "\\n" : "") l
         line = line ",\\"input\\":" esc(text)
       }
-      line = line "}"
-      if (length(line) < 4096) { print line >> logf; exit 0 }
-      print line > tmp
-      exit 3
+      append_line(line "}")
     }' "$@" || cat "$FAKE_KUBECTL_LOG.$$" >> "$FAKE_KUBECTL_LOG"
   # A line file is left for the next long line of this pid to overwrite (no rm process); the fake's
   # directory goes with makeFakeBin's remove().
