@@ -34,7 +34,7 @@ npm ci --prefer-offline --no-audit --no-fund --loglevel=error || { echo "0 passe
 # Mocha runs its spec files in parallel worker processes: many specs wait on real processes, timeouts
 # and captures, so five files progress at once even on 2 cores (mocha alone, this 2-core machine, the
 # order below: 1763 tests 58-63 s with 5 workers on a quiet host, 65-66 s with 4, 68 s with 3, 73 s
-# with 6; 1771 tests 56.9-58.5 s with 5; MOCHA_JOBS overrides).
+# with 6; 1771 tests 56.9-59.0 s with 5; MOCHA_JOBS overrides).
 MOCHA_ARGS=(--parallel --jobs "${MOCHA_JOBS:-5}")
 
 status=0
