@@ -139,3 +139,40 @@ describe("the fake kubectl of existing mode: its call log", () => {
     assert.deepEqual([...logged].sort(), argvs.map((a) => a[4]).sort());
   });
 });
+
+describe("the fake kubectl of existing mode: what it does not answer", () => {
+  let fake: FakeCluster | undefined;
+  afterEach(() => {
+    fake?.restore();
+    fake = undefined;
+  });
+  const run = (f: FakeCluster, argv: string[]) =>
+    spawnSync(path.join(f.dir, "kubectl"), argv, { encoding: "utf8" });
+
+  it("refuses anything but its reads (exit 1), and logs the call", () => {
+    fake = installFakeCluster(clusterShape("seed"));
+    const argv = ["exec", "-n", "default", "net", "--", "ping", "-c", "1", "10.0.0.1"];
+    const r = run(fake, argv);
+    assert.equal(r.status, 1);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /^fake kubectl: refusing exec -n default net -- ping/);
+    assert.deepEqual(
+      fake.calls().map((c) => c.argv),
+      [argv],
+    );
+  });
+
+  it("answers every get of a failing cluster with its stderr and exit 1", () => {
+    fake = installFakeCluster({ ...clusterShape("seed"), failWith: "Unable to connect to the server\n" });
+    for (const argv of [
+      ["get", "nodes", "-o", "json"],
+      ["get", "pods", "-n", "kube-system", "-l", "k8s-app=cilium", "-o", "json"],
+    ]) {
+      const r = run(fake, argv);
+      assert.equal(r.status, 1, argv.join(" "));
+      assert.equal(r.stdout, "");
+      assert.equal(r.stderr, "Unable to connect to the server\n");
+    }
+    assert.equal(fake.calls().length, 2);
+  });
+});

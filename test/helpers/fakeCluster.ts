@@ -17,54 +17,19 @@ import { parse as parseYaml } from "yaml";
 
 import { AWK_APPEND_LINE, AWK_JSON_ESCAPE } from "./fakes";
 
-const SCRIPT = `#!/usr/bin/env node
-const fs = require("fs");
-const path = require("path");
-const { spawnSync } = require("child_process");
-const argv = process.argv.slice(2);
-const dir = process.env.FAKE_CLUSTER_DIR;
-const i = argv.indexOf("--kubeconfig");
-const kc = i >= 0 ? argv[i + 1] : undefined;
-const entry = { argv, kubeconfigMode: kc && fs.existsSync(kc) ? (fs.statSync(kc).mode & 0o777).toString(8) : undefined };
-if (kc && fs.existsSync(kc)) entry.kubeconfig = fs.readFileSync(kc, "utf8");
-fs.appendFileSync(path.join(dir, "calls.log"), JSON.stringify(entry) + "\\n");
-if (argv[0] === "config") {
-  const r = spawnSync(process.env.FAKE_REAL_KUBECTL, argv, { stdio: "inherit" });
-  process.exit(r.status === null ? 1 : r.status);
-}
-if (fs.existsSync(path.join(dir, "fail"))) {
-  process.stderr.write(fs.readFileSync(path.join(dir, "fail"), "utf8"));
-  process.exit(1);
-}
-const g = argv.indexOf("get");
-const rest = g >= 0 ? argv.slice(g + 1) : [];
-const read = (f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8"));
-if (rest[0] === "daemonsets" && rest.includes("--all-namespaces")) {
-  process.stdout.write(JSON.stringify(read("daemonsets.json")));
-} else if (rest[0] === "configmaps" && rest.includes("metadata.name=cilium-config")) {
-  process.stdout.write(JSON.stringify(read("configmaps.json")));
-} else if (rest[0] === "nodes") {
-  process.stdout.write(JSON.stringify(read("nodes.json")));
-} else {
-  process.stderr.write("fake kubectl: refusing " + JSON.stringify(argv) + "\\n");
-  process.exit(1);
-}
-`;
-
 /**
- * The front of this fake, in POSIX sh (the Node script above costs 0.1 s of CPU a call; the program
- * makes several calls on each run under mocks): `config` goes straight to the real kubectl, the gets
- * of a whole recorded document (DaemonSets, cilium-config, nodes) are answered with `cat`, and so are
- * the pods of one namespace and `-l key=value` selector, from the lists installFakeCluster wrote for
- * every pair its pods hold (`pods-index.tsv`: namespace, selector, file; no line: the empty list, as
- * an API server answers an equality selector nothing matches); a failing cluster and everything else
- * go to the Node script, argv unchanged. The log
- * line is built by awk from ARGV (see fakes.ts); the kubeconfig's content is kept as a copy named in
- * the line (`kubeconfigFile`), read back by calls().
+ * The fake, in POSIX sh (a Node start costs ~0.1 s of CPU a call; the program makes several calls on
+ * each run under mocks): `config` goes to the real kubectl; the gets of a whole recorded document
+ * (DaemonSets, cilium-config, nodes) are answered with `cat`, and so are the pods of one namespace and
+ * `-l key=value` selector, from the lists installFakeCluster wrote for every pair its pods hold
+ * (`pods-index.tsv`: namespace, selector, file; no line: the empty list, as an API server answers an
+ * equality selector nothing matches); with a `fail` file every other call prints it and exits 1, and
+ * anything else is refused (exit 1). Every call is logged first: the line is built by awk from ARGV
+ * (see fakes.ts); the kubeconfig's content is kept as a copy named in the line (`kubeconfigFile`),
+ * read back by calls().
  */
 const FRONT = `#!/bin/sh
 dir=$FAKE_CLUSTER_DIR
-node_script="\${0%/*}/kubectl-node.js" # found through PATH: $0 is this file's path
 kc=""
 prev=""
 what=""
@@ -89,8 +54,8 @@ for a in "$@"; do
 done
 answer=""
 if [ "$1" != config ]; then
-  [ -e "$dir/fail" ] && exec node "$node_script" "$@"
-  if [ "$what" = daemonsets ] && [ "$all_ns" = 1 ]; then answer=daemonsets.json
+  if [ -e "$dir/fail" ]; then answer=fail
+  elif [ "$what" = daemonsets ] && [ "$all_ns" = 1 ]; then answer=daemonsets.json
   elif [ "$what" = configmaps ] && [ "$cm_sel" = 1 ]; then answer=configmaps.json
   elif [ "$what" = nodes ]; then answer=nodes.json
   elif [ "$what" = pods ] && [ "$has_sel" = 1 ]; then
@@ -98,7 +63,7 @@ if [ "$1" != config ]; then
     while IFS='	' read -r ins isel ifile; do
       [ "$ins" = "$ns" ] && [ "$isel" = "$sel" ] && answer=$ifile && break
     done < "$dir/pods-index.tsv"
-  else exec node "$node_script" "$@"
+  else answer=refuse
   fi
 fi
 copy=""
@@ -115,8 +80,12 @@ ${AWK_JSON_ESCAPE}${AWK_APPEND_LINE}    BEGIN {
       if (copy != "") line = line ",\\"kubeconfigFile\\":" esc(copy)
       append_line(line "}")
     }' "$@" || cat "$dir/line.$$" >> "$dir/calls.log"
-[ -n "$answer" ] && exec cat "$dir/$answer"
-exec "$FAKE_REAL_KUBECTL" "$@"
+case "$answer" in
+  "") exec "$FAKE_REAL_KUBECTL" "$@" ;;
+  fail) cat "$dir/fail" >&2; exit 1 ;;
+  refuse) echo "fake kubectl: refusing $*" >&2; exit 1 ;;
+  *) exec cat "$dir/$answer" ;;
+esac
 `;
 
 /** The documents the fake cluster answers with. */
@@ -169,7 +138,6 @@ export function installFakeCluster(docs: FakeClusterDocs): FakeCluster {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab-fake-cluster-"));
   const real = execFileSync("sh", ["-c", "command -v kubectl"], { encoding: "utf8" }).trim();
   fs.writeFileSync(path.join(dir, "kubectl"), FRONT, { mode: 0o755 });
-  fs.writeFileSync(path.join(dir, "kubectl-node.js"), SCRIPT, { mode: 0o755 });
   fs.writeFileSync(path.join(dir, "daemonsets.json"), JSON.stringify(docs.daemonSets));
   fs.writeFileSync(path.join(dir, "pods.json"), JSON.stringify(docs.pods));
   fs.writeFileSync(path.join(dir, "nodes.json"), JSON.stringify(docs.nodes));
