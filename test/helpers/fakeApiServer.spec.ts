@@ -1,5 +1,7 @@
 import * as assert from "node:assert";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
+import * as net from "node:net";
 
 import { ALL_CHECKS } from "../../checks/defs";
 import { planChecks } from "../../runner/plan";
@@ -96,6 +98,32 @@ describe("the fake Kubernetes API server, with the real kubectl", function () {
     assert.equal(server.maxExecsAtOnce(), 1);
   });
 
+  it("logs an exec before its close frame leaves, so a finished kubectl always finds it logged", async () => {
+    // kubectl returns once the server's close frame arrives (client-go v0.32.4 websocket.go lines
+    // 270-279) and never waits for the TCP close. A raw client that reads up to the close frame and
+    // then neither answers it nor closes the socket sees what a test sees right after kubectl exits:
+    // the exec must already be in the log (issue 21: it was logged at the TCP close, racing).
+    const before = server.requests().filter((q) => q.path.endsWith("/exec")).length;
+    const command = ping.argv.map((a) => `command=${encodeURIComponent(a)}`).join("&");
+    const frames = await rawExecUntilClose(
+      server.url,
+      `/api/v1/namespaces/${ping.namespace}/pods/${ping.pod}/exec?${command}`,
+    );
+    try {
+      assert.deepEqual(
+        frames.opcodes.filter((o) => o !== 2),
+        [8],
+        "binary data frames, then the close frame",
+      );
+      const execs = server.requests().filter((q) => q.path.endsWith("/exec"));
+      assert.equal(execs.length, before + 1);
+      assert.equal(execs[execs.length - 1].status, 101);
+      assert.equal(server.execsNow(), 0);
+    } finally {
+      frames.socket.destroy();
+    }
+  });
+
   it("says it does not speak SPDY when kubectl is told not to use WebSockets", async () => {
     // kubectl's switch: KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false (kubernetes/kubectl pkg/cmd/util/helpers.go
     // v0.32.4 line 431; exec.go lines 143-156 then use SPDY alone, POST).
@@ -115,3 +143,68 @@ describe("the fake Kubernetes API server, with the real kubectl", function () {
     assert.match(r.stderr, /container nope is not valid for pod net/);
   });
 });
+
+/**
+ * A WebSocket client by hand (RFC 6455 sections 4.1 and 5.2): upgrades to v5.channel.k8s.io, reads
+ * server frames (unmasked) until the close frame (opcode 8), and resolves there, with the socket
+ * still open and the close not answered.
+ */
+function rawExecUntilClose(url: string, target: string): Promise<{ opcodes: number[]; socket: net.Socket }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname);
+    const opcodes: number[] = [];
+    let buf = Buffer.alloc(0);
+    let upgraded = false;
+    socket.on("error", reject);
+    socket.setTimeout(10_000, () => reject(new Error(`no close frame: opcodes ${opcodes.join(",")}`)));
+    socket.on("connect", () =>
+      socket.write(
+        [
+          `GET ${target} HTTP/1.1`,
+          `Host: ${hostname}:${port}`,
+          "Upgrade: websocket",
+          "Connection: Upgrade",
+          `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString("base64")}`,
+          "Sec-WebSocket-Version: 13",
+          "Sec-WebSocket-Protocol: v5.channel.k8s.io",
+          "",
+          "",
+        ].join("\r\n"),
+      ),
+    );
+    socket.on("data", (chunk) => {
+      buf = Buffer.concat([buf, chunk]);
+      if (!upgraded) {
+        const end = buf.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        const head = buf.subarray(0, end).toString();
+        if (!head.startsWith("HTTP/1.1 101")) return reject(new Error(head));
+        upgraded = true;
+        buf = buf.subarray(end + 4);
+      }
+      for (;;) {
+        if (buf.length < 2) return;
+        let len = buf[1] & 0x7f;
+        let at = 2;
+        if (len === 126) {
+          if (buf.length < 4) return;
+          len = buf.readUInt16BE(2);
+          at = 4;
+        } else if (len === 127) {
+          if (buf.length < 10) return;
+          len = Number(buf.readBigUInt64BE(2));
+          at = 10;
+        }
+        if (buf.length < at + len) return;
+        const opcode = buf[0] & 0x0f;
+        opcodes.push(opcode);
+        buf = buf.subarray(at + len);
+        if (opcode === 8) {
+          socket.setTimeout(0);
+          return resolve({ opcodes, socket });
+        }
+      }
+    });
+  });
+}

@@ -169,17 +169,31 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
         bytes += buf.length;
         ws.send(buf, { binary: true });
       };
+      // The exec is logged (and stops counting as running) once, when the server has sent the exit
+      // status, before its close frame: kubectl returns as soon as that close frame reaches it and
+      // never waits for the TCP close. client-go v0.32.4 `tools/remotecommand/websocket.go` lines
+      // 270-279: a CloseNormalClosure ends `readDemuxLoop` and closes every stream reader with EOF;
+      // `v4.go` lines 61-75 then return what the error stream decoded (lines 82-118), and kubectl
+      // exits. Logged at the 'close' event instead (the TCP close), the log raced kubectl's exit and
+      // a test reading it after kubectl exited missed the last exec now and then (issue 21). A client
+      // that goes away before the exit (kubectl killed at its timeout) is logged at its close.
+      let finished = false;
       const done = (): void => {
+        if (finished) return;
+        finished = true;
         running--;
-        sockets.delete(ws);
         note(req, url, 101, bytes);
       };
-      ws.on("close", done);
+      ws.on("close", () => {
+        sockets.delete(ws);
+        done();
+      });
       void (opts.exec ?? noAnswers)(request, {
         stdout: (t) => frame(1, t),
         stderr: (t) => frame(2, t),
         exit: (exitCode, message) => {
           frame(3, JSON.stringify(exitStatus(exitCode, message, request.command)));
+          done();
           ws.close(1000);
         },
         closed: () => ws.readyState !== ws.OPEN,
