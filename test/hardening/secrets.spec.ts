@@ -193,8 +193,7 @@ describe("no plaintext kubeconfig anywhere (under mocks)", function () {
     };
     for (const s of SCENARIOS) {
       const result = await runLab(s.opts());
-      // component outputs (registerOutputs) land in the monitor's state after the program ran
-      await new Promise((r) => setTimeout(r, 50));
+      // component outputs (registerOutputs) have landed: runLab waits for the SDK's RPC queue to drain
       // registerResourceOutputs stores the protobuf Struct as it came: turn it into plain values
       const registered = new Map<string, { urn: string; state: unknown }>();
       for (const [urn, r] of settings.getMonitor()?.getRegisteredResources?.() ?? new Map()) {

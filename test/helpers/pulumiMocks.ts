@@ -241,8 +241,13 @@ export async function runLab(opts: RunOptions = {}): Promise<RunResult> {
     string,
     unknown
   >;
-  // Let the last registrations (children created inside applies) land.
-  await new Promise((r) => setTimeout(r, 50));
+  // Let the last registrations (children created inside applies) land: wait, as the language host does
+  // before the program ends, until the SDK's RPC queue has drained (@pulumi/pulumi 3.248.0
+  // runtime/settings.js `waitForRPCs`, called by `disconnect`), not for a guessed 50 ms (issue 21).
+  // (@internal there, so absent from its .d.ts.)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+  await settings.waitForRPCs();
   return { resources, outputs, rawOutputs };
 }
 

@@ -195,14 +195,25 @@ describe("buildLabContext (recorded kubectl JSON of the seed lab)", () => {
 });
 
 /** A fake KubectlRunner that answers from the recorded documents after a delay. */
-function fakeRunner(opts: { failing?: Record<string, string>; delayMs?: number } = {}) {
+function fakeRunner(opts: { failing?: Record<string, string>; holdUntil?: number } = {}) {
   const docs = seedDocs();
   const queries = discoveryQueries();
   const calls: string[][] = [];
+  let running = 0;
+  let most = 0;
+  let open = false;
   const runner: KubectlRunner = {
     async kubectl(args, timeoutSeconds): Promise<ExecResult> {
       calls.push([...args, `timeout=${timeoutSeconds}`]);
-      await new Promise((r) => setTimeout(r, opts.delayMs ?? 0));
+      running++;
+      most = Math.max(most, running);
+      // holdUntil: wait until that many calls have run at once (or 5 s pass), then answer.
+      if (running >= (opts.holdUntil ?? 0)) open = true;
+      for (const until = Date.now() + 5000; !open && Date.now() < until;) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await new Promise((r) => setImmediate(r));
+      running--;
       const key = (Object.keys(queries) as (keyof typeof queries)[]).find(
         (k) => JSON.stringify(queries[k]) === JSON.stringify(args),
       );
@@ -227,7 +238,7 @@ function fakeRunner(opts: { failing?: Record<string, string>; delayMs?: number }
       };
     },
   };
-  return { runner, calls };
+  return { runner, calls, maxAtOnce: () => most };
 }
 
 /** The queries without their output flags (`-o jsonpath-as-json=...`, tested in discoveryProjection.spec.ts). */
@@ -237,10 +248,11 @@ function selections(q: Record<string, string[]>): Record<string, string[]> {
 
 describe("discoverLabContext", () => {
   it("runs the nine kubectl gets in parallel, each with a timeout, and builds the context", async () => {
-    const { runner, calls } = fakeRunner({ delayMs: 300 });
-    const started = Date.now();
+    // Each get is held until all nine have started (a barrier, up to 5 s), so "in parallel" is shown by
+    // how many ran at once, not by a wall-clock bound (issue 21). One after the other: 1 at once.
+    const { runner, calls, maxAtOnce } = fakeRunner({ holdUntil: 9 });
     const d = await discoverLabContext(runner, { timeoutSeconds: 12 });
-    assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+    assert.equal(maxAtOnce(), 9);
     assert.equal(calls.length, 9);
     assert.ok(calls.every((c) => c.at(-1) === "timeout=12"));
     assert.ok(calls.every((c) => c[0] === "get" && c.some((a) => a.startsWith("jsonpath-as-json="))));

@@ -75,7 +75,9 @@ describe("runProcess", () => {
     const elapsed = Date.now() - started;
     assert.equal(r.timedOut, true);
     assert.equal(r.exitCode, undefined);
-    assert.ok(elapsed >= 900 && elapsed < 4000, `took ${elapsed} ms`);
+    // The upper bound only separates "ended at the timeout" from "waited for sleep 300", with room
+    // for a loaded machine (a tighter one failed there now and then: issue 21).
+    assert.ok(elapsed >= 900 && elapsed < 15_000, `took ${elapsed} ms`);
     assert.deepEqual(groupMembers(pgidOf(r.stdout)), []);
   });
 
@@ -89,7 +91,7 @@ describe("runProcess", () => {
     const elapsed = Date.now() - started;
     assert.equal(r.timedOut, true);
     assert.equal(r.signal, "SIGKILL");
-    assert.ok(elapsed >= 1900 && elapsed < 5000, `took ${elapsed} ms`);
+    assert.ok(elapsed >= 1900 && elapsed < 15_000, `took ${elapsed} ms`);
     assert.deepEqual(groupMembers(pgidOf(r.stdout)), []);
   });
 
@@ -98,7 +100,7 @@ describe("runProcess", () => {
     const r = await runProcess(["sh", "-c", "echo $$; sleep 300 & exit 4"], { timeoutSeconds: 30 });
     assert.equal(r.exitCode, 4);
     assert.equal(r.timedOut, false);
-    assert.ok(Date.now() - started < 4000, `took ${Date.now() - started} ms`);
+    assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
     assert.deepEqual(groupMembers(pgidOf(r.stdout)), []);
   });
 

@@ -2,6 +2,8 @@ import { spawnSync } from "node:child_process";
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 
 import type { Discovery } from "../../runner/discoveryTypes";
 import { LocalExecutor, NetnsExecutor, RecordedExecutor } from "../../runner/localExecutors";
@@ -10,6 +12,7 @@ import { planChecks } from "../../runner/plan";
 import { runChecks } from "../../runner/runner";
 import type { CheckDefinition, ExecResult, Judgement, LabContext, ProbeStep } from "../../checks/types";
 import { canUseNetns, SEED_CONTEXT_FILE } from "../helpers/fakes";
+import { ManualClock, ScriptedExecutor, tick } from "../helpers/scheduling";
 
 const ctx: LabContext = JSON.parse(fs.readFileSync(SEED_CONTEXT_FILE, "utf8"));
 const client = { namespace: "default", pod: "net" };
@@ -30,28 +33,38 @@ const allZero = (_c: LabContext, r: ReadonlyMap<string, ExecResult>): Judgement 
     : { verdict: "fail", reason: "a step did not exit 0" };
 
 describe("runChecks", () => {
-  it("runs checks in parallel: two checks sleeping 1 s each finish in under 2 s", async () => {
+  it("runs checks in parallel: two real processes that each wait for the other both finish", async () => {
+    // A barrier, not a wall-clock bound (issue 21): each step marks itself started, then waits (up to
+    // its 10 s timeout) until both have started, then holds 1 s. Run one after the other, the first
+    // would time out alone and its check would fail, however fast or loaded the machine.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "runner-barrier-"));
+    const barrier = (name: string): string =>
+      `touch ${dir}/${name}; until [ -e ${dir}/sleep-a ] && [ -e ${dir}/sleep-b ]; do sleep 0.05; done; sleep 1`;
     const sleeper = (name: string): CheckDefinition =>
-      check(name, () => [{ id: "sleep", target: client, argv: ["sleep", "1"], timeoutSeconds: 10 }], allZero);
-    const started = Date.now();
-    const report = await runChecks([sleeper("sleep-a"), sleeper("sleep-b")], ctx, new LocalExecutor());
-    const elapsed = Date.now() - started;
-    assert.ok(elapsed >= 1000 && elapsed < 2000, `took ${elapsed} ms`);
-    assert.deepEqual(
-      report.results.map((r) => [r.name, r.verdict]),
-      [
-        ["sleep-a", "pass"],
-        ["sleep-b", "pass"],
-      ],
-    );
-    assert.ok(report.results.every((r) => r.durationMs >= 1000));
+      check(
+        name,
+        () => [{ id: "sleep", target: client, argv: ["sh", "-c", barrier(name)], timeoutSeconds: 10 }],
+        allZero,
+      );
+    try {
+      const report = await runChecks([sleeper("sleep-a"), sleeper("sleep-b")], ctx, new LocalExecutor());
+      assert.deepEqual(
+        report.results.map((r) => [r.name, r.verdict, r.evidence[0].timedOut]),
+        [
+          ["sleep-a", "pass", false],
+          ["sleep-b", "pass", false],
+        ],
+      );
+      assert.ok(report.results.every((r) => r.durationMs >= 1000));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("starts the steps of a check together, each after its delay (the capture before its traffic)", async () => {
-    const ex = new RecordedExecutor([
-      { pod: "*", argv: (a) => a[0] === "tcpdump", stdout: "1 packet captured\n", delayMs: 600 },
-      { pod: "*", argv: (a) => a[0] === "ping", stdout: "1 packets received\n" },
-    ]);
+    // On the runner's clock (ManualClock), so the order of events is exact on any machine (issue 21).
+    const ex = new ScriptedExecutor();
+    const clock = new ManualClock();
     const def = check(
       "capture-beside-traffic",
       () => [
@@ -71,20 +84,24 @@ describe("runChecks", () => {
       ],
       allZero,
     );
-    const started = Date.now();
-    const report = await runChecks([def], ctx, ex);
-    const at = Object.fromEntries(ex.calls.map((c) => [c.argv[0], c.startedAt - started]));
-    assert.ok(at.tcpdump < 100, `capture started at ${at.tcpdump} ms`);
-    assert.ok(at.ping >= 290 && at.ping < 500, `traffic started at ${at.ping} ms`);
-    // Together, not one after the other: 600 ms capture, traffic inside it.
-    assert.ok(report.results[0].durationMs < 900, `took ${report.results[0].durationMs} ms`);
+    const run = runChecks([def], ctx, ex, { clock });
+    await tick();
+    assert.deepEqual(ex.started, ["tcpdump"], "the capture at once, the traffic not before its delay");
+    clock.advance(299);
+    await tick();
+    assert.deepEqual(ex.started, ["tcpdump"]);
+    clock.advance(1);
+    await tick();
+    // Together, not one after the other: the traffic starts while the capture still runs.
+    assert.deepEqual(ex.started, ["tcpdump", "ping"]);
+    ex.finish("tcpdump", "1 packet captured\n");
+    ex.finish("ping", "1 packets received\n");
+    const report = await run;
+    assert.equal(report.results[0].verdict, "pass", report.results[0].reason);
     // Evidence in step order, whatever the completion order.
     assert.deepEqual(
       report.results[0].evidence.map((e) => e.command),
-      [
-        "kubectl exec -n default net -- ping -c 1 10.0.0.72",
-        "kubectl exec -n default node-probe-h4c8n -- tcpdump",
-      ],
+      ["ping", "tcpdump"],
     );
   });
 
@@ -171,7 +188,8 @@ describe("runChecks", () => {
     );
     const started = Date.now();
     const [r] = (await runChecks([def], ctx, ex, { executorGraceSeconds: 0.2 })).results;
-    assert.ok(Date.now() - started < 1500);
+    // 0.4 s expected; the bound only separates it from the default grace (15 s), on a loaded machine too.
+    assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
     assert.equal(r.evidence[0].timedOut, true);
     assert.match(r.evidence[0].output, /did not return/);
   });

@@ -6,18 +6,17 @@ import { LocalExecutor } from "../../runner/localExecutors";
 import { planChecks } from "../../runner/plan";
 import { runChecks } from "../../runner/runner";
 import { sampleContext } from "../../runner/sample";
-import { ExecLimiter, SYSTEM_CLOCK, type Clock } from "../../runner/schedule";
+import { ExecLimiter, SYSTEM_CLOCK } from "../../runner/schedule";
 import type {
   CheckDefinition,
-  ExecOptions,
   ExecResult,
-  ExecTarget,
   Executor,
   Judgement,
   LabContext,
   ProbeStep,
 } from "../../checks/types";
 import { SEED_CONTEXT_FILE } from "../helpers/fakes";
+import { ManualClock, ScriptedExecutor, tick } from "../helpers/scheduling";
 import { syntheticContext } from "../helpers/syntheticLab";
 import { SEED_CONTEXT, judgeCase } from "../checks/defs/seedContext";
 
@@ -28,54 +27,6 @@ const judgeAll = (_c: LabContext, r: ReadonlyMap<string, ExecResult>): Judgement
   verdict: "pass",
   reason: [...r.keys()].sort().join(","),
 });
-
-/** A clock whose sleeps resolve only when the test says so (nothing waits real time). */
-class ManualClock implements Clock {
-  private t = 0;
-  private readonly sleepers: { at: number; resolve: () => void; signal?: AbortSignal }[] = [];
-  now(): number {
-    return this.t;
-  }
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      if (!signal?.aborted) this.sleepers.push({ at: this.t + ms, resolve, signal });
-    });
-  }
-  /** Moves time on, waking every sleeper due by then. */
-  advance(ms: number): void {
-    this.t += ms;
-    for (const s of [...this.sleepers]) {
-      if (s.at <= this.t && !s.signal?.aborted) {
-        this.sleepers.splice(this.sleepers.indexOf(s), 1);
-        s.resolve();
-      }
-    }
-  }
-}
-
-/**
- * An executor where each exec is a controllable process: the test emits output and ends it. The
- * capture and traffic steps of the specs below are named by their argv[0].
- */
-class ScriptedExecutor implements Executor {
-  readonly started: string[] = [];
-  private readonly running = new Map<string, { opts: ExecOptions; end: (r: ExecResult) => void }>();
-
-  exec(_t: ExecTarget, argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
-    this.started.push(argv[0]);
-    return new Promise((resolve) => this.running.set(argv[0], { opts, end: resolve }));
-  }
-  emit(name: string, text: string): void {
-    this.running.get(name)?.opts.onOutput?.(text);
-  }
-  finish(name: string, stdout = ""): void {
-    this.running
-      .get(name)
-      ?.end({ stdout, stderr: "", exitCode: 0, timedOut: false, command: name, durationMs: 1 });
-  }
-}
-
-const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 function captureCheck(): CheckDefinition {
   return {
