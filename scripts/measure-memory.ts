@@ -49,6 +49,8 @@ export interface RunMeasurement extends TreePeaks {
   /** Execs answered with a recorded output. */
   readonly recordedAnswers: number;
   readonly verdicts: Record<string, number>;
+  /** Each check's verdict and reason (what a failed assertion shows). */
+  readonly results: readonly { name: string; verdict: string; reason: string }[];
   readonly plannedExecs?: number;
   readonly stderrTail: string;
 }
@@ -62,6 +64,8 @@ export interface RunOptions {
   /** Milliseconds each exec is held (default 500). */
   readonly execMs?: number;
   readonly intervalMs?: number;
+  /** Every exec waits until this many run at once (or 5 s): see recordingAnswerer's holdUntilAtOnce. */
+  readonly holdUntilAtOnce?: number;
 }
 
 /** The lab of N nodes: the seed's recorded documents for 3, synthetic ones otherwise. */
@@ -86,6 +90,7 @@ export async function measureRun(opts: RunOptions): Promise<RunMeasurement> {
   const answers = recordingAnswerer(plan.steps, sameLab ? recording.steps : [], {
     unrecordedDelayMs: execMs,
     recordedDelayMs: execMs,
+    holdUntilAtOnce: opts.holdUntilAtOnce,
   });
   const server = await startFakeApiServer({
     objects: objectsFromDocs(Object.values(opts.docs)),
@@ -118,10 +123,15 @@ export async function measureRun(opts: RunOptions): Promise<RunMeasurement> {
     );
     const peaks = sampler.stop();
     const verdicts: Record<string, number> = {};
+    let results: { name: string; verdict: string; reason: string }[] = [];
     let plannedExecs: number | undefined;
     try {
-      const doc = JSON.parse(stdout) as { results?: { verdict: string }[]; counts?: { totalExecs: number } };
-      for (const r of doc.results ?? []) verdicts[r.verdict] = (verdicts[r.verdict] ?? 0) + 1;
+      const doc = JSON.parse(stdout) as {
+        results?: { name: string; verdict: string; reason: string }[];
+        counts?: { totalExecs: number };
+      };
+      results = (doc.results ?? []).map(({ name, verdict, reason }) => ({ name, verdict, reason }));
+      for (const r of results) verdicts[r.verdict] = (verdicts[r.verdict] ?? 0) + 1;
       plannedExecs = doc.counts?.totalExecs;
     } catch {
       verdicts.unreadable = 1;
@@ -134,6 +144,7 @@ export async function measureRun(opts: RunOptions): Promise<RunMeasurement> {
       execsAtOnce: server.maxExecsAtOnce(),
       recordedAnswers: answers.answered(),
       verdicts,
+      results,
       plannedExecs,
       stderrTail: stderr
         .split("\n")

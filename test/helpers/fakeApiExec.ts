@@ -35,6 +35,13 @@ export interface RecordingAnswererOptions {
   readonly unrecordedDelayMs?: number;
   /** Milliseconds a recorded exec holds after its output before it exits (default 0). */
   readonly recordedDelayMs?: number;
+  /**
+   * A latch: every answer first waits until this many execs have been answered at once (or
+   * `holdMaxMs`, default 5000, passed). A client that runs that many at once reaches the count
+   * whatever the machine's load; one that runs fewer never does (issue 21).
+   */
+  readonly holdUntilAtOnce?: number;
+  readonly holdMaxMs?: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -63,7 +70,24 @@ export function recordingAnswerer(
   }
   let answered = 0;
   const unanswered: ExecRequest[] = [];
+  let inFlight = 0;
+  let latchOpen = (opts.holdUntilAtOnce ?? 0) <= 1;
+  const hold = async (): Promise<void> => {
+    if ((opts.holdUntilAtOnce ?? 0) <= inFlight) latchOpen = true;
+    for (const until = Date.now() + (opts.holdMaxMs ?? 5000); !latchOpen && Date.now() < until;) {
+      await sleep(5);
+    }
+  };
   const answer = async (req: ExecRequest, io: ExecIO): Promise<void> => {
+    inFlight++;
+    try {
+      await hold();
+      await answerOne(req, io);
+    } finally {
+      inFlight--;
+    }
+  };
+  const answerOne = async (req: ExecRequest, io: ExecIO): Promise<void> => {
     const candidates = [
       ...(planned.get(key(req.namespace, req.pod, req.container, req.command)) ?? []),
       ...(planned.get(key(req.namespace, req.pod, null, req.command)) ?? []),

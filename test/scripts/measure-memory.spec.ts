@@ -28,9 +28,11 @@ describe("a check run's process tree (real runner, real kubectl, fake API server
       // Per-node checks, a recorded ping, and a capture with its traffic (a ready group of 2, admitted
       // together; a group larger than --max-execs is admitted whole: runner/schedule.ts ExecLimiter).
       args: ["--only", "node-routes,ping-cross-node,redirect-neigh", "--max-execs", "2"],
-      // Each exec held 0.5 s (the measurement's default) so that two admitted execs overlap even on a
-      // loaded machine (with 0.1 s, a slow runner start once left them one after the other).
+      // Each exec held 0.5 s (the measurement's default), and first until two run at once (a latch,
+      // up to 5 s): the bound is reached however slowly kubectl starts on a loaded machine, and a
+      // runner that ran one at a time would show 1 (issue 21; 0.1 s holds alone once left them apart).
       execMs: 500,
+      holdUntilAtOnce: 2,
       intervalMs: 10,
     });
     assert.equal(m.exitCode, 0, m.stderrTail);
