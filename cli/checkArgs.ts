@@ -123,11 +123,12 @@ function parseFlags(args: readonly string[]) {
   return parseArgs({ args: [...args], options: FLAGS, strict: true, allowPositionals: false });
 }
 
-/** Parses and validates the flags; throws {@link UsageError} with a message naming the flag. */
-export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): CliOptions {
-  let values: ReturnType<typeof parseFlags>["values"];
+type FlagValues = ReturnType<typeof parseFlags>["values"];
+
+/** The flags as node:util parsed them; its errors become usage errors naming the flag. */
+function readFlags(args: readonly string[]): FlagValues {
   try {
-    ({ values } = parseFlags(args));
+    return parseFlags(args).values;
   } catch (err) {
     const text = err instanceof Error ? err.message : String(err);
     const unknown = /^Unknown option '([^']+)'/.exec(text);
@@ -140,17 +141,17 @@ export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): Cli
     }
     throw new UsageError(text);
   }
+}
 
-  const nonEmpty = (flag: keyof typeof FLAGS): string | undefined => {
-    const v = values[flag];
-    if (typeof v === "string" && v.trim() === "") throw new UsageError(`--${flag} needs a non-empty value`);
-    return typeof v === "string" ? v : undefined;
-  };
+/** A string flag's value; a flag given with an empty value is a usage error. */
+function nonEmpty(values: FlagValues, flag: keyof typeof FLAGS): string | undefined {
+  const v = values[flag];
+  if (typeof v === "string" && v.trim() === "") throw new UsageError(`--${flag} needs a non-empty value`);
+  return typeof v === "string" ? v : undefined;
+}
 
-  if (values.kubeconfig !== undefined && values["kind-cluster"] !== undefined) {
-    throw new UsageError("--kubeconfig and --kind-cluster exclude each other: give one");
-  }
-
+/** How the run runs and reports: output, --timeout, --max-execs. */
+function runFlags(values: FlagValues, stdoutIsTTY: boolean) {
   const output = values.output ?? (stdoutIsTTY ? "text" : "json");
   if (output !== "json" && output !== "text") {
     throw new UsageError(`--output must be one of: json, text (got ${JSON.stringify(output)})`);
@@ -175,8 +176,13 @@ export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): Cli
       );
     }
   }
-  const record = nonEmpty("record");
-  const replay = nonEmpty("replay");
+  return { output, timeout, maxExecs } as const;
+}
+
+/** --record and --replay, and the flags each excludes. */
+function recordingFlags(values: FlagValues) {
+  const record = nonEmpty(values, "record");
+  const replay = nonEmpty(values, "replay");
   if (replay !== undefined) {
     const conflicting = (["kubeconfig", "kind-cluster", "context", "context-file", "record"] as const).filter(
       (f) => values[f] !== undefined,
@@ -190,8 +196,12 @@ export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): Cli
   if (record !== undefined && values["dry-run"] === true) {
     throw new UsageError("--record needs a real run: drop --dry-run");
   }
+  return { record, replay };
+}
 
-  const nativeCidr = nonEmpty("native-cidr");
+/** What the checks judge against: --native-cidr, --ipam-mode, --profile-differences. */
+function judgementFlags(values: FlagValues) {
+  const nativeCidr = nonEmpty(values, "native-cidr");
   if (nativeCidr !== undefined) {
     let ok = false;
     try {
@@ -205,14 +215,14 @@ export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): Cli
       );
   }
 
-  const ipamMode = nonEmpty("ipam-mode");
+  const ipamMode = nonEmpty(values, "ipam-mode");
   if (ipamMode !== undefined && !/^[a-z0-9-]{1,40}$/.test(ipamMode)) {
     throw new UsageError(
       `--ipam-mode must be an IPAM mode such as cluster-pool or eni (got ${JSON.stringify(ipamMode)})`,
     );
   }
   let profileDifferences: SettingDifference[] | undefined;
-  const differencesJson = nonEmpty("profile-differences");
+  const differencesJson = nonEmpty(values, "profile-differences");
   if (differencesJson !== undefined) {
     try {
       profileDifferences = parseProfileDifferences(differencesJson);
@@ -220,6 +230,11 @@ export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): Cli
       throw new UsageError((err as Error).message);
     }
   }
+  return { nativeCidr, ipamMode, profileDifferences };
+}
+
+/** --node-probe and its image and timeout. */
+function nodeProbeFlags(values: FlagValues) {
   const nodeProbe = values["node-probe"] ?? "present";
   if (nodeProbe !== "present" && nodeProbe !== "run" && nodeProbe !== "off") {
     throw new UsageError(`--node-probe must be one of: present, run, off (got ${JSON.stringify(nodeProbe)})`);
@@ -233,12 +248,17 @@ export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): Cli
       );
     }
   }
-  const nodeProbeImage = nonEmpty("node-probe-image") ?? DEFAULT_TEST_IMAGE;
+  const nodeProbeImage = nonEmpty(values, "node-probe-image") ?? DEFAULT_TEST_IMAGE;
   if (/\s/.test(nodeProbeImage)) {
     throw new UsageError(
       `--node-probe-image must be an image reference without spaces (got ${JSON.stringify(nodeProbeImage)})`,
     );
   }
+  return { nodeProbe, nodeProbeImage, nodeProbeTimeout } as const;
+}
+
+/** --only, repeated or comma-separated. */
+function onlyFlag(values: FlagValues): string[] | undefined {
   const only = values.only
     ?.flatMap((v) => v.split(","))
     .map((v) => v.trim())
@@ -246,37 +266,53 @@ export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): Cli
   if (values.only !== undefined && (only === undefined || only.length === 0)) {
     throw new UsageError("--only needs a check name");
   }
+  return only;
+}
+
+/**
+ * Parses and validates the flags; throws {@link UsageError} with a message naming the flag. The
+ * groups are validated in this order: the cluster, the run, record/replay, what the checks judge
+ * against, the node probe, --only.
+ */
+export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): CliOptions {
+  const values = readFlags(args);
+  if (values.kubeconfig !== undefined && values["kind-cluster"] !== undefined) {
+    throw new UsageError("--kubeconfig and --kind-cluster exclude each other: give one");
+  }
+  const run = runFlags(values, stdoutIsTTY);
+  const recording = recordingFlags(values);
+  const judgement = judgementFlags(values);
+  const probe = nodeProbeFlags(values);
+  const only = onlyFlag(values);
 
   return {
-    kubeconfig: nonEmpty("kubeconfig"),
-    kindCluster: nonEmpty("kind-cluster"),
-    context: nonEmpty("context"),
-    contextFile: nonEmpty("context-file"),
+    kubeconfig: nonEmpty(values, "kubeconfig"),
+    kindCluster: nonEmpty(values, "kind-cluster"),
+    context: nonEmpty(values, "context"),
+    contextFile: nonEmpty(values, "context-file"),
     contextOptions: {
-      namespace: nonEmpty("namespace"),
-      appLabel: nonEmpty("app-label"),
-      client: nonEmpty("client"),
-      service: nonEmpty("service"),
-      nodeDevice: nonEmpty("node-device"),
-      nativeRoutingCidr: nativeCidr,
-      systemNamespace: nonEmpty("cilium-namespace"),
-      ipamMode,
+      namespace: nonEmpty(values, "namespace"),
+      appLabel: nonEmpty(values, "app-label"),
+      client: nonEmpty(values, "client"),
+      service: nonEmpty(values, "service"),
+      nodeDevice: nonEmpty(values, "node-device"),
+      nativeRoutingCidr: judgement.nativeCidr,
+      systemNamespace: nonEmpty(values, "cilium-namespace"),
+      ipamMode: judgement.ipamMode,
     },
     nodeDeviceSet: values["node-device"] !== undefined,
-    nativeCidrSet: nativeCidr !== undefined,
+    nativeCidrSet: judgement.nativeCidr !== undefined,
     only,
     dryRun: values["dry-run"] ?? false,
     failOnFailure: values["fail-on-failure"] ?? false,
-    record,
-    replay,
+    record: recording.record,
+    replay: recording.replay,
     allNodes: values["all-nodes"] ?? false,
-    maxExecs,
-    timeout,
-    output,
-    profileDifferences,
+    maxExecs: run.maxExecs,
+    timeout: run.timeout,
+    output: run.output,
+    profileDifferences: judgement.profileDifferences,
     help: values.help ?? false,
-    nodeProbe,
-    nodeProbeImage,
-    nodeProbeTimeout,
+    ...probe,
   };
 }
