@@ -8,6 +8,7 @@ import * as ipaddr from "ipaddr.js";
 import { DEFAULT_TEST_IMAGE } from "../lib/configKeys";
 import { UsageError, type LabAccessOptions } from "../runner/labAccess";
 import type { SettingDifference } from "../checks/ciliumConfig";
+import { NATIVE_CIDR_UNSET } from "../checks/types";
 import { parseProfileDifferences } from "../runner/profileVerdicts";
 import { DEFAULT_READY_TIMEOUT_SECONDS } from "../runner/runNodeProbe";
 
@@ -33,7 +34,10 @@ The lab (defaults reproduce the seed):
   --service NAME           NodePort service (default: serversvc)
   --node-device DEV|auto   node's main device (default: eth0); auto asks each node's Cilium agent
                            (ip route get <another node's IP>), for clusters other than kind
-  --native-cidr CIDR       Cilium's IPv4 native-routing CIDR (default: 10.0.0.0/8)
+  --native-cidr CIDR|unset Cilium's IPv4 native-routing CIDR; unset: cilium-config sets none (Cilium
+                           then excludes each node's own pod CIDR from masquerading). Default: the
+                           cluster's cilium-config ipv4-native-routing-cidr (unset when it has none),
+                           10.0.0.0/8 when cilium-config cannot be read
   --cilium-namespace NS    namespace of the Cilium agents and cilium-config (default: kube-system)
   --ipam-mode MODE         the cluster's IPAM mode (cilium-config ipam; default: cluster-pool)
   --profile-differences J  JSON list of {key, found, lab, checks}: the cilium-config keys where the
@@ -202,7 +206,7 @@ function recordingFlags(values: FlagValues) {
 /** What the checks judge against: --native-cidr, --ipam-mode, --profile-differences. */
 function judgementFlags(values: FlagValues) {
   const nativeCidr = nonEmpty(values, "native-cidr");
-  if (nativeCidr !== undefined) {
+  if (nativeCidr !== undefined && nativeCidr !== NATIVE_CIDR_UNSET) {
     let ok = false;
     try {
       ok = ipaddr.parseCIDR(nativeCidr)[0].kind() === "ipv4";
@@ -211,7 +215,7 @@ function judgementFlags(values: FlagValues) {
     }
     if (!ok)
       throw new UsageError(
-        `--native-cidr must be an IPv4 CIDR such as 10.0.0.0/8 (got ${JSON.stringify(nativeCidr)})`,
+        `--native-cidr must be an IPv4 CIDR such as 10.0.0.0/8, or unset (got ${JSON.stringify(nativeCidr)})`,
       );
   }
 

@@ -7,7 +7,7 @@
  */
 import * as ipaddr from "ipaddr.js";
 
-import type { LabContext, LabNode, LabPod } from "../checks/types";
+import { NATIVE_CIDR_UNSET, type LabContext, type LabNode, type LabPod } from "../checks/types";
 import type { ContextOptions, ContextProblem, DocKey, KubectlDocs } from "./discoveryTypes";
 import { obj, path, str, type Json } from "./jsonRead";
 import { inProcessKubeProxySignals, kubeProxyPodNames } from "./kubeProxyDiscovery";
@@ -105,9 +105,21 @@ export function buildLabContext(
       ...(kubeProxySignals.length > 0 ? { kubeProxySignals } : {}),
       service,
       nodeDevice: options.nodeDevice ?? "eth0",
-      nativeRoutingCidr: options.nativeRoutingCidr ?? "10.0.0.0/8",
+      nativeRoutingCidr: options.nativeRoutingCidr ?? nativeCidrOf(docs.ciliumConfig) ?? "10.0.0.0/8",
     },
   };
+}
+
+/**
+ * cilium-config's `ipv4-native-routing-cidr`, {@link NATIVE_CIDR_UNSET} when the ConfigMap has none
+ * (the chart writes the key only when `ipv4NativeRoutingCIDR` is set: existing/ciliumProfile.ts), or
+ * undefined when cilium-config was not read.
+ */
+function nativeCidrOf(ciliumConfig: unknown): string | undefined {
+  const cm = obj(ciliumConfig);
+  if (cm === undefined) return undefined;
+  const value = str(path(cm, "data", "ipv4-native-routing-cidr"));
+  return value === undefined || value.trim() === "" ? NATIVE_CIDR_UNSET : value.trim();
 }
 
 /** Cilium's pod CIDRs per node name, from the CiliumNode objects (cluster-pool or multi-pool). */
