@@ -195,7 +195,10 @@ function prepare(args: readonly string[], io: CliIO, log: Log): Prepared | numbe
       }
     }
     selectChecks(defs, opts.only); // duplicate names are a bug in the definitions: fail before running
-    return { opts, defs, recording: readReplay(opts) };
+    const recording = readReplay(opts);
+    // A replay plans what the recorded run planned (its --all-nodes; the flag is refused with --replay).
+    const replayed = recording === undefined ? opts : { ...opts, allNodes: recording.run?.allNodes ?? false };
+    return { opts: replayed, defs, recording };
   } catch (err) {
     if (err instanceof UsageError) {
       log(`check: ${err.message}`);
@@ -374,7 +377,9 @@ async function runAndReport(
     if (discovery.context === undefined) {
       log("check: nothing recorded: the lab could not be discovered");
     } else {
-      const file = writeRecording(opts.record, discovery.context, steps, opened.forbidden);
+      const file = writeRecording(opts.record, discovery.context, steps, opened.forbidden, {
+        allNodes: opts.allNodes,
+      });
       log(`check: recorded ${steps.length} steps in ${file}`);
     }
   }

@@ -23,9 +23,11 @@ Cluster (at most one of --kubeconfig and --kind-cluster; default: kubectl's own 
   --context NAME           kubeconfig context
   --context-file FILE      a recorded lab context (JSON) instead of discovering it; with --dry-run
                            no cluster is needed
-  --replay DIR             judge the recording DIR/recording.json offline (no cluster): each step
-                           is answered by the recorded step of the same check, step and pod; a step
-                           the recording lacks makes its check inconclusive
+  --replay DIR             judge the recording DIR/recording.json offline (no cluster), from the
+                           recording alone: each step is answered by the recorded step of the same
+                           check, step and pod; a step the recording lacks, or whose recorded command
+                           is not the planned one, makes its check inconclusive. The lab and node
+                           probe flags and --all-nodes are refused with it (the recording holds them)
 
 The lab (defaults reproduce the seed):
   --namespace NS           namespace of the test pods, client pod, service, node probes (default: default)
@@ -183,17 +185,46 @@ function runFlags(values: FlagValues, stdoutIsTTY: boolean) {
   return { output, timeout, maxExecs } as const;
 }
 
+/** The cluster flags: a replay reaches no cluster. */
+const CLUSTER_FLAGS = ["kubeconfig", "kind-cluster", "context", "context-file", "record"] as const;
+
+/**
+ * The flags that change what is judged: the lab's context (its pods, device, native-routing CIDR,
+ * the cluster's differences from the lab profile), the node probe, which nodes are probed. A replay
+ * judges from the recording alone (its context and recorded run settings), so they are refused
+ * there rather than silently applied or silently ignored.
+ */
+const JUDGEMENT_FLAGS = [
+  "namespace",
+  "app-label",
+  "client",
+  "service",
+  "node-device",
+  "native-cidr",
+  "cilium-namespace",
+  "ipam-mode",
+  "profile-differences",
+  "node-probe",
+  "node-probe-image",
+  "node-probe-timeout",
+  "all-nodes",
+] as const;
+
 /** --record and --replay, and the flags each excludes. */
 function recordingFlags(values: FlagValues) {
   const record = nonEmpty(values, "record");
   const replay = nonEmpty(values, "replay");
   if (replay !== undefined) {
-    const conflicting = (["kubeconfig", "kind-cluster", "context", "context-file", "record"] as const).filter(
-      (f) => values[f] !== undefined,
-    );
-    if (conflicting.length > 0) {
+    const given = (flags: readonly (keyof typeof FLAGS)[]) =>
+      flags.filter((f) => values[f] !== undefined).map((f) => `--${f}`);
+    const cluster = given(CLUSTER_FLAGS);
+    if (cluster.length > 0) {
+      throw new UsageError(`--replay judges a recording offline: drop ${cluster.join(", ")}`);
+    }
+    const judgement = given(JUDGEMENT_FLAGS);
+    if (judgement.length > 0) {
       throw new UsageError(
-        `--replay judges a recording offline: drop ${conflicting.map((f) => `--${f}`).join(", ")}`,
+        `--replay judges from the recording alone (its context and run settings): drop ${judgement.join(", ")}, which would change the verdicts`,
       );
     }
   }
