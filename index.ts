@@ -9,6 +9,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ALL_CHECKS } from "./checks/defs";
+import { NATIVE_CIDR_UNSET } from "./checks/types";
 import { CiliumRelease } from "./components/CiliumRelease";
 import { ExistingCluster } from "./components/ExistingCluster";
 import { KindCluster } from "./components/KindCluster";
@@ -184,8 +185,12 @@ function main() {
         nodeDevice: cfg.nodeDevice ?? "auto",
         namespace: cfg.namespace,
         appLabel: cfg.appLabel,
-        // installCilium false: judged against the cluster's own Cilium (its cilium-config), not the lab's.
-        nativeCidr: access?.profile?.found.nativeRoutingCidr ?? cfg.nativeRoutingCidr,
+        // installCilium false: judged against the cluster's own Cilium (its cilium-config), not the lab's;
+        // a cilium-config without ipv4-native-routing-cidr is "unset", never the lab's default.
+        nativeCidr:
+          access?.profile !== undefined
+            ? (access.profile.found.nativeRoutingCidr ?? NATIVE_CIDR_UNSET)
+            : cfg.nativeRoutingCidr,
         ciliumNamespace: access?.profile?.found.namespace,
         ipamMode: access?.profile?.found.ipamMode,
         profileDifferences:

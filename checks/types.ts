@@ -105,6 +105,9 @@ export interface LabPod {
   readonly ip: string;
 }
 
+/** {@link LabContext.nativeRoutingCidr} when cilium-config has no `ipv4-native-routing-cidr`. */
+export const NATIVE_CIDR_UNSET = "unset";
+
 /**
  * Everything the probes need to know about the running lab, discovered once per run with
  * `kubectl get` (no exec; only the fields needed: runner/discoveryProjection.ts). Probes are pure
@@ -148,8 +151,11 @@ export interface LabContext {
   readonly nodeDevices?: Readonly<Record<string, string>>;
   /**
    * The native-routing CIDR the lab was installed with (Cilium's `ipv4NativeRoutingCIDR`, `10.0.0.0/8`
-   * in the seed): traffic to it is not masqueraded. Optional so recorded contexts without it stay
-   * valid; the check runner's discovery always sets it (default `10.0.0.0/8`).
+   * in the seed): traffic to it is not masqueraded. {@link NATIVE_CIDR_UNSET} when the cluster's
+   * cilium-config sets none (Cilium then excludes each node's own allocation CIDR from masquerading).
+   * Optional so recorded contexts without it stay valid; the check runner always sets it: `--native-cidr`,
+   * else cilium-config's `ipv4-native-routing-cidr` (or unset), else `10.0.0.0/8` when cilium-config
+   * cannot be read.
    */
   readonly nativeRoutingCidr?: string;
   /**

@@ -8,6 +8,7 @@ import * as ipaddr from "ipaddr.js";
 import { DEFAULT_TEST_IMAGE } from "../lib/configKeys";
 import { UsageError, type LabAccessOptions } from "../runner/labAccess";
 import type { SettingDifference } from "../checks/ciliumConfig";
+import { NATIVE_CIDR_UNSET } from "../checks/types";
 import { parseProfileDifferences } from "../runner/profileVerdicts";
 import { DEFAULT_READY_TIMEOUT_SECONDS } from "../runner/runNodeProbe";
 
@@ -22,9 +23,11 @@ Cluster (at most one of --kubeconfig and --kind-cluster; default: kubectl's own 
   --context NAME           kubeconfig context
   --context-file FILE      a recorded lab context (JSON) instead of discovering it; with --dry-run
                            no cluster is needed
-  --replay DIR             judge the recording DIR/recording.json offline (no cluster): each step
-                           is answered by the recorded step of the same check, step and pod; a step
-                           the recording lacks makes its check inconclusive
+  --replay DIR             judge the recording DIR/recording.json offline (no cluster), from the
+                           recording alone: each step is answered by the recorded step of the same
+                           check, step and pod; a step the recording lacks, or whose recorded command
+                           is not the planned one, makes its check inconclusive. The lab and node
+                           probe flags and --all-nodes are refused with it (the recording holds them)
 
 The lab (defaults reproduce the seed):
   --namespace NS           namespace of the test pods, client pod, service, node probes (default: default)
@@ -33,7 +36,10 @@ The lab (defaults reproduce the seed):
   --service NAME           NodePort service (default: serversvc)
   --node-device DEV|auto   node's main device (default: eth0); auto asks each node's Cilium agent
                            (ip route get <another node's IP>), for clusters other than kind
-  --native-cidr CIDR       Cilium's IPv4 native-routing CIDR (default: 10.0.0.0/8)
+  --native-cidr CIDR|unset Cilium's IPv4 native-routing CIDR; unset: cilium-config sets none (Cilium
+                           then excludes each node's own pod CIDR from masquerading). Default: the
+                           cluster's cilium-config ipv4-native-routing-cidr (unset when it has none),
+                           10.0.0.0/8 when cilium-config cannot be read
   --cilium-namespace NS    namespace of the Cilium agents and cilium-config (default: kube-system)
   --ipam-mode MODE         the cluster's IPAM mode (cilium-config ipam; default: cluster-pool)
   --profile-differences J  JSON list of {key, found, lab, checks}: the cilium-config keys where the
@@ -123,11 +129,12 @@ function parseFlags(args: readonly string[]) {
   return parseArgs({ args: [...args], options: FLAGS, strict: true, allowPositionals: false });
 }
 
-/** Parses and validates the flags; throws {@link UsageError} with a message naming the flag. */
-export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): CliOptions {
-  let values: ReturnType<typeof parseFlags>["values"];
+type FlagValues = ReturnType<typeof parseFlags>["values"];
+
+/** The flags as node:util parsed them; its errors become usage errors naming the flag. */
+function readFlags(args: readonly string[]): FlagValues {
   try {
-    ({ values } = parseFlags(args));
+    return parseFlags(args).values;
   } catch (err) {
     const text = err instanceof Error ? err.message : String(err);
     const unknown = /^Unknown option '([^']+)'/.exec(text);
@@ -140,17 +147,17 @@ export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): Cli
     }
     throw new UsageError(text);
   }
+}
 
-  const nonEmpty = (flag: keyof typeof FLAGS): string | undefined => {
-    const v = values[flag];
-    if (typeof v === "string" && v.trim() === "") throw new UsageError(`--${flag} needs a non-empty value`);
-    return typeof v === "string" ? v : undefined;
-  };
+/** A string flag's value; a flag given with an empty value is a usage error. */
+function nonEmpty(values: FlagValues, flag: keyof typeof FLAGS): string | undefined {
+  const v = values[flag];
+  if (typeof v === "string" && v.trim() === "") throw new UsageError(`--${flag} needs a non-empty value`);
+  return typeof v === "string" ? v : undefined;
+}
 
-  if (values.kubeconfig !== undefined && values["kind-cluster"] !== undefined) {
-    throw new UsageError("--kubeconfig and --kind-cluster exclude each other: give one");
-  }
-
+/** How the run runs and reports: output, --timeout, --max-execs. */
+function runFlags(values: FlagValues, stdoutIsTTY: boolean) {
   const output = values.output ?? (stdoutIsTTY ? "text" : "json");
   if (output !== "json" && output !== "text") {
     throw new UsageError(`--output must be one of: json, text (got ${JSON.stringify(output)})`);
@@ -175,24 +182,62 @@ export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): Cli
       );
     }
   }
-  const record = nonEmpty("record");
-  const replay = nonEmpty("replay");
+  return { output, timeout, maxExecs } as const;
+}
+
+/** The cluster flags: a replay reaches no cluster. */
+const CLUSTER_FLAGS = ["kubeconfig", "kind-cluster", "context", "context-file", "record"] as const;
+
+/**
+ * The flags that change what is judged: the lab's context (its pods, device, native-routing CIDR,
+ * the cluster's differences from the lab profile), the node probe, which nodes are probed. A replay
+ * judges from the recording alone (its context and recorded run settings), so they are refused
+ * there rather than silently applied or silently ignored.
+ */
+const JUDGEMENT_FLAGS = [
+  "namespace",
+  "app-label",
+  "client",
+  "service",
+  "node-device",
+  "native-cidr",
+  "cilium-namespace",
+  "ipam-mode",
+  "profile-differences",
+  "node-probe",
+  "node-probe-image",
+  "node-probe-timeout",
+  "all-nodes",
+] as const;
+
+/** --record and --replay, and the flags each excludes. */
+function recordingFlags(values: FlagValues) {
+  const record = nonEmpty(values, "record");
+  const replay = nonEmpty(values, "replay");
   if (replay !== undefined) {
-    const conflicting = (["kubeconfig", "kind-cluster", "context", "context-file", "record"] as const).filter(
-      (f) => values[f] !== undefined,
-    );
-    if (conflicting.length > 0) {
+    const given = (flags: readonly (keyof typeof FLAGS)[]) =>
+      flags.filter((f) => values[f] !== undefined).map((f) => `--${f}`);
+    const cluster = given(CLUSTER_FLAGS);
+    if (cluster.length > 0) {
+      throw new UsageError(`--replay judges a recording offline: drop ${cluster.join(", ")}`);
+    }
+    const judgement = given(JUDGEMENT_FLAGS);
+    if (judgement.length > 0) {
       throw new UsageError(
-        `--replay judges a recording offline: drop ${conflicting.map((f) => `--${f}`).join(", ")}`,
+        `--replay judges from the recording alone (its context and run settings): drop ${judgement.join(", ")}, which would change the verdicts`,
       );
     }
   }
   if (record !== undefined && values["dry-run"] === true) {
     throw new UsageError("--record needs a real run: drop --dry-run");
   }
+  return { record, replay };
+}
 
-  const nativeCidr = nonEmpty("native-cidr");
-  if (nativeCidr !== undefined) {
+/** What the checks judge against: --native-cidr, --ipam-mode, --profile-differences. */
+function judgementFlags(values: FlagValues) {
+  const nativeCidr = nonEmpty(values, "native-cidr");
+  if (nativeCidr !== undefined && nativeCidr !== NATIVE_CIDR_UNSET) {
     let ok = false;
     try {
       ok = ipaddr.parseCIDR(nativeCidr)[0].kind() === "ipv4";
@@ -201,18 +246,18 @@ export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): Cli
     }
     if (!ok)
       throw new UsageError(
-        `--native-cidr must be an IPv4 CIDR such as 10.0.0.0/8 (got ${JSON.stringify(nativeCidr)})`,
+        `--native-cidr must be an IPv4 CIDR such as 10.0.0.0/8, or unset (got ${JSON.stringify(nativeCidr)})`,
       );
   }
 
-  const ipamMode = nonEmpty("ipam-mode");
+  const ipamMode = nonEmpty(values, "ipam-mode");
   if (ipamMode !== undefined && !/^[a-z0-9-]{1,40}$/.test(ipamMode)) {
     throw new UsageError(
       `--ipam-mode must be an IPAM mode such as cluster-pool or eni (got ${JSON.stringify(ipamMode)})`,
     );
   }
   let profileDifferences: SettingDifference[] | undefined;
-  const differencesJson = nonEmpty("profile-differences");
+  const differencesJson = nonEmpty(values, "profile-differences");
   if (differencesJson !== undefined) {
     try {
       profileDifferences = parseProfileDifferences(differencesJson);
@@ -220,6 +265,11 @@ export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): Cli
       throw new UsageError((err as Error).message);
     }
   }
+  return { nativeCidr, ipamMode, profileDifferences };
+}
+
+/** --node-probe and its image and timeout. */
+function nodeProbeFlags(values: FlagValues) {
   const nodeProbe = values["node-probe"] ?? "present";
   if (nodeProbe !== "present" && nodeProbe !== "run" && nodeProbe !== "off") {
     throw new UsageError(`--node-probe must be one of: present, run, off (got ${JSON.stringify(nodeProbe)})`);
@@ -233,12 +283,17 @@ export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): Cli
       );
     }
   }
-  const nodeProbeImage = nonEmpty("node-probe-image") ?? DEFAULT_TEST_IMAGE;
+  const nodeProbeImage = nonEmpty(values, "node-probe-image") ?? DEFAULT_TEST_IMAGE;
   if (/\s/.test(nodeProbeImage)) {
     throw new UsageError(
       `--node-probe-image must be an image reference without spaces (got ${JSON.stringify(nodeProbeImage)})`,
     );
   }
+  return { nodeProbe, nodeProbeImage, nodeProbeTimeout } as const;
+}
+
+/** --only, repeated or comma-separated. */
+function onlyFlag(values: FlagValues): string[] | undefined {
   const only = values.only
     ?.flatMap((v) => v.split(","))
     .map((v) => v.trim())
@@ -246,37 +301,53 @@ export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): Cli
   if (values.only !== undefined && (only === undefined || only.length === 0)) {
     throw new UsageError("--only needs a check name");
   }
+  return only;
+}
+
+/**
+ * Parses and validates the flags; throws {@link UsageError} with a message naming the flag. The
+ * groups are validated in this order: the cluster, the run, record/replay, what the checks judge
+ * against, the node probe, --only.
+ */
+export function parseCliArgs(args: readonly string[], stdoutIsTTY: boolean): CliOptions {
+  const values = readFlags(args);
+  if (values.kubeconfig !== undefined && values["kind-cluster"] !== undefined) {
+    throw new UsageError("--kubeconfig and --kind-cluster exclude each other: give one");
+  }
+  const run = runFlags(values, stdoutIsTTY);
+  const recording = recordingFlags(values);
+  const judgement = judgementFlags(values);
+  const probe = nodeProbeFlags(values);
+  const only = onlyFlag(values);
 
   return {
-    kubeconfig: nonEmpty("kubeconfig"),
-    kindCluster: nonEmpty("kind-cluster"),
-    context: nonEmpty("context"),
-    contextFile: nonEmpty("context-file"),
+    kubeconfig: nonEmpty(values, "kubeconfig"),
+    kindCluster: nonEmpty(values, "kind-cluster"),
+    context: nonEmpty(values, "context"),
+    contextFile: nonEmpty(values, "context-file"),
     contextOptions: {
-      namespace: nonEmpty("namespace"),
-      appLabel: nonEmpty("app-label"),
-      client: nonEmpty("client"),
-      service: nonEmpty("service"),
-      nodeDevice: nonEmpty("node-device"),
-      nativeRoutingCidr: nativeCidr,
-      systemNamespace: nonEmpty("cilium-namespace"),
-      ipamMode,
+      namespace: nonEmpty(values, "namespace"),
+      appLabel: nonEmpty(values, "app-label"),
+      client: nonEmpty(values, "client"),
+      service: nonEmpty(values, "service"),
+      nodeDevice: nonEmpty(values, "node-device"),
+      nativeRoutingCidr: judgement.nativeCidr,
+      systemNamespace: nonEmpty(values, "cilium-namespace"),
+      ipamMode: judgement.ipamMode,
     },
     nodeDeviceSet: values["node-device"] !== undefined,
-    nativeCidrSet: nativeCidr !== undefined,
+    nativeCidrSet: judgement.nativeCidr !== undefined,
     only,
     dryRun: values["dry-run"] ?? false,
     failOnFailure: values["fail-on-failure"] ?? false,
-    record,
-    replay,
+    record: recording.record,
+    replay: recording.replay,
     allNodes: values["all-nodes"] ?? false,
-    maxExecs,
-    timeout,
-    output,
-    profileDifferences,
+    maxExecs: run.maxExecs,
+    timeout: run.timeout,
+    output: run.output,
+    profileDifferences: judgement.profileDifferences,
     help: values.help ?? false,
-    nodeProbe,
-    nodeProbeImage,
-    nodeProbeTimeout,
+    ...probe,
   };
 }

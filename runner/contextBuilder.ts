@@ -7,7 +7,7 @@
  */
 import * as ipaddr from "ipaddr.js";
 
-import type { LabContext, LabNode, LabPod } from "../checks/types";
+import { NATIVE_CIDR_UNSET, type LabContext, type LabNode, type LabPod } from "../checks/types";
 import type { ContextOptions, ContextProblem, DocKey, KubectlDocs } from "./discoveryTypes";
 import { obj, path, str, type Json } from "./jsonRead";
 import { inProcessKubeProxySignals, kubeProxyPodNames } from "./kubeProxyDiscovery";
@@ -39,6 +39,28 @@ function readPod(item: Json): { pod?: LabPod; why?: string } {
   return { pod: { name, namespace, node, ip } };
 }
 
+/** Collects the problems of one build and reads the documents' lists. */
+class DocReader {
+  readonly problems: ContextProblem[] = [];
+
+  constructor(readonly docs: KubectlDocs) {}
+
+  fatal(source: DocKey, message: string): void {
+    this.problems.push({ source, fatal: true, message });
+  }
+
+  warn(source: DocKey, message: string): void {
+    this.problems.push({ source, fatal: false, message });
+  }
+
+  /** The items of a document; a missing document (its get failed) is a fatal problem. */
+  list(key: DocKey, what: string): Json[] {
+    const found = items(this.docs[key]);
+    if (found === undefined) this.fatal(key, `${what}: no kubectl data`);
+    return found ?? [];
+  }
+}
+
 /**
  * Builds the context from parsed `kubectl get` documents. Pure: the same documents give the
  * same context and problems. A document that is undefined (its get failed) is a fatal problem.
@@ -48,154 +70,26 @@ function readPod(item: Json): { pod?: LabPod; why?: string } {
  * ClusterIP, port or NodePort, and any document that is missing (absence of kube-proxy cannot be
  * claimed from a failed get). Warnings: a node without a test pod, Cilium agent or node probe; pods
  * that are not Running (left out).
+ *
+ * Read in this order: the nodes (with Cilium's pod CIDRs), the pods placed on them, kube-proxy's
+ * traces, the client, the service.
  */
 export function buildLabContext(
   docs: KubectlDocs,
   options: ContextOptions = {},
 ): { context?: LabContext; problems: ContextProblem[] } {
-  const problems: ContextProblem[] = [];
-  const fatal = (source: DocKey, message: string): void =>
-    void problems.push({ source, fatal: true, message });
-  const warn = (source: DocKey, message: string): void =>
-    void problems.push({ source, fatal: false, message });
-  const list = (key: DocKey, what: string): Json[] => {
-    const found = items(docs[key]);
-    if (found === undefined) fatal(key, `${what}: no kubectl data`);
-    return found ?? [];
-  };
-
-  // Nodes, with Cilium's pod CIDRs from the CiliumNode objects.
-  const cidrsByNode = new Map<string, string[]>();
-  const ciliumNodes = list("ciliumNodes", "CiliumNode objects");
-  if (docs.ciliumNodes !== undefined && ciliumNodes.length === 0) {
-    fatal("ciliumNodes", "no CiliumNode objects: is Cilium installed, with cluster-pool IPAM?");
-  }
-  for (const cn of ciliumNodes) {
-    const name = str(path(cn, "metadata", "name"));
-    const cidrs = path(cn, "spec", "ipam", "podCIDRs");
-    if (name !== undefined && Array.isArray(cidrs)) {
-      cidrsByNode.set(
-        name,
-        cidrs.filter((c): c is string => typeof c === "string"),
-      );
-    } else if (name !== undefined) {
-      const pooled = multiPoolCidrs(cn);
-      if (pooled.length > 0) cidrsByNode.set(name, pooled);
-    }
-  }
-
-  const nodes: LabNode[] = [];
-  const nodeItems = list("nodes", "nodes");
-  if (docs.nodes !== undefined && nodeItems.length === 0) fatal("nodes", "the cluster has no nodes");
-  for (const item of nodeItems) {
-    const name = str(path(item, "metadata", "name"));
-    if (name === undefined) continue;
-    const labels = obj(path(item, "metadata", "labels")) ?? {};
-    const controlPlane =
-      "node-role.kubernetes.io/control-plane" in labels || "node-role.kubernetes.io/master" in labels;
-    const addresses = path(item, "status", "addresses");
-    const internal = (Array.isArray(addresses) ? addresses : [])
-      .map(obj)
-      .filter((a) => a !== undefined && a.type === "InternalIP")
-      .map((a) => str(a?.address))
-      .filter((a): a is string => a !== undefined);
-    const internalIp = internal.find(isIPv4) ?? internal[0];
-    if (internalIp === undefined) fatal("nodes", `node ${name} has no InternalIP address`);
-    const podCidrs = cidrsByNode.get(name) ?? [];
-    if (docs.ciliumNodes !== undefined && ciliumNodes.length > 0 && podCidrs.length === 0) {
-      if (podCidrsExpected(options.ipamMode)) {
-        fatal("ciliumNodes", `node ${name} has no pod CIDR in its CiliumNode (spec.ipam.podCIDRs)`);
-      } else {
-        warn(
-          "ciliumNodes",
-          `node ${name} has no pod CIDR in its CiliumNode (IPAM ${options.ipamMode}: pod IPs are not carved from per-node CIDRs); checks that need one are inconclusive for it`,
-        );
-      }
-    }
-    nodes.push({
-      name,
-      role: controlPlane ? "control-plane" : "worker",
-      internalIp: internalIp ?? "",
-      podCidrs,
-    });
-  }
-  const nodeOrder = new Map(nodes.map((n, i) => [n.name, i]));
-  const byNodeThenName = (a: LabPod, b: LabPod): number =>
-    (nodeOrder.get(a.node) ?? nodes.length) - (nodeOrder.get(b.node) ?? nodes.length) ||
-    a.name.localeCompare(b.name);
-
-  /** Running pods of a list, sorted by node; the others become warnings. */
-  const pods = (key: DocKey, what: string): LabPod[] => {
-    const out: LabPod[] = [];
-    for (const item of list(key, what)) {
-      const { pod, why } = readPod(item);
-      if (pod !== undefined) out.push(pod);
-      else warn(key, `${what}: ${why}`);
-    }
-    return out.sort(byNodeThenName);
-  };
-  /** Warns about nodes without one of these pods. */
-  const perNode = (key: DocKey, what: string, found: readonly LabPod[]): void => {
-    if (found.length === 0) return;
-    for (const n of nodes) {
-      if (!found.some((p) => p.node === n.name)) warn(key, `node ${n.name} has no Running ${what}`);
-    }
-  };
-
-  const appLabel = options.appLabel ?? "evescn";
-  const testPods = pods("testPods", "test pods");
-  if (docs.testPods !== undefined && testPods.length === 0) {
-    fatal(
-      "testPods",
-      `no Running pod with label app=${appLabel} in namespace ${options.namespace ?? "default"}`,
-    );
-  }
-  perNode("testPods", `test pod (app=${appLabel})`, testPods);
-
-  const ciliumPods = pods("ciliumPods", "Cilium agents");
-  if (docs.ciliumPods !== undefined && ciliumPods.length === 0) {
-    fatal("ciliumPods", "no Running Cilium agent pod (k8s-app=cilium) in kube-system");
-  }
-  perNode("ciliumPods", "Cilium agent", ciliumPods);
-
-  const probePods = pods("probePods", "node-probe pods");
-  if (docs.probePods !== undefined && probePods.length === 0) {
-    warn("probePods", "no Running node-probe pod: checks that need a node's view will be inconclusive");
-  }
-  perNode("probePods", "node-probe pod", probePods);
-
+  const r = new DocReader(docs);
+  const { nodes, nodeItems } = readNodes(r, options);
+  const { testPods, ciliumPods, probePods } = readLabPods(r, nodes, options);
   const kubeProxyPods = kubeProxyPodNames([
-    ...list("kubeProxyPods", "kube-proxy pods"),
-    ...list("kubeProxyStaticPods", "static kube-proxy pods"),
+    ...r.list("kubeProxyPods", "kube-proxy pods"),
+    ...r.list("kubeProxyStaticPods", "static kube-proxy pods"),
   ]);
   const kubeProxySignals = inProcessKubeProxySignals(nodeItems);
+  const client = readClient(r);
+  const service = readService(r, options);
 
-  let client: LabPod | undefined;
-  const clientItems = list("client", "client pod");
-  if (clientItems.length > 0) {
-    const { pod, why } = readPod(clientItems[0]);
-    if (pod === undefined) fatal("client", `client ${why}`);
-    client = pod;
-  }
-
-  let service: LabContext["service"] | undefined;
-  const svc = list("service", "service")[0];
-  if (svc !== undefined) {
-    const name = str(path(svc, "metadata", "name")) ?? options.service ?? "serversvc";
-    const clusterIp = str(path(svc, "spec", "clusterIP"));
-    const ports = path(svc, "spec", "ports");
-    const first = Array.isArray(ports)
-      ? (ports.map(obj).find((p) => p?.nodePort !== undefined) ?? obj(ports[0]))
-      : undefined;
-    const port = first?.port;
-    const nodePort = first?.nodePort;
-    if (clusterIp === undefined || clusterIp === "None") fatal("service", `service ${name} has no ClusterIP`);
-    else if (typeof port !== "number") fatal("service", `service ${name} has no port`);
-    else if (typeof nodePort !== "number") {
-      fatal("service", `service ${name} has no NodePort (type ${String(path(svc, "spec", "type"))})`);
-    } else service = { name, clusterIp, port, nodePort };
-  }
-
+  const { problems } = r;
   if (problems.some((p) => p.fatal) || client === undefined || service === undefined) {
     return { problems };
   }
@@ -211,9 +105,167 @@ export function buildLabContext(
       ...(kubeProxySignals.length > 0 ? { kubeProxySignals } : {}),
       service,
       nodeDevice: options.nodeDevice ?? "eth0",
-      nativeRoutingCidr: options.nativeRoutingCidr ?? "10.0.0.0/8",
+      nativeRoutingCidr: options.nativeRoutingCidr ?? nativeCidrOf(docs.ciliumConfig) ?? "10.0.0.0/8",
     },
   };
+}
+
+/**
+ * cilium-config's `ipv4-native-routing-cidr`, {@link NATIVE_CIDR_UNSET} when the ConfigMap has none
+ * (the chart writes the key only when `ipv4NativeRoutingCIDR` is set: existing/ciliumProfile.ts), or
+ * undefined when cilium-config was not read.
+ */
+function nativeCidrOf(ciliumConfig: unknown): string | undefined {
+  const cm = obj(ciliumConfig);
+  if (cm === undefined) return undefined;
+  const value = str(path(cm, "data", "ipv4-native-routing-cidr"));
+  return value === undefined || value.trim() === "" ? NATIVE_CIDR_UNSET : value.trim();
+}
+
+/** Cilium's pod CIDRs per node name, from the CiliumNode objects (cluster-pool or multi-pool). */
+function podCidrsByNode(r: DocReader, ciliumNodes: readonly Json[]): Map<string, string[]> {
+  const cidrsByNode = new Map<string, string[]>();
+  if (r.docs.ciliumNodes !== undefined && ciliumNodes.length === 0) {
+    r.fatal("ciliumNodes", "no CiliumNode objects: is Cilium installed, with cluster-pool IPAM?");
+  }
+  for (const cn of ciliumNodes) {
+    const name = str(path(cn, "metadata", "name"));
+    const cidrs = path(cn, "spec", "ipam", "podCIDRs");
+    if (name !== undefined && Array.isArray(cidrs)) {
+      cidrsByNode.set(
+        name,
+        cidrs.filter((c): c is string => typeof c === "string"),
+      );
+    } else if (name !== undefined) {
+      const pooled = multiPoolCidrs(cn);
+      if (pooled.length > 0) cidrsByNode.set(name, pooled);
+    }
+  }
+  return cidrsByNode;
+}
+
+/** The nodes, each with its role, InternalIP and Cilium's pod CIDRs; and the node items read. */
+function readNodes(r: DocReader, options: ContextOptions): { nodes: LabNode[]; nodeItems: Json[] } {
+  const ciliumNodes = r.list("ciliumNodes", "CiliumNode objects");
+  const cidrsByNode = podCidrsByNode(r, ciliumNodes);
+  const nodes: LabNode[] = [];
+  const nodeItems = r.list("nodes", "nodes");
+  if (r.docs.nodes !== undefined && nodeItems.length === 0) r.fatal("nodes", "the cluster has no nodes");
+  for (const item of nodeItems) {
+    const name = str(path(item, "metadata", "name"));
+    if (name === undefined) continue;
+    const labels = obj(path(item, "metadata", "labels")) ?? {};
+    const controlPlane =
+      "node-role.kubernetes.io/control-plane" in labels || "node-role.kubernetes.io/master" in labels;
+    const addresses = path(item, "status", "addresses");
+    const internal = (Array.isArray(addresses) ? addresses : [])
+      .map(obj)
+      .filter((a) => a !== undefined && a.type === "InternalIP")
+      .map((a) => str(a?.address))
+      .filter((a): a is string => a !== undefined);
+    const internalIp = internal.find(isIPv4) ?? internal[0];
+    if (internalIp === undefined) r.fatal("nodes", `node ${name} has no InternalIP address`);
+    const podCidrs = cidrsByNode.get(name) ?? [];
+    if (r.docs.ciliumNodes !== undefined && ciliumNodes.length > 0 && podCidrs.length === 0) {
+      if (podCidrsExpected(options.ipamMode)) {
+        r.fatal("ciliumNodes", `node ${name} has no pod CIDR in its CiliumNode (spec.ipam.podCIDRs)`);
+      } else {
+        r.warn(
+          "ciliumNodes",
+          `node ${name} has no pod CIDR in its CiliumNode (IPAM ${options.ipamMode}: pod IPs are not carved from per-node CIDRs); checks that need one are inconclusive for it`,
+        );
+      }
+    }
+    nodes.push({
+      name,
+      role: controlPlane ? "control-plane" : "worker",
+      internalIp: internalIp ?? "",
+      podCidrs,
+    });
+  }
+  return { nodes, nodeItems };
+}
+
+/** The test pods, Cilium agents and node probes: Running ones, sorted by node; warnings for the rest. */
+function readLabPods(
+  r: DocReader,
+  nodes: readonly LabNode[],
+  options: ContextOptions,
+): { testPods: LabPod[]; ciliumPods: LabPod[]; probePods: LabPod[] } {
+  const nodeOrder = new Map(nodes.map((n, i) => [n.name, i]));
+  const byNodeThenName = (a: LabPod, b: LabPod): number =>
+    (nodeOrder.get(a.node) ?? nodes.length) - (nodeOrder.get(b.node) ?? nodes.length) ||
+    a.name.localeCompare(b.name);
+
+  /** Running pods of a list, sorted by node; the others become warnings. */
+  const pods = (key: DocKey, what: string): LabPod[] => {
+    const out: LabPod[] = [];
+    for (const item of r.list(key, what)) {
+      const { pod, why } = readPod(item);
+      if (pod !== undefined) out.push(pod);
+      else r.warn(key, `${what}: ${why}`);
+    }
+    return out.sort(byNodeThenName);
+  };
+  /** Warns about nodes without one of these pods. */
+  const perNode = (key: DocKey, what: string, found: readonly LabPod[]): void => {
+    if (found.length === 0) return;
+    for (const n of nodes) {
+      if (!found.some((p) => p.node === n.name)) r.warn(key, `node ${n.name} has no Running ${what}`);
+    }
+  };
+
+  const appLabel = options.appLabel ?? "evescn";
+  const testPods = pods("testPods", "test pods");
+  if (r.docs.testPods !== undefined && testPods.length === 0) {
+    r.fatal(
+      "testPods",
+      `no Running pod with label app=${appLabel} in namespace ${options.namespace ?? "default"}`,
+    );
+  }
+  perNode("testPods", `test pod (app=${appLabel})`, testPods);
+
+  const ciliumPods = pods("ciliumPods", "Cilium agents");
+  if (r.docs.ciliumPods !== undefined && ciliumPods.length === 0) {
+    r.fatal("ciliumPods", "no Running Cilium agent pod (k8s-app=cilium) in kube-system");
+  }
+  perNode("ciliumPods", "Cilium agent", ciliumPods);
+
+  const probePods = pods("probePods", "node-probe pods");
+  if (r.docs.probePods !== undefined && probePods.length === 0) {
+    r.warn("probePods", "no Running node-probe pod: checks that need a node's view will be inconclusive");
+  }
+  perNode("probePods", "node-probe pod", probePods);
+  return { testPods, ciliumPods, probePods };
+}
+
+/** The client pod; a client that is not Running is fatal. */
+function readClient(r: DocReader): LabPod | undefined {
+  const clientItems = r.list("client", "client pod");
+  if (clientItems.length === 0) return undefined;
+  const { pod, why } = readPod(clientItems[0]);
+  if (pod === undefined) r.fatal("client", `client ${why}`);
+  return pod;
+}
+
+/** The NodePort service's ClusterIP, port and NodePort; a missing one is fatal. */
+function readService(r: DocReader, options: ContextOptions): LabContext["service"] | undefined {
+  const svc = r.list("service", "service")[0];
+  if (svc === undefined) return undefined;
+  const name = str(path(svc, "metadata", "name")) ?? options.service ?? "serversvc";
+  const clusterIp = str(path(svc, "spec", "clusterIP"));
+  const ports = path(svc, "spec", "ports");
+  const first = Array.isArray(ports)
+    ? (ports.map(obj).find((p) => p?.nodePort !== undefined) ?? obj(ports[0]))
+    : undefined;
+  const port = first?.port;
+  const nodePort = first?.nodePort;
+  if (clusterIp === undefined || clusterIp === "None") r.fatal("service", `service ${name} has no ClusterIP`);
+  else if (typeof port !== "number") r.fatal("service", `service ${name} has no port`);
+  else if (typeof nodePort !== "number") {
+    r.fatal("service", `service ${name} has no NodePort (type ${String(path(svc, "spec", "type"))})`);
+  } else return { name, clusterIp, port, nodePort };
+  return undefined;
 }
 
 /** Whether CiliumNodes carry spec.ipam.podCIDRs in this IPAM mode (cluster-pool, kubernetes). */

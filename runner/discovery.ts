@@ -12,6 +12,7 @@ import type { Evidence, ExecResult } from "../checks/types";
 import { buildLabContext } from "./contextBuilder";
 import {
   DOC_KEYS,
+  OPTIONAL_DOCS,
   type ContextOptions,
   type ContextProblem,
   type Discovery,
@@ -41,11 +42,18 @@ export function discoveryQueries(options: ContextOptions = {}): Record<DocKey, s
     kubeProxyPods: ["get", "pods", "-n", sys, "-l", "k8s-app=kube-proxy"],
     kubeProxyStaticPods: kubeProxyStaticPodQuery(sys),
     service: ["get", "service", options.service ?? "serversvc", "-n", ns],
+    // The agents' configuration (the chart's cilium-configmap.yaml), for ipv4-native-routing-cidr.
+    ciliumConfig: ["get", "configmap", "cilium-config", "-n", sys],
   };
   return Object.fromEntries(
     DOC_KEYS.map((key) => [key, [...selections[key], ...projectionArgs(key)]]),
   ) as Record<DocKey, string[]>;
 }
+
+/** What replaces an optional document that could not be read (said in its warning). */
+const OPTIONAL_FALLBACK: Partial<Record<DocKey, string>> = {
+  ciliumConfig: "the native-routing CIDR is taken as the lab's 10.0.0.0/8 (give --native-cidr CIDR or unset)",
+};
 
 /** Bytes of a get's output kept as evidence (a pod's JSON is a few KiB; a node list can be large). */
 const EVIDENCE_LIMIT = 16 * 1024;
@@ -60,8 +68,10 @@ export async function discoverLabContext(
 ): Promise<Discovery> {
   const queries = discoveryQueries(options);
   const timeout = options.timeoutSeconds ?? 20;
+  // cilium-config is read only for what no flag gave: the native-routing CIDR.
+  const keys = DOC_KEYS.filter((k) => k !== "ciliumConfig" || options.nativeRoutingCidr === undefined);
   const results = await Promise.all(
-    DOC_KEYS.map(async (key) => {
+    keys.map(async (key) => {
       try {
         return await runner.kubectl(queries[key], timeout);
       } catch (err) {
@@ -80,15 +90,18 @@ export async function discoverLabContext(
   const docs: KubectlDocs = {};
   const byKey = new Map<DocKey, ExecResult>();
   const problems: ContextProblem[] = [];
-  DOC_KEYS.forEach((key, i) => {
+  keys.forEach((key, i) => {
     const r = results[i];
     byKey.set(key, r);
+    const fatal = !OPTIONAL_DOCS.has(key);
+    // An optional document's failure says what replaces it.
+    const instead = fatal ? "" : `; ${OPTIONAL_FALLBACK[key] ?? "left out"}`;
     if (r.timedOut || r.exitCode !== 0) {
       const why = r.timedOut ? "timed out" : `failed (exit ${r.exitCode ?? "none"})`;
       problems.push({
         source: key,
-        fatal: true,
-        message: `${r.command} ${why}: ${firstLine(r.stderr || r.stdout)}`,
+        fatal,
+        message: `${r.command} ${why}: ${firstLine(r.stderr || r.stdout)}${instead}`,
       });
       return;
     }
@@ -97,8 +110,8 @@ export async function discoverLabContext(
     } catch (err) {
       problems.push({
         source: key,
-        fatal: true,
-        message: `${r.command} printed nothing discovery can read (${err instanceof Error ? err.message : String(err)}): ${firstLine(r.stdout)}`,
+        fatal,
+        message: `${r.command} printed nothing discovery can read (${err instanceof Error ? err.message : String(err)}): ${firstLine(r.stdout)}${instead}`,
       });
     }
   });
@@ -112,7 +125,7 @@ export async function discoverLabContext(
     return {
       problems,
       evidence: [toEvidence(first)],
-      noCluster: `kubectl reached no cluster (${DOC_KEYS.length} of ${DOC_KEYS.length} reads failed): ${why}`,
+      noCluster: `kubectl reached no cluster (${keys.length} of ${keys.length} reads failed): ${why}`,
     };
   }
 
@@ -122,7 +135,7 @@ export async function discoverLabContext(
 
   // Evidence: the get behind each problem, once, in discovery order.
   const sources = new Set(problems.map((p) => p.source));
-  const evidence = DOC_KEYS.filter((key) => sources.has(key)).map((key) => toEvidence(byKey.get(key)!));
+  const evidence = keys.filter((key) => sources.has(key)).map((key) => toEvidence(byKey.get(key)!));
   return { context: problems.some((p) => p.fatal) ? undefined : built.context, problems, evidence };
 }
 

@@ -43,7 +43,8 @@ const POD: readonly FieldPath[] = [
 /**
  * The fields each document needs: those `buildLabContext` and runner/kubeProxyDiscovery.ts read
  * (node roles by label presence, InternalIPs, k3s's node-args; CiliumNode pod CIDRs of cluster-pool
- * and multi-pool IPAM; pods' placement and state; the service's ClusterIP and ports).
+ * and multi-pool IPAM; pods' placement and state; the service's ClusterIP and ports; cilium-config's
+ * native-routing CIDR).
  */
 export const PROJECTIONS: Readonly<Record<DocKey, readonly FieldPath[]>> = {
   nodes: [
@@ -70,10 +71,14 @@ export const PROJECTIONS: Readonly<Record<DocKey, readonly FieldPath[]>> = {
     ["spec", "clusterIP"],
     ["spec", "ports"],
   ],
+  ciliumConfig: [
+    ["metadata", "name"],
+    ["data", "ipv4-native-routing-cidr"],
+  ],
 };
 
 /** Documents read with `get KIND NAME` (one object); the others are lists. */
-const SINGLE: ReadonlySet<DocKey> = new Set<DocKey>(["client", "service"]);
+const SINGLE: ReadonlySet<DocKey> = new Set<DocKey>(["client", "service", "ciliumConfig"]);
 
 function jsonPathOf(field: FieldPath): string {
   return `{.${field.map((k) => k.replace(/\./g, "\\.")).join(".")}}`;

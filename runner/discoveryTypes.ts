@@ -17,7 +17,11 @@ export interface ContextOptions {
   readonly service?: string;
   /** The node's main device. Defaults to "eth0" (kind). */
   readonly nodeDevice?: string;
-  /** Cilium's native-routing CIDR. Defaults to "10.0.0.0/8" (the seed's). */
+  /**
+   * Cilium's native-routing CIDR, or "unset" (checks/types.ts NATIVE_CIDR_UNSET). When not given,
+   * discovery reads cilium-config's `ipv4-native-routing-cidr` ("unset" when it has none), and falls
+   * back to "10.0.0.0/8" (the seed's) with a warning when cilium-config cannot be read.
+   */
   readonly nativeRoutingCidr?: string;
   /** Namespace of the Cilium agents and of kube-proxy. Defaults to "kube-system". */
   readonly systemNamespace?: string;
@@ -33,7 +37,10 @@ export interface ContextOptions {
   readonly ipamMode?: string;
 }
 
-/** The nine documents discovery reads, one `kubectl get` each. */
+/**
+ * The documents discovery reads, one `kubectl get` each: nine the context needs, and cilium-config
+ * (read only when no native-routing CIDR is given; its failure is a warning, see OPTIONAL_DOCS).
+ */
 export type DocKey =
   | "nodes"
   | "ciliumNodes"
@@ -43,7 +50,8 @@ export type DocKey =
   | "probePods"
   | "kubeProxyPods"
   | "kubeProxyStaticPods"
-  | "service";
+  | "service"
+  | "ciliumConfig";
 
 export const DOC_KEYS: readonly DocKey[] = [
   "nodes",
@@ -55,7 +63,14 @@ export const DOC_KEYS: readonly DocKey[] = [
   "kubeProxyPods",
   "kubeProxyStaticPods",
   "service",
+  "ciliumConfig",
 ];
+
+/**
+ * Documents whose failed get is a warning, not a fatal problem: cilium-config only gives the
+ * native-routing CIDR, which the lab's default replaces (said in the warning).
+ */
+export const OPTIONAL_DOCS: ReadonlySet<DocKey> = new Set<DocKey>(["ciliumConfig"]);
 
 /**
  * The documents read, per key: whole `-o json` objects or the projections of

@@ -2,14 +2,18 @@
  * Recordings of real runs (`--record DIR`) and their offline replay (`--replay DIR`).
  *
  * `DIR/recording.json`:
- * `{ "version": 1, "context": <LabContext, what --context-file accepts>, "steps": [ { "check", "step",
- * "pod", "container", "argv", "stdout", "stderr", "exitCode", "timedOut", "durationMs" } ] }`.
+ * `{ "version": 1, "context": <LabContext, what --context-file accepts>, "run": { "allNodes" },
+ * "steps": [ { "check", "step", "pod", "container", "argv", "stdout", "stderr", "exitCode", "timedOut",
+ * "durationMs" } ] }`.
  * `check` and `step` are the stable ids that `--dry-run --output json` lists; `container` is null for
  * a pod's default container, `exitCode` null when the process was killed or never started.
  *
  * Replay answers each planned step with the recorded step of the same (check, step, pod); a step the
  * recording lacks makes its check inconclusive, saying so. The recorded argv is what really ran and is
- * what the evidence shows, even where the plan's argv differs (a recording from an older version).
+ * what the evidence shows; where it is not the plan's (a recording from an older version, a
+ * hand-built one) the check is inconclusive, naming both commands: the recording does not answer the
+ * plan. A replay judges from the recording alone: its context, and the run settings it records
+ * (`run`, {@link RecordedRun}); the check CLI refuses flags that would change them.
  *
  * A recording holds what the probes printed inside pods and the lab context: never the kubeconfig,
  * its path or the kubectl context (they are kubectl's global flags, outside the step's argv).
@@ -41,15 +45,40 @@ export interface RecordedStep {
   readonly durationMs: number;
 }
 
+/**
+ * The run's settings that change what is planned, hence judged: recorded so that a replay plans what
+ * the run planned (`--all-nodes`). The context already holds the rest (the native-routing CIDR, the
+ * node devices, the cluster's differences from the lab profile).
+ */
+export interface RecordedRun {
+  readonly allNodes: boolean;
+}
+
 /** The document in `DIR/recording.json`. */
 export interface RecordingDocument {
   readonly version: 1;
   readonly context: LabContext;
+  /** Absent in recordings made before it was recorded: a sampled run. */
+  readonly run?: RecordedRun;
   readonly steps: readonly RecordedStep[];
 }
 
 /** Thrown by {@link ReplayExecutor} for a step the recording lacks; the runner makes the check inconclusive. */
 export class StepMissing extends Error {}
+
+/**
+ * Thrown by {@link ReplayExecutor} when the recorded step ran another command than the one planned
+ * (another argv or container): the recording does not answer the plan. It carries the recorded
+ * result, which the runner keeps as evidence; the check is inconclusive, naming both commands.
+ */
+export class StepMismatch extends Error {
+  constructor(
+    message: string,
+    readonly recorded: ExecResult,
+  ) {
+    super(message);
+  }
+}
 
 /** A recorded step from what the runner saw. */
 export function toRecordedStep(
@@ -93,11 +122,20 @@ export function assertNoSecrets(text: string, forbidden: readonly string[] = [])
 }
 
 /** Serializes a recording (stable key order, steps sorted by check, step, pod). */
-export function renderRecording(context: LabContext, steps: readonly RecordedStep[]): string {
+export function renderRecording(
+  context: LabContext,
+  steps: readonly RecordedStep[],
+  run?: RecordedRun,
+): string {
   const sorted = [...steps].sort(
     (a, b) => a.check.localeCompare(b.check) || a.step.localeCompare(b.step) || a.pod.localeCompare(b.pod),
   );
-  const doc: RecordingDocument = { version: RECORDING_VERSION, context, steps: sorted };
+  const doc: RecordingDocument = {
+    version: RECORDING_VERSION,
+    context,
+    ...(run === undefined ? {} : { run }),
+    steps: sorted,
+  };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
@@ -107,8 +145,9 @@ export function writeRecording(
   context: LabContext,
   steps: readonly RecordedStep[],
   forbidden: readonly string[] = [],
+  run?: RecordedRun,
 ): string {
-  const text = renderRecording(context, steps);
+  const text = renderRecording(context, steps, run);
   assertNoSecrets(text, forbidden);
   fs.mkdirSync(dir, { recursive: true });
   const file = nodePath.join(dir, RECORDING_FILE);
@@ -141,6 +180,12 @@ export function validateRecording(value: unknown): string[] {
     errors.push(`version must be ${RECORDING_VERSION} (got ${JSON.stringify(o.version)})`);
   }
   errors.push(...validateLabContext(o.context).map((e) => `context: ${e}`));
+  if (o.run !== undefined) {
+    const run = o.run as Record<string, unknown> | null;
+    if (typeof run !== "object" || run === null || typeof run.allNodes !== "boolean") {
+      errors.push("run must be an object with a boolean allNodes when present");
+    }
+  }
   if (!Array.isArray(o.steps)) errors.push("steps must be a list");
   else {
     o.steps.forEach((s, i) => {
@@ -181,7 +226,11 @@ export class ReplayExecutor implements Executor {
     }
   }
 
-  async exec(target: ExecTarget, _argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
+  /**
+   * The recorded run of the step; a {@link StepMismatch} (carrying it) when the recorded command is
+   * not the planned one, compared word for word with the container.
+   */
+  async exec(target: ExecTarget, argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
     const ref = opts.step;
     if (ref === undefined) throw new Error("replay needs the check and step of every exec");
     const rec = this.byKey.get(JSON.stringify([ref.check, ref.step, target.pod]))?.shift();
@@ -191,7 +240,7 @@ export class ReplayExecutor implements Executor {
       );
     }
     for (const text of [rec.stdout, rec.stderr]) if (text !== "") opts.onOutput?.(text);
-    return {
+    const recorded: ExecResult = {
       stdout: rec.stdout,
       stderr: rec.stderr,
       exitCode: rec.exitCode ?? undefined,
@@ -199,5 +248,13 @@ export class ReplayExecutor implements Executor {
       command: kubectlExecDisplay({ ...target, container: rec.container ?? undefined }, rec.argv),
       durationMs: rec.durationMs,
     };
+    const planned = kubectlExecDisplay(target, argv);
+    if (planned !== recorded.command) {
+      throw new StepMismatch(
+        `step "${ref.step}" was recorded running \`${recorded.command}\`, but the plan runs \`${planned}\``,
+        recorded,
+      );
+    }
+    return recorded;
   }
 }

@@ -17,7 +17,7 @@ import type {
 import { kubectlExecDisplay } from "./execResult";
 import { validJudgement, type Outcome } from "./judging";
 import { guardDiffers } from "./profileVerdicts";
-import { StepMissing } from "./recording";
+import { StepMismatch, StepMissing } from "./recording";
 import type { RunChecksOptions } from "./runOptions";
 import { DEFAULT_READY_TIMEOUT_MS, SYSTEM_CLOCK, runSteps, type ExecLimiter } from "./schedule";
 import { effectiveTimeout, stepsOf } from "./steps";
@@ -55,7 +55,7 @@ async function runStep(
     });
     return await Promise.race([exec, hung]);
   } catch (err) {
-    if (err instanceof StepMissing) throw err;
+    if (err instanceof StepMissing || err instanceof StepMismatch) throw err;
     return {
       stdout: "",
       stderr: `the executor failed: ${message(err)}\n`,
@@ -106,6 +106,8 @@ export async function runOne(
   }
 
   const missing: string[] = [];
+  /** Replay: steps whose recorded command is not the planned one (what each ran, what was planned). */
+  const mismatched: string[] = [];
   const outcome = await runSteps(
     steps,
     async (step, onOutput) => {
@@ -115,6 +117,11 @@ export async function runOne(
         opts.onStep?.({ check: def.name, step, result });
         return result;
       } catch (err) {
+        if (err instanceof StepMismatch) {
+          // The recorded output is kept as evidence; the check cannot be judged by it (below).
+          mismatched.push(err.message);
+          return err.recorded;
+        }
         // Only a replayed recording without the step throws: it is not run, and says so.
         missing.push(step.id);
         return {
@@ -157,5 +164,15 @@ export async function runOne(
     return { result: done("inconclusive", "the judge returned no verdict and reason", evidence) };
   }
   const published = guardDiffers(def, ctx, judgement);
+  if (mismatched.length > 0) {
+    // Never judged silently from another command: what the judge said is kept in the reason only.
+    return {
+      result: done(
+        "inconclusive",
+        `the recording does not answer the plan: ${mismatched.join("; ")} (judged from the recorded output it would be ${published.verdict}: ${published.reason})`,
+        evidence,
+      ),
+    };
+  }
   return { result: done(published.verdict, published.reason, evidence), facts: published.facts };
 }

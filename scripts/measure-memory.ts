@@ -59,7 +59,7 @@ export interface RunOptions {
   /** The checkout whose `cli/run.js check` runs (default: this one). */
   readonly tree?: string;
   readonly docs: Record<DocKey, unknown>;
-  /** Runner flags after `--kubeconfig K --output json`. */
+  /** Runner flags after `--kubeconfig K --native-cidr 10.0.0.0/8 --output json`. */
   readonly args: readonly string[];
   /** Milliseconds each exec is held (default 500). */
   readonly execMs?: number;
@@ -105,7 +105,18 @@ export async function measureRun(opts: RunOptions): Promise<RunMeasurement> {
       : ["-r", "ts-node/register/transpile-only", path.join(tree, "cli", "check.ts")];
     const child = spawn(
       process.execPath,
-      [...entry, "--kubeconfig", server.kubeconfig, "--output", "json", ...opts.args],
+      // --native-cidr as the stack passes it (components/checkCommands.ts): discovery then makes the
+      // stack's gets (without it the runner also reads cilium-config for the CIDR).
+      [
+        ...entry,
+        "--kubeconfig",
+        server.kubeconfig,
+        "--native-cidr",
+        "10.0.0.0/8",
+        "--output",
+        "json",
+        ...opts.args,
+      ],
       {
         cwd: tree,
         // The real kubectl first on PATH; nothing else of the caller's environment (no KUBECONFIG).

@@ -42,6 +42,7 @@ const FILES: Record<DocKey, string> = {
   kubeProxyPods: "kubeproxy",
   kubeProxyStaticPods: "kubeproxy",
   service: "service",
+  ciliumConfig: "ciliumconfig",
 };
 
 const FAKE_KUBECTL = `#!/bin/sh
@@ -56,6 +57,7 @@ if [ "$kind" = get ]; then
       nodes) f=nodes ;; ciliumnodes.cilium.io) f=ciliumnodes ;; app=evescn) f=testpods ;;
       k8s-app=cilium) f=ciliumpods ;; app.kubernetes.io/name=node-probe) f=probepods ;;
       k8s-app=kube-proxy|component=kube-proxy) f=kubeproxy ;; serversvc) f=service ;;
+      cilium-config) f=ciliumconfig ;;
     esac
   done
   [ -z "$f" ] && f=client

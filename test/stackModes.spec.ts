@@ -229,6 +229,8 @@ describe("existing-cluster mode (under mocks, a fake kubectl answering with reco
       create,
       /--cilium-namespace kube-system --ipam-mode eni --profile-differences '\[\{"key":"ipam"/,
     );
+    // Its cilium-config has no ipv4-native-routing-cidr: the checks judge against "unset", not 10.0.0.0/8.
+    assert.match(create, / --native-cidr unset /);
   });
 
   it("stops preview with the keys to check when the cluster cannot be read", async () => {

@@ -10,7 +10,16 @@
 import { shellJoin } from "../../lib/shell";
 import { parseCiliumStatus, type CiliumStatus } from "../parse";
 import { sectionScript, shCommand, withTimeout } from "../probes";
-import type { CheckDefinition, ExecResult, Judgement, LabContext, LabPod, ProbeStep } from "../types";
+import { cidrContains } from "../../lib/cidr";
+import {
+  NATIVE_CIDR_UNSET,
+  type CheckDefinition,
+  type ExecResult,
+  type Judgement,
+  type LabContext,
+  type LabPod,
+  type ProbeStep,
+} from "../types";
 import {
   combine,
   excerpt,
@@ -96,6 +105,55 @@ function disagreement(ctx: LabContext, key: CiliumConfigKey, shown: string): Jud
 }
 
 /**
+ * The CIDR BPF masquerading excludes (`Masquerading: BPF [eth0] 10.0.0.0/8`, JSON
+ * `masquerading.snat-exclusion-cidr-v4`) against what Cilium excludes. The agent prints
+ * `RemoteSNATDstAddrExclusionCIDRv4()` (cilium/cilium daemon/cmd/status.go `getMasqueradingStatus`;
+ * the text line is pkg/client/client.go `FormatStatusResponse`), which is the native-routing CIDR
+ * when one is set (later versions: "or has been autodetected"), else the node's own allocation CIDR
+ * (`localNode.IPv4AllocCIDR`; 1.13: `node.GetIPv4AllocRange()`): cilium/cilium
+ * pkg/datapath/types/config.go lines 118-128 at 026740195c43. So with cilium-config's
+ * `ipv4-native-routing-cidr` unset ({@link NATIVE_CIDR_UNSET}) the agent must exclude its node's
+ * pod CIDR (CiliumNode spec.ipam.podCIDRs), or an autodetected CIDR holding it.
+ */
+function judgeExclusionCidr(pod: string, shown: string, ctx: LabContext): Judgement {
+  const on = `on ${pod}`;
+  const cidr = nativeRoutingCidr(ctx);
+  if (cidr !== NATIVE_CIDR_UNSET) {
+    return shown === cidr
+      ? pass(`masquerading BPF excluding ${cidr}`)
+      : fail(`expected masquerading BPF excluding ${cidr} ${on}, found ${shown}`);
+  }
+  const node = ctx.ciliumPods.find((p) => p.name === pod)?.node;
+  const podCidrs = ctx.nodes.find((n) => n.name === node)?.podCidrs ?? [];
+  const unset = "ipv4-native-routing-cidr unset";
+  if (podCidrs.includes(shown)) {
+    return pass(`masquerading BPF excluding ${shown}, ${node}'s allocation CIDR (${unset})`);
+  }
+  if (podCidrs.length === 0) {
+    return inconclusive(
+      `masquerading BPF excludes ${shown} ${on}; with ${unset} Cilium excludes the node's allocation CIDR, and none is known for ${node ?? "its node"}`,
+    );
+  }
+  if (podCidrs.every((c) => contains(shown, c))) {
+    return pass(
+      `masquerading BPF excluding ${shown}, which holds ${node}'s allocation CIDR ${podCidrs.join(", ")} (${unset}: an autodetected native-routing CIDR)`,
+    );
+  }
+  return fail(
+    `expected masquerading BPF excluding ${node}'s allocation CIDR ${podCidrs.join(", ")} ${on} (${unset}: Cilium excludes the node's own allocation CIDR), found ${shown}`,
+  );
+}
+
+/** Whether CIDR `outer` holds CIDR `inner`; false when either is no IPv4 CIDR. */
+function contains(outer: string, inner: string): boolean {
+  try {
+    return cidrContains(outer, inner);
+  } catch {
+    return false;
+  }
+}
+
+/**
  * What one agent's status says against what the lab expects, or, where the cluster's own
  * cilium-config differs from the lab (existing mode, installCilium false), against what that
  * configuration implies: a line that shows the cluster's setting `differs`; a line that contradicts a
@@ -138,7 +196,6 @@ export function judgeAgent(pod: string, status: AgentStatus, ctx: LabContext): J
   }
 
   const masq = status.masquerading;
-  const cidr = nativeRoutingCidr(ctx);
   if (masq === undefined) parts.push(inconclusive(`masquerading mode not shown ${on}`));
   else if (!sameText(masq, "BPF")) {
     // `Disabled`: enable-ipv4-masquerade false; iptables: BPF masquerading off.
@@ -147,11 +204,12 @@ export function judgeAgent(pod: string, status: AgentStatus, ctx: LabContext): J
   } else if (status.masqueradeCidr === undefined) {
     parts.push(pass("masquerading BPF (exclusion CIDR not shown)"));
     parts.push(...disagreement(ctx, "enable-bpf-masquerade", `masquerading BPF ${on}`));
-  } else if (status.masqueradeCidr !== cidr) {
-    parts.push(fail(`expected masquerading BPF excluding ${cidr} ${on}, found ${status.masqueradeCidr}`));
   } else {
-    parts.push(pass(`masquerading BPF excluding ${cidr}`));
-    parts.push(...disagreement(ctx, "enable-bpf-masquerade", `masquerading BPF ${on}`));
+    const excluded = judgeExclusionCidr(pod, status.masqueradeCidr, ctx);
+    parts.push(excluded);
+    if (excluded.verdict === "pass") {
+      parts.push(...disagreement(ctx, "enable-bpf-masquerade", `masquerading BPF ${on}`));
+    }
   }
 
   const routing = status.routingNetwork;
@@ -261,7 +319,7 @@ function judge(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judge
 export const ciliumAgentStatus: CheckDefinition = {
   name: "cilium-agent-status",
   proves:
-    "Every Cilium agent runs the lab's datapath: kube-proxy replacement on, BPF host routing, BPF masquerading that excludes the native-routing CIDR, native routing, every node reachable and every controller healthy.",
+    "Every Cilium agent runs the lab's datapath: kube-proxy replacement on, BPF host routing, BPF masquerading that excludes the native-routing CIDR (where cilium-config sets none, the node's own allocation CIDR, as Cilium does), native routing, every node reachable and every controller healthy.",
   // The native-routing CIDR is the cluster's own already (index.ts passes cilium-config's), so it is not declared.
   restsOn: [
     "kube-proxy-replacement",

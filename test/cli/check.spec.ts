@@ -162,7 +162,7 @@ describe("check CLI: dry run", () => {
       assert.equal(r.stdout, "");
       const lines = r.stderr.split("\n").filter((l) => /refused/.test(l));
       assert.equal(lines.length, 1, r.stderr);
-      assert.match(lines[0], /^check: kubectl reached no cluster \(9 of 9 reads failed\): The connection/);
+      assert.match(lines[0], /^check: kubectl reached no cluster \(10 of 10 reads failed\): The connection/);
     } finally {
       fake.remove();
     }
@@ -202,6 +202,12 @@ describe("check CLI: usage", () => {
 
   it("accepts --only repeated or comma-separated", () => {
     assert.deepEqual(parseCliArgs(["--only", "a,b", "--only", "c"], false).only, ["a", "b", "c"]);
+  });
+
+  it("takes --native-cidr unset (existing mode: cilium-config sets none) into the context options", () => {
+    const opts = parseCliArgs(["--native-cidr", "unset"], false);
+    assert.equal(opts.contextOptions.nativeRoutingCidr, "unset");
+    assert.equal(opts.nativeCidrSet, true);
   });
 
   it("defaults the output to json when stdout is not a terminal, text when it is", () => {
@@ -254,7 +260,8 @@ describe("check CLI: a run", () => {
     assert.deepEqual(fake.kindCalls(), ["get kubeconfig --name lab"]);
 
     const calls = fake.kubectlCalls();
-    assert.equal(calls.filter((c) => c.argv.includes("get")).length, 9);
+    // nine gets of the lab, and cilium-config for its native-routing CIDR (no --native-cidr given)
+    assert.equal(calls.filter((c) => c.argv.includes("get")).length, 10);
     assert.equal(calls.filter((c) => c.argv.includes("exec")).length, 6);
     const files = new Set(calls.map((c) => c.kubeconfig));
     assert.equal(files.size, 1);

@@ -24,7 +24,7 @@ export interface FakeResource {
 /**
  * The resources served. Core entries as kubernetes/kubernetes `api/discovery/api__v1.json` lists them
  * (commit 4d817e79: nodes `no`, pods `po` with subresource `pods/exec` kind PodExecOptions, services
- * `svc`, namespaces `ns`); CiliumNode as Cilium's CRD names it (cilium/cilium
+ * `svc`, namespaces `ns`; configmaps `cm` as `kubectl api-resources` lists it, not read from that file); CiliumNode as Cilium's CRD names it (cilium/cilium
  * `pkg/k8s/apis/cilium.io/client/crds/v2/ciliumnodes.yaml` @a0a5525f: plural ciliumnodes, singular
  * ciliumnode, shortNames cn/ciliumn, scope Cluster, version v2).
  */
@@ -55,6 +55,15 @@ export const RESOURCES: readonly FakeResource[] = [
     kind: "Service",
     namespaced: true,
     shortNames: ["svc"],
+  },
+  {
+    group: "",
+    version: "v1",
+    plural: "configmaps",
+    singular: "configmap",
+    kind: "ConfigMap",
+    namespaced: true,
+    shortNames: ["cm"],
   },
   {
     group: "cilium.io",

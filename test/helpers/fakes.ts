@@ -26,6 +26,7 @@ export const KUBECTL_FIXTURE_FILES: Readonly<Record<DocKey, string>> = {
   // the seed lab has no kube-proxy in any shape: the same empty list answers the static-pod query
   kubeProxyStaticPods: "pods-kube-proxy.json",
   service: "svc-serversvc.json",
+  ciliumConfig: "cm-cilium-config.json",
 };
 
 /** Fresh parsed copies of the recorded documents (tests mutate them). */
@@ -279,6 +280,7 @@ elif has k8s-app=cilium; then file=pods-cilium.json
 elif has app.kubernetes.io/name=node-probe; then file=pods-node-probe.json
 elif has k8s-app=kube-proxy || has component=kube-proxy; then file=pods-kube-proxy.json
 elif has service && has serversvc; then file=svc-serversvc.json
+elif has configmap && has cilium-config; then file=cm-cilium-config.json
 fi
 [ -n "$file" ] || not_found
 exec cat "$FAKE_KUBECTL_FIXTURES/$file"

@@ -99,5 +99,6 @@ export function syntheticDocs(ctx: LabContext): Record<DocKey, Json> {
     kubeProxyPods: kubeProxy,
     kubeProxyStaticPods: kubeProxy,
     service: read("svc-serversvc.json"),
+    ciliumConfig: read("cm-cilium-config.json"),
   };
 }

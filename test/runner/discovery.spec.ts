@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 
+import { NATIVE_CIDR_UNSET } from "../../checks/types";
 import { buildLabContext } from "../../runner/contextBuilder";
 import { validateLabContext } from "../../runner/contextFile";
 import { discoverLabContext, discoveryQueries } from "../../runner/discovery";
@@ -247,13 +248,13 @@ function selections(q: Record<string, string[]>): Record<string, string[]> {
 }
 
 describe("discoverLabContext", () => {
-  it("runs the nine kubectl gets in parallel, each with a timeout, and builds the context", async () => {
-    // Each get is held until all nine have started (a barrier, up to 5 s), so "in parallel" is shown by
+  it("runs the ten kubectl gets in parallel, each with a timeout, and builds the context", async () => {
+    // Each get is held until all ten have started (a barrier, up to 5 s), so "in parallel" is shown by
     // how many ran at once, not by a wall-clock bound (issue 21). One after the other: 1 at once.
-    const { runner, calls, maxAtOnce } = fakeRunner({ holdUntil: 9 });
+    const { runner, calls, maxAtOnce } = fakeRunner({ holdUntil: 10 });
     const d = await discoverLabContext(runner, { timeoutSeconds: 12 });
-    assert.equal(maxAtOnce(), 9);
-    assert.equal(calls.length, 9);
+    assert.equal(maxAtOnce(), 10);
+    assert.equal(calls.length, 10);
     assert.ok(calls.every((c) => c.at(-1) === "timeout=12"));
     assert.ok(calls.every((c) => c[0] === "get" && c.some((a) => a.startsWith("jsonpath-as-json="))));
     assert.deepEqual(d.problems, []);
@@ -326,8 +327,49 @@ describe("discoverLabContext", () => {
     };
     const d = await discoverLabContext(runner);
     assert.equal(d.context, undefined);
-    assert.equal(d.problems.length, 9);
+    assert.equal(d.problems.length, 10);
     assert.ok(d.evidence.every((e) => e.output === "boom"));
+  });
+
+  it("reads cilium-config only when no native-routing CIDR is given", async () => {
+    const { runner, calls } = fakeRunner();
+    const d = await discoverLabContext(runner, { nativeRoutingCidr: "10.16.0.0/12" });
+    assert.equal(calls.length, 9);
+    assert.ok(!calls.some((c) => c.includes("configmap")));
+    assert.equal(d.context?.nativeRoutingCidr, "10.16.0.0/12");
+    assert.deepEqual(selections(discoveryQueries()).ciliumConfig, [
+      "get",
+      "configmap",
+      "cilium-config",
+      "-n",
+      "kube-system",
+    ]);
+  });
+
+  it("carries 'unset' when cilium-config has no ipv4-native-routing-cidr, not the lab's 10.0.0.0/8", async () => {
+    const docs = seedDocs();
+    delete docs.ciliumConfig.data["ipv4-native-routing-cidr"];
+    assert.equal(buildLabContext(docs).context?.nativeRoutingCidr, NATIVE_CIDR_UNSET);
+    // An explicit --native-cidr still wins.
+    assert.equal(
+      buildLabContext(docs, { nativeRoutingCidr: "10.0.0.0/8" }).context?.nativeRoutingCidr,
+      "10.0.0.0/8",
+    );
+  });
+
+  it("warns, without failing, when cilium-config cannot be read, and says the lab's CIDR is used", async () => {
+    const forbidden = 'Error from server (Forbidden): configmaps "cilium-config" is forbidden\n';
+    const { runner } = fakeRunner({ failing: { ciliumConfig: forbidden } });
+    const d = await discoverLabContext(runner);
+    assert.equal(d.context?.nativeRoutingCidr, "10.0.0.0/8");
+    assert.deepEqual(
+      d.problems.map((p) => [p.source, p.fatal]),
+      [["ciliumConfig", false]],
+    );
+    assert.match(
+      d.problems[0].message,
+      /Forbidden.*; the native-routing CIDR is taken as the lab's 10\.0\.0\.0\/8/,
+    );
   });
 });
 

@@ -2,6 +2,9 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+import { parse as parseYaml } from "yaml";
+
+import { NATIVE_CIDR_UNSET } from "../../checks/types";
 import { buildLabContext } from "../../runner/contextBuilder";
 import { discoverLabContext, discoveryQueries } from "../../runner/discovery";
 import {
@@ -100,6 +103,25 @@ describe("discovery's projection as the real kubectl renders it", function () {
         .annotations["k3s.io/node-args"],
       cp.metadata.annotations["k3s.io/node-args"],
     );
+  });
+
+  it("reads the native-routing CIDR from cilium-config, and 'unset' from a real one without it (EKS)", async () => {
+    // The seed's cilium-config sets it: the context carries it, as before.
+    const { docs } = await projectedWithRealKubectl(seedDocs());
+    assert.equal(buildLabContext(docs).context?.nativeRoutingCidr, "10.0.0.0/8");
+    // A real cilium-config with no ipv4-native-routing-cidr (eks-cilium, ENI IPAM): "unset", never
+    // the lab's 10.0.0.0/8.
+    const eksConfig = parseYaml(
+      fs.readFileSync(
+        path.join(__dirname, "..", "fixtures", "cluster", "eks-cilium", "cilium-config.yaml"),
+        "utf8",
+      ),
+    ) as { data: Record<string, string> };
+    assert.equal(eksConfig.data["ipv4-native-routing-cidr"], undefined);
+    const withEks = { ...seedDocs(), ciliumConfig: eksConfig };
+    const projected = await projectedWithRealKubectl(withEks);
+    assert.deepEqual(projected.docs.ciliumConfig, { metadata: { name: "cilium-config" } });
+    assert.equal(buildLabContext(projected.docs).context?.nativeRoutingCidr, NATIVE_CIDR_UNSET);
   });
 
   it("prints exactly the projected fields of a real EKS node list (test/fixtures/cluster/eks)", async () => {

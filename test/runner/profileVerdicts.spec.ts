@@ -22,7 +22,7 @@ import {
   profileDifferences,
 } from "../../existing/ciliumProfile";
 import { readReportDocument, renderMarkdown } from "../../report";
-import { guardDiffers } from "../../runner/profileVerdicts";
+import { guardDiffers, withClusterDifferences } from "../../runner/profileVerdicts";
 import type { RunReport } from "../../runner/results";
 import { SEED_CONTEXT, WORKER2, caseResults } from "../checks/defs/seedContext";
 
@@ -47,7 +47,11 @@ function differences(data: Record<string, string>): SettingDifference[] {
   return profileDifferences(clusterProfileOf(list)!, { nativeRoutingCidr: "10.0.0.0/8" });
 }
 
-/** Runs the check CLI in this process on a recording; the JSON report it prints. */
+/**
+ * Runs the check CLI in this process on a recording; the JSON report it prints. The differences are
+ * in the recorded context, as a recorded existing-mode run holds them (--replay refuses
+ * --profile-differences: a replay judges from the recording alone).
+ */
 async function replay(
   context: LabContext,
   steps: { check: string; step: string; stdout: string; exitCode: number }[],
@@ -62,7 +66,7 @@ async function replay(
     file,
     JSON.stringify({
       version: 1,
-      context,
+      context: withClusterDifferences(context, diffs),
       steps: steps.map((s) => {
         const p = planned.find((x) => x.id === s.step)!;
         return {
@@ -89,7 +93,6 @@ async function replay(
     handleSignals: false,
   };
   const args = ["--replay", dir, "--only", only, "--output", "json"];
-  if (diffs !== undefined) args.push("--profile-differences", JSON.stringify(diffs));
   try {
     const code = await main(args, io);
     assert.equal(code, 0, stderr);

@@ -18,6 +18,7 @@ import { runChecks } from "../../runner/runner";
 import type { CheckDefinition, LabContext } from "../../checks/types";
 import { buildSeedRecording } from "../../scripts/build-seed-recording";
 import { makeFakeBin, SEED_CONTEXT_FILE } from "../helpers/fakes";
+import { syntheticContext } from "../helpers/syntheticLab";
 
 const RECORDINGS = path.join(__dirname, "..", "fixtures", "recordings");
 const SEED = path.resolve(__dirname, "../../../shared/seed/000_aeb09caae6829f2e.txt");
@@ -44,16 +45,18 @@ describe("recordings under test/fixtures/recordings", () => {
     });
   }
 
-  it("seed-lab: judges the pings the write-up shows, and says which steps it lacks for the rest", async () => {
+  it("seed-lab: reports that the write-up's pings (-c 1) do not answer the planned -c 3 -w 10, and says which steps it lacks", async () => {
     const doc = readRecording(path.join(RECORDINGS, "seed-lab"));
     const report = await runChecks(ALL_CHECKS, doc.context, new ReplayExecutor(doc.steps));
-    const verdicts = Object.fromEntries(report.results.map((r) => [r.name, r.verdict]));
-    assert.equal(verdicts["ping-same-node"], "pass");
-    assert.equal(verdicts["ping-cross-node"], "pass");
-    assert.match(report.results.find((r) => r.name === "ping-cross-node")!.reason, /1\/1 replies.*ttl 62/);
-    for (const r of report.results.filter((x) => !x.name.startsWith("ping-"))) {
-      assert.equal(r.verdict, "inconclusive", `${r.name}: ${r.reason}`);
-    }
+    for (const r of report.results) assert.equal(r.verdict, "inconclusive", `${r.name}: ${r.reason}`);
+    // Not judged silently: the reason names the recorded command and the planned one, and keeps
+    // what the judge would say of the recorded output.
+    const cross = report.results.find((r) => r.name === "ping-cross-node")!;
+    assert.match(
+      cross.reason,
+      /the recording does not answer the plan: step "ping" was recorded running `kubectl exec -n default net -- ping 10\.0\.0\.72 -c 1`, but the plan runs `kubectl exec -n default net -- ping -n -c 3 -w 10 10\.0\.0\.72`/,
+    );
+    assert.match(cross.reason, /judged from the recorded output it would be pass: .*1\/1 replies.*ttl 62/);
     const routes = report.results.find((r) => r.name === "node-routes")!;
     assert.match(routes.reason, /the recording has no output for step\(s\) "routes:[^"]+-control-plane"/);
     // The evidence shows the command the write-up really ran.
@@ -91,6 +94,11 @@ describe("the recording format", () => {
   it("rejects wrong versions and malformed steps", () => {
     assert.deepEqual(validateRecording({ version: 1, context: ctx, steps: [step] }), []);
     assert.match(validateRecording({ version: 2, context: ctx, steps: [] }).join(), /version must be 1/);
+    assert.deepEqual(validateRecording({ version: 1, context: ctx, run: { allNodes: true }, steps: [] }), []);
+    assert.match(
+      validateRecording({ version: 1, context: ctx, run: { allNodes: "yes" }, steps: [] }).join(),
+      /run must be an object with a boolean allNodes/,
+    );
     assert.match(validateRecording({ version: 1, context: {}, steps: [] }).join(), /context: nodes/);
     assert.match(
       validateRecording({ version: 1, context: ctx, steps: [{ ...step, exitCode: "0" }] }).join(),
@@ -168,6 +176,8 @@ describe("check CLI --record / --replay", () => {
         doc.steps.map((s) => [s.check, s.step, s.pod, s.container, s.argv, s.stdout, s.exitCode]),
         [["echo-client", "echo", "net", null, ["echo", "hi"], "hi\n", 0]],
       );
+      // The run setting that changes the plan is recorded, for the replay to plan the same.
+      assert.deepEqual(doc.run, { allNodes: false });
       // The fake kind's kubeconfig (client-key-data, server, context) and its temp path are nowhere.
       const kubeconfigFile = fake.kubectlCalls()[0].kubeconfig!;
       for (const secret of [
@@ -203,6 +213,102 @@ describe("check CLI --record / --replay", () => {
     const mixed = await run(["--replay", RECORDINGS, "--kubeconfig", "/k"], {});
     assert.equal(mixed.code, 2);
     assert.match(mixed.stderr, /--replay judges a recording offline: drop --kubeconfig/);
+  });
+
+  it("refuses, with --replay, every flag that would change the verdicts (the recording holds them)", async () => {
+    const differences = JSON.stringify([
+      { key: "enable-bpf-masquerade", found: "false", lab: "true", checks: ["cilium-agent-status"] },
+    ]);
+    const cases: [string[], RegExp][] = [
+      [["--profile-differences", differences], /drop --profile-differences, which would change the verdicts/],
+      [["--native-cidr", "10.16.0.0/12"], /drop --native-cidr/],
+      [["--node-device", "ens5"], /drop --node-device/],
+      [["--all-nodes"], /drop --all-nodes/],
+      [["--namespace", "lab", "--ipam-mode", "eni"], /drop --namespace, --ipam-mode/],
+      [["--node-probe", "off"], /drop --node-probe/],
+    ];
+    for (const [flags, message] of cases) {
+      const r = await run(["--replay", RECORDINGS, ...flags], {});
+      assert.equal(r.code, 2, flags.join(" "));
+      assert.match(r.stderr, /--replay judges from the recording alone/);
+      assert.match(r.stderr, message);
+      assert.equal(r.stdout, "");
+    }
+    // What changes nothing that is judged stays allowed.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rec-"));
+    try {
+      writeRecording(dir, ctx, []);
+      const ok = await run(
+        ["--replay", dir, "--only", "echo-client", "--timeout", "5", "--max-execs", "2"],
+        {},
+      );
+      assert.equal(ok.code, 0, ok.stderr);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("replays a step whose recorded command is not the planned one as inconclusive, naming both", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rec-"));
+    const recorded = {
+      check: "echo-client",
+      step: "echo",
+      pod: "net",
+      container: null,
+      argv: ["echo", "-n", "hi"],
+      stdout: "hi\n",
+      stderr: "",
+      exitCode: 0,
+      timedOut: false,
+      durationMs: 3,
+    };
+    try {
+      writeRecording(dir, ctx, [recorded]);
+      const r = await run(["--replay", dir, "--output", "json"], {});
+      const result = (JSON.parse(r.stdout) as RunReport).results[0];
+      assert.equal(result.verdict, "inconclusive");
+      assert.equal(
+        result.reason,
+        'the recording does not answer the plan: step "echo" was recorded running `kubectl exec -n default net -- echo -n hi`, but the plan runs `kubectl exec -n default net -- echo hi` (judged from the recorded output it would be pass: the client echoed)',
+      );
+      // The evidence is what really ran.
+      assert.deepEqual(
+        result.evidence.map((e) => e.command),
+        ["kubectl exec -n default net -- echo -n hi"],
+      );
+      // Another container is another command too.
+      writeRecording(dir, ctx, [{ ...recorded, argv: ["echo", "hi"], container: "sidecar" }]);
+      const c = await run(["--replay", dir, "--output", "json"], {});
+      assert.match(
+        (JSON.parse(c.stdout) as RunReport).results[0].reason,
+        /-c sidecar -- echo hi`, but the plan runs/,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("plans a replay as the recorded run was planned (--all-nodes recorded), not as the flags say", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rec-"));
+    const five = syntheticContext(5);
+    const probed = async (): Promise<number> => {
+      const io: CliIO = {
+        stdout: { write: (t: string) => (out += t), isTTY: false },
+        stderr: { write: () => true },
+        handleSignals: false,
+      };
+      let out = "";
+      assert.equal(await main(["--replay", dir, "--dry-run", "--output", "json"], io), 0);
+      return (JSON.parse(out) as { nodes: { probed: string[] } }).nodes.probed.length;
+    };
+    try {
+      writeRecording(dir, five, [], [], { allNodes: true });
+      assert.equal(await probed(), 5);
+      writeRecording(dir, five, []);
+      assert.equal(await probed(), 3); // a recording without run settings: a sampled run
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("writes the recording it replays from nothing but the file (a round trip through writeRecording)", async () => {

@@ -1,7 +1,11 @@
 import { strict as assert } from "assert";
 
 import { ciliumAgentStatus } from "../../../checks/defs/status";
+import { NATIVE_CIDR_UNSET } from "../../../checks/types";
 import { SEED_CONTEXT, judgeCase, runCases } from "./seedContext";
+
+/** The seed context of a cluster whose cilium-config has no ipv4-native-routing-cidr. */
+const UNSET = { ...SEED_CONTEXT, nativeRoutingCidr: NATIVE_CIDR_UNSET };
 
 describe("cilium-agent-status", () => {
   it("runs one exec per Cilium agent, in the agent container, JSON form then text", () => {
@@ -22,6 +26,15 @@ describe("cilium-agent-status", () => {
   });
 
   runCases(ciliumAgentStatus, [
+    {
+      title:
+        "passes agents that exclude their node's own allocation CIDR when cilium-config has no ipv4-native-routing-cidr, as Cilium does then",
+      kase: "native-cidr-unset",
+      ctx: UNSET,
+      verdict: "pass",
+      reason:
+        /masquerading BPF excluding 10\.0\.0\.0\/24, cilium-kubeproxy-replacement-ebpf-worker's allocation CIDR \(ipv4-native-routing-cidr unset\)/,
+    },
     {
       title:
         "passes on the seed's agents (1.13: Strict, BPF host routing, BPF masquerading of 10.0.0.0/8, 3/3, 35/35)",
@@ -137,6 +150,33 @@ describe("cilium-agent-status", () => {
       judgement.reason,
       /expected masquerading BPF excluding 10\.0\.0\.0\/16 on cilium-mfc5w, found 10\.0\.0\.0\/8/,
     );
+  });
+
+  describe("with no ipv4-native-routing-cidr in cilium-config (context: unset)", () => {
+    it("passes an autodetected native-routing CIDR that holds the node's allocation CIDR, saying so", () => {
+      const judgement = judgeCase(ciliumAgentStatus, "healthy", UNSET);
+      assert.equal(judgement.verdict, "pass", judgement.reason);
+      assert.match(
+        judgement.reason,
+        /excluding 10\.0\.0\.0\/8, which holds .* an autodetected native-routing CIDR/,
+      );
+    });
+
+    it("fails an exclusion CIDR that does not hold the node's allocation CIDR, naming both", () => {
+      const judgement = judgeCase(ciliumAgentStatus, "wrong-native-cidr", UNSET);
+      assert.equal(judgement.verdict, "fail");
+      assert.match(
+        judgement.reason,
+        /expected masquerading BPF excluding cilium-kubeproxy-replacement-ebpf-worker's allocation CIDR 10\.0\.0\.0\/24 on cilium-6bt7g \(ipv4-native-routing-cidr unset: .*\), found 10\.244\.0\.0\/16/,
+      );
+    });
+
+    it("is inconclusive when the node's allocation CIDR is not known", () => {
+      const ctx = { ...UNSET, nodes: UNSET.nodes.map((n) => ({ ...n, podCidrs: [] })) };
+      const judgement = judgeCase(ciliumAgentStatus, "native-cidr-unset", ctx);
+      assert.equal(judgement.verdict, "inconclusive");
+      assert.match(judgement.reason, /none is known for/);
+    });
   });
 
   it("is inconclusive without any agent pod", () => {
