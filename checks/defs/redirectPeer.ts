@@ -42,6 +42,7 @@ import {
   probeOn,
   podTarget,
   sameNodePeer,
+  settingOf,
   stepById,
 } from "./common";
 import { readPing } from "./ping";
@@ -118,14 +119,14 @@ type HostRouting = "BPF" | "Legacy" | undefined;
 function hostRoutingOf(
   step: ProbeStep | undefined,
   results: ReadonlyMap<string, ExecResult>,
-): { mode: HostRouting; note?: string } {
+): { mode: HostRouting; note?: string; agent?: string } {
   if (step === undefined)
     return { mode: undefined, note: "no Cilium agent on the destination node to read the host routing mode" };
   const out = usableStep(step, results, { okExitCodes: [0, 1] });
   if (!out.ok) return { mode: undefined, note: `host routing mode unknown (${out.judgement.reason})` };
   const mode = parseCiliumStatus(out.output).hostRouting;
   if (sameText(mode, "BPF")) return { mode: "BPF" };
-  if (sameText(mode, "Legacy")) return { mode: "Legacy" };
+  if (sameText(mode, "Legacy")) return { mode: "Legacy", agent: step.target.pod };
   return { mode: undefined, note: `host routing mode not shown by cilium status (${mode ?? "no line"})` };
 }
 
@@ -138,9 +139,13 @@ function judgeVeth(
   mode: HostRouting,
 ): Judgement {
   const where = `${dev}, the host-side veth of ${role} ${pod.name} (${pod.node})`;
+  // A capture that saw neither direction while the sanity capture in the pod saw both missed the
+  // traffic or watched the wrong device: it proves nothing in either mode.
+  if (!seen.request && !seen.reply)
+    return inconclusive(`the capture on ${where} saw neither direction, so it proves nothing`);
   if (mode === "Legacy") {
     if (seen.request && seen.reply)
-      return pass(`${where} saw both directions, as expected with Legacy host routing`);
+      return pass(`${where} saw both directions (the Legacy host routing path)`);
     return fail(
       `expected both the echo request and the echo reply on ${where} with Legacy host routing, saw ${describeSeen(seen)}`,
     );
@@ -153,12 +158,38 @@ function judgeVeth(
       `expected only the echo ${crosses} on ${where} (bpf_redirect_peer delivers the ${skips} straight into the pod), saw ${describeSeen(seen)}`,
     );
   }
-  if (!seen[crosses]) {
-    return inconclusive(
-      `the capture on ${where} saw neither direction, so the missing echo ${skips} proves nothing`,
-    );
-  }
   return pass(`${where} saw only the echo ${crosses}`);
+}
+
+/**
+ * The agent reports Legacy host routing: bpf_redirect_peer is never called. `should_redirect_peer`
+ * returns `CONFIG(enable_bpf_host_routing) && !from_host && ...`, and `redirect_ep` falls back to
+ * `ctx_redirect` (bpf_redirect) when it is false (cilium/cilium bpf/lib/local_delivery.h lines 57-85
+ * and 87-103 at 02446a8c; 1.13.0-rc5's `redirect_ep` in the same file calls `ctx_redirect_peer` only
+ * under `ENABLE_HOST_ROUTING`). The check names bpf_redirect_peer, so it never passes here: `differs`
+ * where the cluster's own cilium-config explains Legacy host routing and the veths show what that
+ * mode implies (both directions), else `fail`, naming the status line and the usual causes.
+ */
+function judgeLegacy(
+  ctx: LabContext,
+  agent: string,
+  veths: Judgement,
+  facts: Readonly<Record<string, unknown>>,
+): Judgement {
+  const statusLine = `${agent} reports "Host Routing: Legacy" in cilium status`;
+  const notUsed = "bpf_redirect_peer is not used with Legacy host routing (both directions cross the veths)";
+  if (veths.verdict === "pass") {
+    const explained = differsFrom(ctx, LEGACY_KEYS, `${statusLine}: ${notUsed}; ${veths.reason}`, facts);
+    if (explained.verdict === "differs") return explained;
+  }
+  if (veths.verdict === "inconclusive" && LEGACY_KEYS.some((k) => settingOf(ctx, k) !== undefined))
+    return inconclusive(`${statusLine} (as the cluster's cilium-config implies), but ${veths.reason}`, facts);
+  return fail(
+    `${statusLine}: ${notUsed}. The lab asks for BPF host routing; usual causes: a kernel older than 5.10, ` +
+      `bpf.hostLegacyRouting=true (enable-host-legacy-routing), BPF masquerading or kube-proxy replacement off, ` +
+      `endpoint routes, IPsec or WireGuard encryption. Veths: ${veths.reason}`,
+    facts,
+  );
 }
 
 function judgePeer(
@@ -233,21 +264,10 @@ function judgePeer(
     facts[`${role}Veth`] = { dev: capture.dev, request: seen.request, reply: seen.reply };
     parts.push(judgeVeth(role, capture.dev, pod, seen, routing.mode));
   }
-  const verdict = combine(parts, { [factKey]: { hostRouting: routing.mode ?? "unknown", ...facts } });
-  if (routing.mode !== undefined) {
-    const legacy =
-      routing.mode === "Legacy"
-        ? " (Legacy host routing: bpf_redirect_peer is not used, both directions cross the veths)"
-        : "";
-    // Legacy host routing that the cluster's cilium-config calls for (enable-host-legacy-routing, or
-    // BPF masquerading or kube-proxy replacement off, without which BPF host routing is not used:
-    // reference.md): the veths behave as that mode implies, bpf_redirect_peer is not shown.
-    if (routing.mode === "Legacy" && verdict.verdict === "pass") {
-      const explained = differsFrom(ctx, LEGACY_KEYS, `${verdict.reason}${legacy}`, verdict.facts);
-      if (explained.verdict === "differs") return explained;
-    }
-    return { ...verdict, reason: `${verdict.reason}${legacy}` };
-  }
+  const factsOut = { [factKey]: { hostRouting: routing.mode ?? "unknown", ...facts } };
+  const verdict = combine(parts, factsOut);
+  if (routing.mode === "Legacy") return judgeLegacy(ctx, routing.agent ?? "the agent", verdict, factsOut);
+  if (routing.mode === "BPF") return verdict;
   // Mode unknown: a match with the BPF expectation is still a pass (noted); anything else cannot be judged.
   if (verdict.verdict === "pass")
     return { ...verdict, reason: `${verdict.reason} (${routing.note}; judged as BPF host routing)` };

@@ -3,7 +3,14 @@ import { strict as assert } from "assert";
 import { redirectNeigh } from "../../../checks/defs/redirectNeigh";
 import { redirectPeerCrossNode, redirectPeerSameNode } from "../../../checks/defs/redirectPeer";
 import { CAPTURE_READY } from "../../../checks/probes";
+import type { LabContext } from "../../../checks/types";
 import { SEED_CONTEXT, WORKER2, judgeCase, runCases } from "./seedContext";
+
+/** The seed lab on a cluster whose own cilium-config asks for Legacy host routing. */
+const LEGACY_CLUSTER: LabContext = {
+  ...SEED_CONTEXT,
+  clusterDifferences: [{ key: "enable-host-legacy-routing", found: "true", lab: "false" }],
+};
 
 describe("redirect-peer-same-node", () => {
   it("runs in one phase: the ping starts once both captures listen, one exec per pod or node", () => {
@@ -60,11 +67,34 @@ describe("redirect-peer-same-node", () => {
         /^expected only the echo request on lxcbf5cb1e7ceb0, the host-side veth of source net .*, saw the echo request and the echo reply$/,
     },
     {
-      title: "flips the expectation with Legacy host routing and says so",
+      title:
+        "fails with Legacy host routing and no cluster difference to explain it, naming the status line and the usual causes",
       kase: "legacy-host-routing",
-      verdict: "pass",
+      verdict: "fail",
       reason:
-        /saw both directions, as expected with Legacy host routing.*\(Legacy host routing: bpf_redirect_peer is not used, both directions cross the veths\)$/,
+        /^cilium-496vl reports "Host Routing: Legacy" in cilium status: bpf_redirect_peer is not used .*usual causes: a kernel older than 5\.10, bpf\.hostLegacyRouting=true .*endpoint routes, IPsec or WireGuard.*saw both directions/,
+      facts: {
+        redirectPeerSameNode: {
+          hostRouting: "Legacy",
+          sourceVeth: { dev: "lxcbf5cb1e7ceb0", request: true, reply: true },
+          destinationVeth: { dev: "lxccb7c1b078d26", request: true, reply: true },
+        },
+      },
+    },
+    {
+      title: "differs with Legacy host routing that the cluster's cilium-config explains",
+      kase: "legacy-host-routing",
+      ctx: LEGACY_CLUSTER,
+      verdict: "differs",
+      reason:
+        /^differs from the lab profile as cilium-config enable-host-legacy-routing true \(lab: false\) implies: .*bpf_redirect_peer is not used/,
+    },
+    {
+      title: "is inconclusive, not fail, when the veth captures saw nothing (Legacy explained by the config)",
+      kase: "legacy-veths-saw-nothing",
+      ctx: LEGACY_CLUSTER,
+      verdict: "inconclusive",
+      reason: /the capture on lxcbf5cb1e7ceb0, .* saw neither direction, so it proves nothing/,
     },
     {
       title: "fails with Legacy host routing when a veth sees one direction only",
@@ -153,10 +183,16 @@ describe("redirect-peer-cross-node", () => {
       reason: /expected only the echo request on lxcbf5cb1e7ceb0/,
     },
     {
-      title: "flips the expectation with Legacy host routing",
+      title: "fails with Legacy host routing (bpf_redirect_peer is not used), never pass",
       kase: "legacy-host-routing",
-      verdict: "pass",
-      reason: /Legacy/,
+      verdict: "fail",
+      reason: /cilium-6bt7g reports "Host Routing: Legacy"/,
+    },
+    {
+      title: "differs with Legacy host routing that the cluster's cilium-config explains",
+      kase: "legacy-host-routing",
+      ctx: LEGACY_CLUSTER,
+      verdict: "differs",
     },
     {
       title: "is inconclusive on 100% loss",
