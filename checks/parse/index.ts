@@ -8,6 +8,8 @@ export type { ArpEntry, ArpTable } from "./arp";
 export { lbAddress, parseBpfLbList } from "./bpf-lb-list";
 export type { LbFrontend, LbList } from "./bpf-lb-list";
 export { parseCiliumStatus } from "./cilium-status";
+export { parseCiliumTrace } from "./cilium-trace";
+export type { TraceEvent, TraceStream } from "./cilium-trace";
 export type { CiliumStatus } from "./cilium-status-model";
 export { parseIpAddr } from "./ip-addr";
 export type { IpAddrList, IpInterface } from "./ip-addr";

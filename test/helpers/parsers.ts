@@ -3,6 +3,7 @@ import { parseBpfLbList } from "../../checks/parse/bpf-lb-list";
 import {
   parseArp,
   parseCiliumStatus,
+  parseCiliumTrace,
   parseIpAddr,
   parseIpRoute,
   parseIptablesSave,
@@ -23,6 +24,7 @@ export const PARSERS_BY_FIXTURE_FOLDER: Readonly<Record<string, FixtureParser>> 
   arp: (raw) => parseArp(raw),
   "bpf-lb-list": (raw) => parseBpfLbList(raw),
   "cilium-status": (raw) => parseCiliumStatus(raw),
+  "cilium-trace": (raw) => parseCiliumTrace(raw),
   "ip-addr": (raw) => parseIpAddr(raw),
   "ip-route": (raw) => parseIpRoute(raw),
   "iptables-save": (raw) => parseIptablesSave(raw),
