@@ -18,6 +18,8 @@ export type { Route, RouteTable } from "./ip-route";
 export { parseIptablesSave } from "./iptables-save";
 export type { IptablesDump } from "./iptables-save";
 export { parsePing } from "./ping";
+export { parseProcSnmp } from "./proc-snmp";
+export type { ProcSnmp } from "./proc-snmp";
 export type { PingResult } from "./ping";
 export { parseServiceList } from "./service-list";
 export type { ServiceBackend, ServiceEntry, ServiceList } from "./service-list";
