@@ -13,7 +13,7 @@
  * script captures on every lxc device of the node at once and labels each capture with the device's
  * ifindex; the judge matches them. No step waits for another's output.
  */
-import { parseCiliumStatus, parseTcpdump } from "../parse";
+import { parseTcpdump } from "../parse";
 import {
   CAPTURE_OK_EXIT_CODES,
   CAPTURE_SECONDS,
@@ -23,16 +23,7 @@ import {
   withTimeout,
 } from "../probes";
 import type { CheckDefinition, ExecResult, Judgement, LabContext, LabPod, ProbeStep } from "../types";
-import {
-  combine,
-  fail,
-  inconclusive,
-  pass,
-  sameText,
-  usableSection,
-  usableSections,
-  usableStep,
-} from "../verdict";
+import { combine, fail, inconclusive, pass, usableSection, usableSections } from "../verdict";
 import {
   STEP_MARGIN_SECONDS,
   agentTarget,
@@ -45,6 +36,7 @@ import {
   settingOf,
   stepById,
 } from "./common";
+import { type HostRouting, LEGACY_CAUSES, LEGACY_KEYS, hostRoutingOf, legacyStatusLine } from "./hostRouting";
 import { readPing } from "./ping";
 import {
   describeSeen,
@@ -114,22 +106,6 @@ function peerSteps(plan: PeerPlan | undefined, ctx: LabContext): ProbeStep[] {
   return steps;
 }
 
-type HostRouting = "BPF" | "Legacy" | undefined;
-
-function hostRoutingOf(
-  step: ProbeStep | undefined,
-  results: ReadonlyMap<string, ExecResult>,
-): { mode: HostRouting; note?: string; agent?: string } {
-  if (step === undefined)
-    return { mode: undefined, note: "no Cilium agent on the destination node to read the host routing mode" };
-  const out = usableStep(step, results, { okExitCodes: [0, 1] });
-  if (!out.ok) return { mode: undefined, note: `host routing mode unknown (${out.judgement.reason})` };
-  const mode = parseCiliumStatus(out.output).hostRouting;
-  if (sameText(mode, "BPF")) return { mode: "BPF" };
-  if (sameText(mode, "Legacy")) return { mode: "Legacy", agent: step.target.pod };
-  return { mode: undefined, note: `host routing mode not shown by cilium status (${mode ?? "no line"})` };
-}
-
 /** Judges what one veth saw against the expectation for its role. */
 function judgeVeth(
   role: "source" | "destination",
@@ -172,11 +148,11 @@ function judgeVeth(
  */
 function judgeLegacy(
   ctx: LabContext,
-  agent: string,
+  agent: string | undefined,
   veths: Judgement,
   facts: Readonly<Record<string, unknown>>,
 ): Judgement {
-  const statusLine = `${agent} reports "Host Routing: Legacy" in cilium status`;
+  const statusLine = legacyStatusLine(agent);
   const notUsed = "bpf_redirect_peer is not used with Legacy host routing (both directions cross the veths)";
   if (veths.verdict === "pass") {
     const explained = differsFrom(ctx, LEGACY_KEYS, `${statusLine}: ${notUsed}; ${veths.reason}`, facts);
@@ -185,9 +161,7 @@ function judgeLegacy(
   if (veths.verdict === "inconclusive" && LEGACY_KEYS.some((k) => settingOf(ctx, k) !== undefined))
     return inconclusive(`${statusLine} (as the cluster's cilium-config implies), but ${veths.reason}`, facts);
   return fail(
-    `${statusLine}: ${notUsed}. The lab asks for BPF host routing; usual causes: a kernel older than 5.10, ` +
-      `bpf.hostLegacyRouting=true (enable-host-legacy-routing), BPF masquerading or kube-proxy replacement off, ` +
-      `endpoint routes, IPsec or WireGuard encryption. Veths: ${veths.reason}`,
+    `${statusLine}: ${notUsed}. The lab asks for BPF host routing; usual causes: ${LEGACY_CAUSES}. Veths: ${veths.reason}`,
     facts,
   );
 }
@@ -243,7 +217,11 @@ function judgePeer(
   const dstIf = iflinkOf(destinationStep, results);
   if ("judgement" in dstIf) return dstIf.judgement;
 
-  const routing = hostRoutingOf(stepById(all, "host-routing"), results);
+  const routing = hostRoutingOf(
+    stepById(all, "host-routing"),
+    results,
+    "no Cilium agent on the destination node to read the host routing mode",
+  );
   const parts: Judgement[] = [];
   const facts: Record<string, unknown> = {};
   for (const [role, pod, ifindex] of [
@@ -266,20 +244,13 @@ function judgePeer(
   }
   const factsOut = { [factKey]: { hostRouting: routing.mode ?? "unknown", ...facts } };
   const verdict = combine(parts, factsOut);
-  if (routing.mode === "Legacy") return judgeLegacy(ctx, routing.agent ?? "the agent", verdict, factsOut);
+  if (routing.mode === "Legacy") return judgeLegacy(ctx, routing.agent, verdict, factsOut);
   if (routing.mode === "BPF") return verdict;
   // Mode unknown: a match with the BPF expectation is still a pass (noted); anything else cannot be judged.
   if (verdict.verdict === "pass")
     return { ...verdict, reason: `${verdict.reason} (${routing.note}; judged as BPF host routing)` };
   return inconclusive(`${verdict.reason} (${routing.note}, so the expectation is unknown)`, verdict.facts);
 }
-
-/** The settings under which an agent uses Legacy host routing. */
-const LEGACY_KEYS = [
-  "enable-host-legacy-routing",
-  "enable-bpf-masquerade",
-  "kube-proxy-replacement",
-] as const;
 
 function samePlan(ctx: LabContext): PeerPlan | undefined {
   const dst = sameNodePeer(ctx);
