@@ -7,6 +7,8 @@ export { parseArp } from "./arp";
 export type { ArpEntry, ArpTable } from "./arp";
 export { lbAddress, parseBpfLbList } from "./bpf-lb-list";
 export type { LbFrontend, LbList } from "./bpf-lb-list";
+export { parseBpfNatList } from "./bpf-nat-list";
+export type { NatEntry, NatList } from "./bpf-nat-list";
 export { parseCiliumStatus } from "./cilium-status";
 export { parseCiliumTrace } from "./cilium-trace";
 export type { TraceEvent, TraceStream } from "./cilium-trace";

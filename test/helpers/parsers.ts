@@ -1,5 +1,6 @@
 /** Every parser of checks/parse by the folder of its golden fixtures under test/fixtures/parse. */
 import { parseBpfLbList } from "../../checks/parse/bpf-lb-list";
+import { parseBpfNatList } from "../../checks/parse/bpf-nat-list";
 import {
   parseArp,
   parseCiliumStatus,
@@ -24,6 +25,7 @@ export type FixtureParser = (
 export const PARSERS_BY_FIXTURE_FOLDER: Readonly<Record<string, FixtureParser>> = {
   arp: (raw) => parseArp(raw),
   "bpf-lb-list": (raw) => parseBpfLbList(raw),
+  "bpf-nat-list": (raw) => parseBpfNatList(raw),
   "cilium-status": (raw) => parseCiliumStatus(raw),
   "cilium-trace": (raw) => parseCiliumTrace(raw),
   "ip-addr": (raw) => parseIpAddr(raw),
