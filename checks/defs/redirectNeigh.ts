@@ -14,13 +14,16 @@
  *   the kernel forwarded: by at least the echo requests sent when it forwarded them, by nothing for
  *   packets a BPF program redirected (checks/parse/proc-snmp.ts).
  *
- * What a pass proves, and what it cannot: Cilium's `fib_do_redirect` (bpf/lib/fib.h @0267401) stores
- * the looked-up MACs and calls `ctx_redirect` (bpf_redirect) when the FIB lookup found the neighbour
- * (BPF_FIB_LKUP_RET_SUCCESS), and `redirect_neigh` (bpf_redirect_neigh) only when it did not
- * (BPF_FIB_LKUP_RET_NO_NEIGH, with a kernel that has the neighbour resolver); without the resolver it
- * falls back to Cilium's neighbour map. On a lab whose nodes already know each other's MAC the helper is
- * usually bpf_redirect. No evidence collected here tells the two helpers apart: the check proves the
- * BPF FIB redirect path, not which helper ran.
+ * What a pass proves, and what it cannot: which helper sends the packet depends on the build and the
+ * neighbour. Today's `fib_redirect` (cilium/cilium bpf/lib/fib.h @0267401, main) skips the FIB lookup
+ * when the agent defines ENABLE_SKIP_FIB and the kernel has the neighbour resolver, and then calls
+ * `redirect_neigh` (bpf_redirect_neigh); otherwise `fib_do_redirect` stores the looked-up MACs and
+ * calls `ctx_redirect` (bpf_redirect) when the lookup found the neighbour (BPF_FIB_LKUP_RET_SUCCESS),
+ * `redirect_neigh` when it did not (BPF_FIB_LKUP_RET_NO_NEIGH), or falls back to Cilium's neighbour
+ * map without the resolver. Older trees of the 1.13 era (`redirect_direct_v4` in bpf/lib/fib.h, found
+ * in the code index, not pinned to the 1.13.0-rc5 tag) do the same: ENABLE_SKIP_FIB → redirect_neigh,
+ * else FIB lookup, NO_NEIGH → redirect_neigh, SUCCESS → redirect. No evidence collected here tells the
+ * helpers apart (the frame is the same): the check proves the BPF FIB redirect path, not the helper.
  */
 import { shellJoin } from "../../lib/shell";
 import { parseTcpdump } from "../parse";
@@ -349,7 +352,7 @@ function judgeNeigh(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): 
   if (framesVerdict.verdict !== "pass") return { ...framesVerdict, facts };
   const open = path.unknown.length > 0 ? ` (not read: ${path.unknown.join("; ")})` : "";
   return pass(
-    `BPF FIB redirect ${where}: ${framesVerdict.reason}; ${path.bpf.join("; ")}; host routing ${String(path.facts.hostRouting)}${open}. fib_do_redirect then calls bpf_redirect when the neighbour is known and bpf_redirect_neigh when not: this evidence cannot tell which`,
+    `BPF FIB redirect ${where}: ${framesVerdict.reason}; ${path.bpf.join("; ")}; host routing ${String(path.facts.hostRouting)}${open}. whether bpf_redirect_neigh or bpf_redirect sent it (ENABLE_SKIP_FIB, the kernel's neighbour resolver, the FIB result) this evidence cannot tell`,
     facts,
   );
 }
@@ -357,7 +360,7 @@ function judgeNeigh(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): 
 export const redirectNeigh: CheckDefinition = {
   name: "redirect-neigh",
   proves:
-    "Cross-node pod traffic leaves the source node through Cilium's BPF FIB redirect (fib_do_redirect: bpf_redirect, or bpf_redirect_neigh when the neighbour is unknown), not the kernel's IP forwarding: the agent's trace shows it leaving on the node device with no hand-over to the stack, the kernel's forwarding counter does not grow, and the frame goes from the node's MAC straight to the peer node's MAC.",
+    "Cross-node pod traffic leaves the source node through Cilium's BPF FIB redirect (bpf_redirect_neigh or bpf_redirect, as bpf/lib/fib.h chooses), not the kernel's IP forwarding: the agent's trace shows it leaving on the node device with no hand-over to the stack, the kernel's forwarding counter does not grow, and the frame goes from the node's MAC straight to the peer node's MAC.",
   restsOn: ["routing-mode", ...LEGACY_KEYS],
   steps: neighSteps,
   judge: judgeNeigh,

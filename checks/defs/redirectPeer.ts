@@ -140,9 +140,11 @@ function judgeVeth(
 /**
  * The agent reports Legacy host routing: bpf_redirect_peer is never called. `should_redirect_peer`
  * returns `CONFIG(enable_bpf_host_routing) && !from_host && ...`, and `redirect_ep` falls back to
- * `ctx_redirect` (bpf_redirect) when it is false (cilium/cilium bpf/lib/local_delivery.h lines 57-85
- * and 87-103 at 02446a8c; 1.13.0-rc5's `redirect_ep` in the same file calls `ctx_redirect_peer` only
- * under `ENABLE_HOST_ROUTING`). The check names bpf_redirect_peer, so it never passes here: `differs`
+ * `ctx_redirect` (bpf_redirect) when it is false (cilium/cilium bpf/lib/local_delivery.h @02446a8c,
+ * main). Older trees of the 1.13 era keep `redirect_ep(ctx, ifindex, needs_backlog)` in
+ * bpf/lib/common.h: `if (needs_backlog || !is_defined(ENABLE_HOST_ROUTING)) return ctx_redirect(...)`,
+ * `ctx_redirect_peer` otherwise (found in the code index, not pinned to the 1.13.0-rc5 tag: the tag
+ * itself is unverified). The check names bpf_redirect_peer, so it never passes here: `differs`
  * where the cluster's own cilium-config explains Legacy host routing and the veths show what that
  * mode implies (both directions), else `fail`, naming the status line and the usual causes.
  */

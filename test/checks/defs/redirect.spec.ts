@@ -254,7 +254,7 @@ describe("redirect-neigh", () => {
       kase: "healthy",
       verdict: "pass",
       reason:
-        /^BPF FIB redirect on .*worker2: echo requests to 10\.0\.0\.72 leave eth0 of .*worker2 as 02:42:ac:12:00:02 > 02:42:ac:12:00:03.*`to-network ifindex eth0` and no `-> stack`; Ip: ForwDatagrams grew by 0 \(8 → 8\) while 1 echo requests were sent: the kernel did not forward them; host routing BPF\. fib_do_redirect then calls bpf_redirect .* cannot tell which$/,
+        /^BPF FIB redirect on .*worker2: echo requests to 10\.0\.0\.72 leave eth0 of .*worker2 as 02:42:ac:12:00:02 > 02:42:ac:12:00:03.*`to-network ifindex eth0` and no `-> stack`; Ip: ForwDatagrams grew by 0 \(8 → 8\) while 1 echo requests were sent: the kernel did not forward them; host routing BPF\. whether bpf_redirect_neigh or bpf_redirect sent it .* this evidence cannot tell$/,
       facts: {
         redirectNeigh: {
           sourceMac: "02:42:ac:12:00:02",
