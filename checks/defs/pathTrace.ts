@@ -94,7 +94,7 @@ export function requestTrace(
   if (!out.ok) return { judgement: out.judgement };
   const stream = parseCiliumTrace(out.section.output);
   const where = `the trace stream of ${step.target.pod}`;
-  if (stream.lost > 0)
+  if (stream.lost !== undefined)
     return {
       judgement: inconclusive(`${where} lost ${stream.lost} events, so a missing event proves nothing`),
     };

@@ -350,6 +350,14 @@ function judgeNeigh(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): 
     );
   }
   if (framesVerdict.verdict !== "pass") return { ...framesVerdict, facts };
+  // The agent's own BPF host routing claim is part of the evidence: without it a quiet counter could
+  // be a capture of the wrong node or a reading cut short.
+  if (path.facts.hostRouting !== "BPF") {
+    return inconclusive(
+      `${framesVerdict.reason}; ${path.bpf.join("; ")}; but the agent's host routing mode was not read (${path.unknown.join("; ")})`,
+      facts,
+    );
+  }
   const open = path.unknown.length > 0 ? ` (not read: ${path.unknown.join("; ")})` : "";
   return pass(
     `BPF FIB redirect ${where}: ${framesVerdict.reason}; ${path.bpf.join("; ")}; host routing ${String(path.facts.hostRouting)}${open}. whether bpf_redirect_neigh or bpf_redirect sent it (ENABLE_SKIP_FIB, the kernel's neighbour resolver, the FIB result) this evidence cannot tell`,

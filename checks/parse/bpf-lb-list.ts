@@ -25,8 +25,9 @@
  *     10.96.48.145:80/TCP (2)        172.20.1.219:80/TCP (20) (2)
  *     10.96.48.145:80/TCP (0)        0.0.0.0:0 (20) (0) [ClusterIP, non-routable]
  *
- * The parser groups every line of one frontend (the key without its slot) into one block, wherever
- * the lines are.
+ * The parser keeps one block per key line, in printed order (so a cut output is a prefix of the full
+ * one); {@link frontendsByKey} merges the blocks of one frontend (the key without its slot), wherever
+ * its lines are.
  */
 import { asText, isBlank, tableLines, unrecognisedIssue } from "./text";
 
@@ -100,7 +101,6 @@ export function parseBpfLbList(raw: string): LbList {
   const blocks: Block[] = [];
   const unrecognised: string[] = [];
   const { lines, sawHeader } = tableLines(text, HEADER);
-  const byKey = new Map<string, Block>();
   let current: Block | undefined;
   for (const { line, original } of lines) {
     const key = KEY_LINE.exec(line);
@@ -108,20 +108,15 @@ export function parseBpfLbList(raw: string): LbList {
     // entry line starts with an address too, but is followed by "(revnat)" instead.
     const rest = key?.groups?.rest ?? "";
     if (key?.groups && (STARTS_WITH_ADDR.test(rest) || NOT_FOUND.test(rest))) {
-      const name = key.groups.key;
-      current = byKey.get(name);
-      if (current === undefined) {
-        current = {
-          key: name,
-          address: key.groups.addr,
-          internal: key.groups.scope !== undefined,
-          flags: [],
-          backends: [],
-          hasServiceEntry: false,
-        };
-        byKey.set(name, current);
-        blocks.push(current);
-      }
+      current = {
+        key: key.groups.key,
+        address: key.groups.addr,
+        internal: key.groups.scope !== undefined,
+        flags: [],
+        backends: [],
+        hasServiceEntry: false,
+      };
+      blocks.push(current);
       if (!readEntry(current, rest)) unrecognised.push(original);
       continue;
     }
@@ -133,6 +128,27 @@ export function parseBpfLbList(raw: string): LbList {
   issues.push(...unrecognisedIssue(unrecognised));
   const frontends = blocks.map((b) => ({ ...b }));
   return { raw: text, frontends, issues };
+}
+
+/**
+ * One block per frontend key: the blocks of a key printed more than once (Cilium 1.18 prints each slot
+ * as a key line of its own) merged, in order of first appearance; backends in printed order.
+ */
+export function frontendsByKey(frontends: readonly LbFrontend[]): LbFrontend[] {
+  const merged = new Map<string, Block>();
+  for (const f of frontends) {
+    const m = merged.get(f.key);
+    if (m === undefined) {
+      merged.set(f.key, { ...f, flags: [...f.flags], backends: [...f.backends] });
+      continue;
+    }
+    m.backends.push(...f.backends);
+    if (f.hasServiceEntry) {
+      m.hasServiceEntry = true;
+      if (f.flags.length > 0) m.flags = [...f.flags];
+    }
+  }
+  return [...merged.values()];
 }
 
 /** `ip:port` of a backend or frontend without a protocol suffix (`10.0.0.72:80/TCP` → `10.0.0.72:80`). */

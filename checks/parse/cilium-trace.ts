@@ -48,8 +48,8 @@ export interface TraceEvent {
 export interface TraceStream {
   readonly raw: string;
   readonly events: readonly TraceEvent[];
-  /** Sum of `Lost N events` lines: the stream missed that many records. */
-  readonly lost: number;
+  /** Sum of `Lost N events` lines (the stream missed that many records); undefined when none. */
+  readonly lost: number | undefined;
   /** Whether the monitor's `Listening for events` / `Press Ctrl-C to quit` header was seen. */
   readonly sawHeader: boolean;
   readonly issues: readonly string[];
@@ -149,9 +149,10 @@ function hubbleEvent(line: string): TraceEvent | undefined {
 /** Parses a trace stream (monitor text or hubble compact). Never throws. */
 export function parseCiliumTrace(raw: string): TraceStream {
   const text = asText(raw);
-  if (isBlank(text)) return { raw: text, events: [], lost: 0, sawHeader: false, issues: ["empty output"] };
+  if (isBlank(text))
+    return { raw: text, events: [], lost: undefined, sawHeader: false, issues: ["empty output"] };
   const events: TraceEvent[] = [];
-  let lost = 0;
+  let lost: number | undefined;
   let sawHeader = false;
   let other = 0;
   for (const original of splitLines(text)) {
@@ -163,7 +164,7 @@ export function parseCiliumTrace(raw: string): TraceStream {
     }
     const l = LOST.exec(line);
     if (l) {
-      lost += Number(l[1]);
+      lost = (lost ?? 0) + Number(l[1]);
       continue;
     }
     const event = monitorEvent(line) ?? hubbleEvent(line);
@@ -172,7 +173,7 @@ export function parseCiliumTrace(raw: string): TraceStream {
   }
   const issues: string[] = [];
   if (events.length === 0) issues.push(sawHeader ? "no trace event" : "no trace event and no monitor header");
-  if (lost > 0) issues.push(`the stream lost ${lost} events`);
+  if (lost !== undefined) issues.push(`the stream lost ${lost} events`);
   if (other > 0 && events.length === 0) issues.push(`${other} lines that are not trace events`);
   return { raw: text, events, lost, sawHeader, issues };
 }

@@ -5,7 +5,7 @@
  */
 export { parseArp } from "./arp";
 export type { ArpEntry, ArpTable } from "./arp";
-export { lbAddress, parseBpfLbList } from "./bpf-lb-list";
+export { frontendsByKey, lbAddress, parseBpfLbList } from "./bpf-lb-list";
 export type { LbFrontend, LbList } from "./bpf-lb-list";
 export { parseBpfNatList } from "./bpf-nat-list";
 export type { NatEntry, NatList } from "./bpf-nat-list";
