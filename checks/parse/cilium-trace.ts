@@ -13,8 +13,9 @@
  * appears in later releases (cilium/cilium#42110, #42595; not in #10873, #12895). The tuple is
  * `a:port -> b:port tcp ACK`, or for ICMP `a -> b EchoRequest` (1.13) / `a -> b icmp EchoRequest`
  * (1.16+). Lost ring-buffer records print `CPU 01: Lost N events` (pkg/monitor/format/format.go,
- * `MonitorFormatter.LostEvent`: `"CPU %02d: Lost %d events\n"`, two versions read in the code index); the header `Listening for events on ...` and
- * `Press Ctrl-C to quit` go to stderr (cilium-dbg/cmd/monitor.go `runMonitor`).
+ * `MonitorFormatter.LostEvent`: `"CPU %02d: Lost %d events\n"`, two versions read in the code
+ * index); the header `Listening for events on ...` and `Press Ctrl-C to quit` go to stderr
+ * (cilium-dbg/cmd/monitor.go `runMonitor`).
  *
  * Hubble compact (microsoft/retina#584): `<time>: <src> -> <dst> <point> <VERDICT> (<summary>)`, the
  * point spelled `to-network`, `to-endpoint`, `to-stack`, `from-network`...
