@@ -214,6 +214,14 @@ export function judgeRouteTable(
   const parts: Judgement[] = [];
   const explained: string[] = [];
   let checked = 0;
+  // Output with no line that reads as a route is not `ip route` output (a node always has at least
+  // its device's own subnet route): unusable, not "found no route".
+  if (routes.length === 0) {
+    parts.push(
+      inconclusive(`the route table of ${node} has no line that reads as a route: ${excerpt(output)}`),
+    );
+    return { parts, explained, checked };
+  }
   for (const peer of ctx.nodes.filter((n) => n.name !== node)) {
     if (peer.podCidrs.length === 0) {
       parts.push(inconclusive(`no pod CIDR known for ${peer.name}`));

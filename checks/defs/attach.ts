@@ -118,7 +118,13 @@ function programsOn(
     problem = `tc filter show dev ${dev} ${direction} did not run`;
   else if (section.exitCode !== 0) {
     problem = `tc filter show dev ${dev} ${direction} exited with code ${section.exitCode}: ${excerpt(section.output, 120)}`;
-  } else fromTc = [...parseTcFilters(section.output, { dev, direction }).programs];
+  } else {
+    const parsed = parseTcFilters(section.output, { dev, direction });
+    // Empty output is tc's "no filter"; anything else must read as tc filter lines, or it says nothing.
+    if (section.output.trim() !== "" && parsed.format === undefined)
+      problem = `tc filter show dev ${dev} ${direction} printed output that is not tc's: ${excerpt(section.output, 120)}`;
+    else fromTc = [...parsed.programs];
+  }
   return { programs: [...fromTc, ...fromBpftool], problem };
 }
 
@@ -149,11 +155,20 @@ function judgeNode(
   const modes = new Set<string>();
   const dev = deviceOn(ctx, node);
   const bpftoolSection = sections.get("bpftool net show");
-  const bpftoolOk = bpftoolSection !== undefined && bpftoolSection.exitCode === 0;
-  const bpftool = bpftoolOk ? parseTcFilters(bpftoolSection.output).programs : [];
+  const bpftoolRan = bpftoolSection !== undefined && bpftoolSection.exitCode === 0;
+  const bpftoolParsed = bpftoolRan ? parseTcFilters(bpftoolSection.output) : undefined;
+  // bpftool net show always prints its `xdp:` / `tc:` headers: output without them is not its output.
+  const bpftoolOk = bpftoolParsed?.format === "bpftool" || bpftoolParsed?.format === "bpftool-json";
+  const bpftool = bpftoolOk ? bpftoolParsed.programs : [];
   const bpftoolProblem = bpftoolOk
     ? ""
-    : `, and bpftool net show (where tcx attachments show) ${bpftoolSection?.exitCode === undefined ? "did not run" : `exited with code ${bpftoolSection.exitCode}: ${excerpt(bpftoolSection.output, 120)}`}`;
+    : `, and bpftool net show (where tcx attachments show) ${
+        bpftoolSection?.exitCode === undefined
+          ? "did not run"
+          : bpftoolRan
+            ? `printed output that is not bpftool's: ${excerpt(bpftoolSection.output, 120) || "nothing"}`
+            : `exited with code ${bpftoolSection.exitCode}: ${excerpt(bpftoolSection.output, 120)}`
+      }`;
   /** Without bpftool, an empty tc listing may just mean tcx: that is not evidence of absence. */
   const unsure = (programs: readonly AttachedProgram[], problem: string | undefined): string | undefined =>
     programs.length > 0

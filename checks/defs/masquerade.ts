@@ -13,16 +13,21 @@
  * program's SNAT): the cross-node ping with the pod's source IP, the SYN to 192.0.2.10 with the node's.
  * Afterwards the same exec reads netfilter conntrack for that flow: with BPF masquerade (and BPF host
  * routing) there is no NATed entry; iptables masquerading would leave one whose reply goes to the node IP.
+ * Those are absences; the positive evidence is Cilium's own BPF NAT table on the source node, read from
+ * its agent once the traffic is done (`cilium bpf nat list`, checks/parse/bpf-nat-list.ts): the flow's
+ * `TCP OUT <pod>:<port> -> 192.0.2.10:39999 XLATE_SRC <node IP>:<port>` entry is the SNAT Cilium's
+ * to-netdev program recorded (bpf/lib/nat.h, snat_v4_nat: the entry is created on the first packet).
  */
 import { shellJoin } from "../../lib/shell";
 import * as ipaddr from "ipaddr.js";
 
-import { parseTcpdump } from "../parse";
+import { parseBpfNatList, parseTcpdump } from "../parse";
 import {
   CAPTURE_OK_EXIT_CODES,
   CAPTURE_READY,
   conntrackCommand,
   curlCommand,
+  withTimeout,
   parallelSectionScript,
   PING_OK_EXIT_CODES,
   pingCommand,
@@ -31,9 +36,20 @@ import {
   tcpdumpCommand,
 } from "../probes";
 import type { CheckDefinition, ExecResult, Judgement, LabContext, ProbeStep } from "../types";
-import { combine, excerpt, fail, inconclusive, pass, usableSection, usableSections } from "../verdict";
+import {
+  combine,
+  excerpt,
+  fail,
+  inconclusive,
+  pass,
+  usableSection,
+  usableSections,
+  usableStep,
+} from "../verdict";
 import {
   STEP_MARGIN_SECONDS,
+  agentOn,
+  agentTarget,
   crossNodePeer,
   deviceOn,
   differsFrom,
@@ -115,7 +131,65 @@ function steps(ctx: LabContext): ProbeStep[] {
       timeoutSeconds: CAPTURE_SECONDS + 10 + STEP_MARGIN_SECONDS,
       readyWhen: CAPTURE_READY,
     },
+    ...natSteps(ctx),
   ];
+}
+
+const NAT_TIMEOUT_SECONDS = 15;
+
+/** The source node's BPF NAT table, read from its agent once the traffic is done. */
+function natSteps(ctx: LabContext): ProbeStep[] {
+  const agent = agentOn(ctx, ctx.client.node);
+  if (agent === undefined) return [];
+  return [
+    {
+      id: "bpf-nat",
+      target: agentTarget(agent),
+      argv: withTimeout(NAT_TIMEOUT_SECONDS, ["cilium", "bpf", "nat", "list"]),
+      timeoutSeconds: NAT_TIMEOUT_SECONDS + STEP_MARGIN_SECONDS,
+      startAfter: [{ step: "traffic", when: "done" }],
+    },
+  ];
+}
+
+/** The BPF NAT entry of the outside flow: SNAT of the pod's source to the node IP, or why not. */
+function judgeNatEntry(
+  ctx: LabContext,
+  step: ProbeStep | undefined,
+  results: ReadonlyMap<string, ExecResult>,
+  nodeIp: string,
+  dest: string,
+): Judgement {
+  if (step === undefined)
+    return inconclusive(`no Cilium agent on ${ctx.client.node} to read its BPF NAT table`);
+  const out = usableStep(step, results);
+  if (!out.ok) return out.judgement;
+  const table = parseBpfNatList(out.output);
+  if (table.entries.length === 0)
+    return inconclusive(
+      `"${step.id}" on ${step.target.pod} printed no BPF NAT entry: ${excerpt(out.output)}`,
+    );
+  const flow = table.entries.filter(
+    (e) =>
+      e.direction === "OUT" &&
+      e.xlate === "SRC" &&
+      e.srcIp === ctx.client.ip &&
+      e.dstIp === OUTSIDE_IP &&
+      e.dstPort === OUTSIDE_PORT,
+  );
+  if (flow.length === 0) {
+    return differsFrom(
+      ctx,
+      ["enable-bpf-masquerade", "enable-ipv4-masquerade"],
+      `expected a BPF NAT entry for ${ctx.client.ip} → ${dest} in ${step.target.pod}'s \`cilium bpf nat list\` (${table.entries.length} entries), found none: the SNAT was not Cilium's BPF NAT`,
+    );
+  }
+  const wrong = flow.filter((e) => e.toIp !== nodeIp);
+  if (wrong.length > 0)
+    return fail(
+      `the BPF NAT entry for ${dest} translates the source to ${wrong[0].toIp}, not the node IP ${nodeIp}: ${wrong[0].line}`,
+    );
+  return pass(`Cilium's BPF NAT table holds the SNAT of the flow: \`${flow[0].line}\``);
 }
 
 /**
@@ -245,6 +319,7 @@ function judge(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judge
       );
     } else parts.push(pass(`no NATed netfilter conntrack entry for ${dest}`));
   }
+  parts.push(judgeNatEntry(ctx, stepById(all, "bpf-nat"), results, node.internalIp, dest));
   return combine(parts, {
     masquerade: { insideCidrSource: inside[0], outsideCidrSource: outside[0], nodeIp: node.internalIp },
   });
@@ -253,7 +328,7 @@ function judge(ctx: LabContext, results: ReadonlyMap<string, ExecResult>): Judge
 export const bpfMasquerade: CheckDefinition = {
   name: "bpf-masquerade",
   proves:
-    "Pod traffic to the native-routing CIDR leaves the node with the pod's own IP, and traffic to an address outside it leaves masqueraded to the node's IP by Cilium's eBPF SNAT, with no NATed netfilter conntrack entry.",
+    "Pod traffic to the native-routing CIDR leaves the node with the pod's own IP, and traffic to an address outside it leaves masqueraded to the node's IP by Cilium's eBPF SNAT: the flow's entry is in Cilium's BPF NAT table, and netfilter conntrack holds no NATed entry.",
   // The native-routing CIDR is the cluster's own already (index.ts passes cilium-config's).
   restsOn: ["enable-bpf-masquerade", "enable-ipv4-masquerade", "routing-mode"],
   steps,

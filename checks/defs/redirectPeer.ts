@@ -13,7 +13,7 @@
  * script captures on every lxc device of the node at once and labels each capture with the device's
  * ifindex; the judge matches them. No step waits for another's output.
  */
-import { parseCiliumStatus, parseTcpdump } from "../parse";
+import { parseTcpdump } from "../parse";
 import {
   CAPTURE_OK_EXIT_CODES,
   CAPTURE_SECONDS,
@@ -23,16 +23,7 @@ import {
   withTimeout,
 } from "../probes";
 import type { CheckDefinition, ExecResult, Judgement, LabContext, LabPod, ProbeStep } from "../types";
-import {
-  combine,
-  fail,
-  inconclusive,
-  pass,
-  sameText,
-  usableSection,
-  usableSections,
-  usableStep,
-} from "../verdict";
+import { combine, fail, inconclusive, pass, usableSection, usableSections } from "../verdict";
 import {
   STEP_MARGIN_SECONDS,
   agentTarget,
@@ -42,8 +33,10 @@ import {
   probeOn,
   podTarget,
   sameNodePeer,
+  settingOf,
   stepById,
 } from "./common";
+import { type HostRouting, LEGACY_CAUSES, LEGACY_KEYS, hostRoutingOf, legacyStatusLine } from "./hostRouting";
 import { readPing } from "./ping";
 import {
   describeSeen,
@@ -113,22 +106,6 @@ function peerSteps(plan: PeerPlan | undefined, ctx: LabContext): ProbeStep[] {
   return steps;
 }
 
-type HostRouting = "BPF" | "Legacy" | undefined;
-
-function hostRoutingOf(
-  step: ProbeStep | undefined,
-  results: ReadonlyMap<string, ExecResult>,
-): { mode: HostRouting; note?: string } {
-  if (step === undefined)
-    return { mode: undefined, note: "no Cilium agent on the destination node to read the host routing mode" };
-  const out = usableStep(step, results, { okExitCodes: [0, 1] });
-  if (!out.ok) return { mode: undefined, note: `host routing mode unknown (${out.judgement.reason})` };
-  const mode = parseCiliumStatus(out.output).hostRouting;
-  if (sameText(mode, "BPF")) return { mode: "BPF" };
-  if (sameText(mode, "Legacy")) return { mode: "Legacy" };
-  return { mode: undefined, note: `host routing mode not shown by cilium status (${mode ?? "no line"})` };
-}
-
 /** Judges what one veth saw against the expectation for its role. */
 function judgeVeth(
   role: "source" | "destination",
@@ -138,9 +115,13 @@ function judgeVeth(
   mode: HostRouting,
 ): Judgement {
   const where = `${dev}, the host-side veth of ${role} ${pod.name} (${pod.node})`;
+  // A capture that saw neither direction while the sanity capture in the pod saw both missed the
+  // traffic or watched the wrong device: it proves nothing in either mode.
+  if (!seen.request && !seen.reply)
+    return inconclusive(`the capture on ${where} saw neither direction, so it proves nothing`);
   if (mode === "Legacy") {
     if (seen.request && seen.reply)
-      return pass(`${where} saw both directions, as expected with Legacy host routing`);
+      return pass(`${where} saw both directions (the Legacy host routing path)`);
     return fail(
       `expected both the echo request and the echo reply on ${where} with Legacy host routing, saw ${describeSeen(seen)}`,
     );
@@ -153,12 +134,38 @@ function judgeVeth(
       `expected only the echo ${crosses} on ${where} (bpf_redirect_peer delivers the ${skips} straight into the pod), saw ${describeSeen(seen)}`,
     );
   }
-  if (!seen[crosses]) {
-    return inconclusive(
-      `the capture on ${where} saw neither direction, so the missing echo ${skips} proves nothing`,
-    );
-  }
   return pass(`${where} saw only the echo ${crosses}`);
+}
+
+/**
+ * The agent reports Legacy host routing: bpf_redirect_peer is never called. `should_redirect_peer`
+ * returns `CONFIG(enable_bpf_host_routing) && !from_host && ...`, and `redirect_ep` falls back to
+ * `ctx_redirect` (bpf_redirect) when it is false (cilium/cilium bpf/lib/local_delivery.h @02446a8c,
+ * main). Older trees of the 1.13 era keep `redirect_ep(ctx, ifindex, needs_backlog)` in
+ * bpf/lib/common.h: `if (needs_backlog || !is_defined(ENABLE_HOST_ROUTING)) return ctx_redirect(...)`,
+ * `ctx_redirect_peer` otherwise (found in the code index, not pinned to the 1.13.0-rc5 tag: the tag
+ * itself is unverified). The check names bpf_redirect_peer, so it never passes here: `differs`
+ * where the cluster's own cilium-config explains Legacy host routing and the veths show what that
+ * mode implies (both directions), else `fail`, naming the status line and the usual causes.
+ */
+function judgeLegacy(
+  ctx: LabContext,
+  agent: string | undefined,
+  veths: Judgement,
+  facts: Readonly<Record<string, unknown>>,
+): Judgement {
+  const statusLine = legacyStatusLine(agent);
+  const notUsed = "bpf_redirect_peer is not used with Legacy host routing (both directions cross the veths)";
+  if (veths.verdict === "pass") {
+    const explained = differsFrom(ctx, LEGACY_KEYS, `${statusLine}: ${notUsed}; ${veths.reason}`, facts);
+    if (explained.verdict === "differs") return explained;
+  }
+  if (veths.verdict === "inconclusive" && LEGACY_KEYS.some((k) => settingOf(ctx, k) !== undefined))
+    return inconclusive(`${statusLine} (as the cluster's cilium-config implies), but ${veths.reason}`, facts);
+  return fail(
+    `${statusLine}: ${notUsed}. The lab asks for BPF host routing; usual causes: ${LEGACY_CAUSES}. Veths: ${veths.reason}`,
+    facts,
+  );
 }
 
 function judgePeer(
@@ -212,7 +219,11 @@ function judgePeer(
   const dstIf = iflinkOf(destinationStep, results);
   if ("judgement" in dstIf) return dstIf.judgement;
 
-  const routing = hostRoutingOf(stepById(all, "host-routing"), results);
+  const routing = hostRoutingOf(
+    stepById(all, "host-routing"),
+    results,
+    "no Cilium agent on the destination node to read the host routing mode",
+  );
   const parts: Judgement[] = [];
   const facts: Record<string, unknown> = {};
   for (const [role, pod, ifindex] of [
@@ -233,33 +244,15 @@ function judgePeer(
     facts[`${role}Veth`] = { dev: capture.dev, request: seen.request, reply: seen.reply };
     parts.push(judgeVeth(role, capture.dev, pod, seen, routing.mode));
   }
-  const verdict = combine(parts, { [factKey]: { hostRouting: routing.mode ?? "unknown", ...facts } });
-  if (routing.mode !== undefined) {
-    const legacy =
-      routing.mode === "Legacy"
-        ? " (Legacy host routing: bpf_redirect_peer is not used, both directions cross the veths)"
-        : "";
-    // Legacy host routing that the cluster's cilium-config calls for (enable-host-legacy-routing, or
-    // BPF masquerading or kube-proxy replacement off, without which BPF host routing is not used:
-    // reference.md): the veths behave as that mode implies, bpf_redirect_peer is not shown.
-    if (routing.mode === "Legacy" && verdict.verdict === "pass") {
-      const explained = differsFrom(ctx, LEGACY_KEYS, `${verdict.reason}${legacy}`, verdict.facts);
-      if (explained.verdict === "differs") return explained;
-    }
-    return { ...verdict, reason: `${verdict.reason}${legacy}` };
-  }
+  const factsOut = { [factKey]: { hostRouting: routing.mode ?? "unknown", ...facts } };
+  const verdict = combine(parts, factsOut);
+  if (routing.mode === "Legacy") return judgeLegacy(ctx, routing.agent, verdict, factsOut);
+  if (routing.mode === "BPF") return verdict;
   // Mode unknown: a match with the BPF expectation is still a pass (noted); anything else cannot be judged.
   if (verdict.verdict === "pass")
     return { ...verdict, reason: `${verdict.reason} (${routing.note}; judged as BPF host routing)` };
   return inconclusive(`${verdict.reason} (${routing.note}, so the expectation is unknown)`, verdict.facts);
 }
-
-/** The settings under which an agent uses Legacy host routing. */
-const LEGACY_KEYS = [
-  "enable-host-legacy-routing",
-  "enable-bpf-masquerade",
-  "kube-proxy-replacement",
-] as const;
 
 function samePlan(ctx: LabContext): PeerPlan | undefined {
   const dst = sameNodePeer(ctx);

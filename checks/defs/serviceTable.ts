@@ -15,7 +15,14 @@
  *   row in `service list` (older agents) is judged as well when present.
  */
 import { shellJoin } from "../../lib/shell";
-import { lbAddress, parseBpfLbList, parseServiceList, type LbFrontend, type ServiceEntry } from "../parse";
+import {
+  frontendsByKey,
+  lbAddress,
+  parseBpfLbList,
+  parseServiceList,
+  type LbFrontend,
+  type ServiceEntry,
+} from "../parse";
 import { sectionScript, shCommand, withTimeout } from "../probes";
 import type { CheckDefinition, ExecResult, Judgement, LabContext, LabNode, ProbeStep } from "../types";
 import { combine, excerpt, fail, inconclusive, pass, usableSection, usableSections } from "../verdict";
@@ -192,7 +199,7 @@ function judgeAgent(
           ? inconclusive(
               `no entries recognised in "cilium bpf lb list" on ${agent}: ${excerpt(lb.section.output)}`,
             )
-          : judgeBpfNodePort(ctx, agent, parsed.frontends, address),
+          : judgeBpfNodePort(ctx, agent, frontendsByKey(parsed.frontends), address),
       );
     }
   }

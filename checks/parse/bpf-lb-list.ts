@@ -16,6 +16,18 @@
  * (`ip:port (revnat) (slot)`; newer trees add the protocol, `ip:port/TCP`). Older agents print no
  * slot and a plain `BACKEND ADDRESS` header (cilium/cilium#10402: `0.0.0.0:0 (14) [ClusterIP]`).
  * Keys are `ip:port`, newer ones `ip:port/TCP`, with `/i` for the internal scope of a split service.
+ *
+ * Cilium 1.18 prints the slot in the key too: `Service4Key.String` appends ` (<slot>)`
+ * (cilium/cilium pkg/loadbalancer/maps/types.go @0bd12c6, `addr = fmt.Sprintf("%s (%d)", addr,
+ * kHost.BackendSlot)`), and `dumpSVC` groups entries by that string (`serviceList[svc]`), so every
+ * slot is a key of its own, in map order, e.g. (real 1.18 output, CloudNet@ Cilium Study notes):
+ *
+ *     10.96.48.145:80/TCP (2)        172.20.1.219:80/TCP (20) (2)
+ *     10.96.48.145:80/TCP (0)        0.0.0.0:0 (20) (0) [ClusterIP, non-routable]
+ *
+ * The parser keeps one block per key line, in printed order (so a cut output is a prefix of the full
+ * one); {@link frontendsByKey} merges the blocks of one frontend (the key without its slot), wherever
+ * its lines are.
  */
 import { asText, isBlank, tableLines, unrecognisedIssue } from "./text";
 
@@ -43,8 +55,10 @@ export interface LbList {
 
 const ADDR = String.raw`(?:\[[0-9A-Fa-f:.]+\]|\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}`;
 const HEADER = /^SERVICE ADDRESS\s+BACKEND/;
-/** A key: `ip:port`, optionally `/PROTO` and `/i`. */
-const KEY = new RegExp(String.raw`^(?<addr>${ADDR})(?<proto>/[A-Za-z]+)?(?<scope>/i)?$`);
+/** A key line: `ip:port`, optionally `/PROTO` and `/i`, optionally ` (slot)` (1.18), then the entry. */
+const KEY_LINE = new RegExp(
+  String.raw`^(?<key>(?<addr>${ADDR})(?:/[A-Za-z]+)?(?<scope>/i)?)(?:\s+\((?<slot>\d+)\))?\s+(?<rest>\S.*)$`,
+);
 /** An entry: `ip:port[/PROTO] (revnat)[ (slot)][ [flags]]...`, or `backend N not found`. */
 const ENTRY = new RegExp(
   String.raw`^(?<addr>${ADDR})(?:/[A-Za-z]+)?\s+\((?<revnat>\d+)\)(?:\s+\((?<slot>\d+)\))?(?:\s+\[(?<flags>[^\]]*)\])?`,
@@ -87,26 +101,25 @@ export function parseBpfLbList(raw: string): LbList {
   const blocks: Block[] = [];
   const unrecognised: string[] = [];
   const { lines, sawHeader } = tableLines(text, HEADER);
+  let current: Block | undefined;
   for (const { line, original } of lines) {
-    const words = line.split(/\s+/);
-    const key = KEY.exec(words[0]);
+    const key = KEY_LINE.exec(line);
     // A key's line holds the key and its first entry (an address or "backend N not found"); an
     // entry line starts with an address too, but is followed by "(revnat)" instead.
-    const rest = line.slice(words[0].length).trim();
+    const rest = key?.groups?.rest ?? "";
     if (key?.groups && (STARTS_WITH_ADDR.test(rest) || NOT_FOUND.test(rest))) {
-      const block: Block = {
-        key: words[0],
+      current = {
+        key: key.groups.key,
         address: key.groups.addr,
         internal: key.groups.scope !== undefined,
         flags: [],
         backends: [],
         hasServiceEntry: false,
       };
-      blocks.push(block);
-      if (!readEntry(block, rest)) unrecognised.push(original);
+      blocks.push(current);
+      if (!readEntry(current, rest)) unrecognised.push(original);
       continue;
     }
-    const current = blocks[blocks.length - 1];
     if (current === undefined || !readEntry(current, line)) unrecognised.push(original);
   }
   const issues: string[] = [];
@@ -115,6 +128,27 @@ export function parseBpfLbList(raw: string): LbList {
   issues.push(...unrecognisedIssue(unrecognised));
   const frontends = blocks.map((b) => ({ ...b }));
   return { raw: text, frontends, issues };
+}
+
+/**
+ * One block per frontend key: the blocks of a key printed more than once (Cilium 1.18 prints each slot
+ * as a key line of its own) merged, in order of first appearance; backends in printed order.
+ */
+export function frontendsByKey(frontends: readonly LbFrontend[]): LbFrontend[] {
+  const merged = new Map<string, Block>();
+  for (const f of frontends) {
+    const m = merged.get(f.key);
+    if (m === undefined) {
+      merged.set(f.key, { ...f, flags: [...f.flags], backends: [...f.backends] });
+      continue;
+    }
+    m.backends.push(...f.backends);
+    if (f.hasServiceEntry) {
+      m.hasServiceEntry = true;
+      if (f.flags.length > 0) m.flags = [...f.flags];
+    }
+  }
+  return [...merged.values()];
 }
 
 /** `ip:port` of a backend or frontend without a protocol suffix (`10.0.0.72:80/TCP` → `10.0.0.72:80`). */

@@ -5,9 +5,13 @@
  */
 export { parseArp } from "./arp";
 export type { ArpEntry, ArpTable } from "./arp";
-export { lbAddress, parseBpfLbList } from "./bpf-lb-list";
+export { frontendsByKey, lbAddress, parseBpfLbList } from "./bpf-lb-list";
 export type { LbFrontend, LbList } from "./bpf-lb-list";
+export { parseBpfNatList } from "./bpf-nat-list";
+export type { NatEntry, NatList } from "./bpf-nat-list";
 export { parseCiliumStatus } from "./cilium-status";
+export { parseCiliumTrace } from "./cilium-trace";
+export type { TraceEvent, TraceStream } from "./cilium-trace";
 export type { CiliumStatus } from "./cilium-status-model";
 export { parseIpAddr } from "./ip-addr";
 export type { IpAddrList, IpInterface } from "./ip-addr";
@@ -16,6 +20,8 @@ export type { Route, RouteTable } from "./ip-route";
 export { parseIptablesSave } from "./iptables-save";
 export type { IptablesDump } from "./iptables-save";
 export { parsePing } from "./ping";
+export { parseProcSnmp } from "./proc-snmp";
+export type { ProcSnmp } from "./proc-snmp";
 export type { PingResult } from "./ping";
 export { parseServiceList } from "./service-list";
 export type { ServiceBackend, ServiceEntry, ServiceList } from "./service-list";

@@ -54,6 +54,7 @@ describe("the cluster's own Cilium (existing/ciliumProfile, runner/profileVerdic
       "bpf-attach-points",
       "redirect-peer-same-node",
       "redirect-peer-cross-node",
+      "redirect-neigh",
     ]);
   });
 

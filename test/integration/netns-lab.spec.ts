@@ -188,10 +188,24 @@ describe("integration: the check definitions against a network-namespace miniatu
     lab.startServices(python);
 
     // The claim under test: a `cilium` on PATH that reports BPF host routing (the seed's status
-    // text). Nothing else of Cilium exists here; only the redirect checks read it.
+    // text), and whose `monitor` prints its header and then no event until interrupted (there is no
+    // eBPF here to trace). Nothing else of Cilium exists here; only the redirect checks read it.
     bin = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}bin-`));
     const status = path.join(FIXTURES, "redirect-peer-same-node/healthy/host-routing.txt");
-    fs.writeFileSync(path.join(bin, "cilium"), `#!/bin/sh\nexec cat '${status}'\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(bin, "cilium"),
+      [
+        "#!/bin/sh",
+        'if [ "$1" = monitor ]; then',
+        "  echo 'Press Ctrl-C to quit' >&2",
+        "  trap 'exit 0' INT",
+        "  while :; do sleep 1; done",
+        "fi",
+        `exec cat '${status}'`,
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
 
     ctx = labContext();
     keeper = new KeepingExecutor(
@@ -316,7 +330,7 @@ describe("integration: the check definitions against a network-namespace miniatu
       assert.deepEqual(packetsSeen(capture.output, ctx.client.ip, dstPod.ip), { request: true, reply: true });
     });
 
-    it(`${name}: the same captures are inconclusive without a host-routing claim and pass under a Legacy claim`, () => {
+    it(`${name}: the same captures are inconclusive without a host-routing claim, fail under a Legacy claim, differ where the cluster's config explains it`, () => {
       const check = name === "redirect-peer-same-node" ? redirectPeerSameNode : redirectPeerCrossNode;
       const results = keeper.resultsFor(check, ctx);
       const unknown = new Map(results);
@@ -331,15 +345,27 @@ describe("integration: the check definitions against a network-namespace miniatu
       assert.ok(hr);
       legacy.set("host-routing", { ...hr, stdout: legacyStatus });
       const j = check.judge(ctx, legacy);
-      assert.equal(j.verdict, "pass", j.reason);
+      assert.equal(j.verdict, "fail", j.reason);
+      assert.match(j.reason, /reports "Host Routing: Legacy".*saw both directions/);
+      const explained = check.judge(
+        { ...ctx, clusterDifferences: [{ key: "enable-host-legacy-routing", found: "true", lab: "false" }] },
+        legacy,
+      );
+      assert.equal(explained.verdict, "differs", explained.reason);
     });
   }
 
-  it("sees cross-node requests leave node1's eth0 addressed to node2's MAC (redirect-neigh passes: plain routing)", () => {
+  it("does not pass redirect-neigh on plain kernel routing: the frame is right, but node1's ForwDatagrams grew and no trace shows the BPF path", () => {
     const r = byName("redirect-neigh");
-    assert.equal(r.verdict, "pass", r.reason);
+    assert.equal(r.verdict, "inconclusive", r.reason);
     const mac = lab?.exec("node2", "cat", "/sys/class/net/eth0/address").trim();
     assert.ok(mac && r.reason.includes(mac), r.reason);
+    assert.match(r.reason, /the kernel's forwarding writes the same frame/);
+    assert.match(
+      r.reason,
+      /Ip: ForwDatagrams grew by \d+ \(\d+ → \d+\) while 3 echo requests were sent: the kernel may have forwarded them/,
+    );
+    assert.match(r.reason, /shows no event of the echo requests/);
   });
 
   it("records the run (--record format) and judges the recording offline with identical verdicts (--replay)", async () => {

@@ -90,6 +90,12 @@ describe("node-routes", () => {
       reason: /printed nothing usable/,
     },
     {
+      title: "is inconclusive, not fail, when a node's output does not read as ip route (exit 0)",
+      kase: "garbled",
+      verdict: "inconclusive",
+      reason: /the route table of .*-worker has no line that reads as a route: /,
+    },
+    {
       title: "is inconclusive when a node timed out",
       kase: "timed-out",
       verdict: "inconclusive",

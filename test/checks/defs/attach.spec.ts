@@ -71,6 +71,14 @@ describe("bpf-attach-points", () => {
       verdict: "inconclusive",
       reason: /tc showed nothing, and bpftool net show \(where tcx attachments show\) exited with code 127/,
     },
+    {
+      title:
+        "is inconclusive, not fail, when bpftool's output is not bpftool's and tc shows nothing (exit 0)",
+      kase: "garbled-bpftool",
+      verdict: "inconclusive",
+      reason:
+        /cannot tell what is attached on eth0 ingress of .*-worker: tc showed nothing, and bpftool net show .* printed output that is not bpftool's/,
+    },
     { title: "is inconclusive on empty output", kase: "empty", verdict: "inconclusive" },
     {
       title: "is inconclusive when a node timed out",

@@ -4,15 +4,18 @@ import { OUTSIDE_IP, bpfMasquerade, natedEntries } from "../../../checks/defs/ma
 import { SEED_CONTEXT, judgeCase, runCases } from "./seedContext";
 
 describe("bpf-masquerade", () => {
-  it("sends both flows from the client at once and captures them on the client's node device", () => {
+  it("sends both flows from the client at once, captures them on the client's node device, then reads the node's BPF NAT table", () => {
     const steps = bpfMasquerade.steps(SEED_CONTEXT);
     assert.deepEqual(
       steps.map((s) => [s.id, s.target.pod]),
       [
         ["traffic", "net"],
         ["source-node", "node-probe-w2m9q"],
+        ["bpf-nat", "cilium-496vl"],
       ],
     );
+    assert.deepEqual(steps[2].argv, ["timeout", "15", "cilium", "bpf", "nat", "list"]);
+    assert.deepEqual(steps[2].startAfter, [{ step: "traffic", when: "done" }]);
     assert.match(
       steps[0].argv[2],
       /ping -n -c 3 -w 6 10\.0\.0\.72[\s\S]*curl -sS --max-time 4 .* http:\/\/192\.0\.2\.10:39999\//,
@@ -41,7 +44,7 @@ describe("bpf-masquerade", () => {
       kase: "healthy",
       verdict: "pass",
       reason:
-        /traffic to 10\.0\.0\.72 \(inside 10\.0\.0\.0\/8\) leaves eth0 of .*worker2 with the pod's IP 10\.0\.2\.40; traffic to 192\.0\.2\.10:39999 \(outside 10\.0\.0\.0\/8\) leaves .* masqueraded to the node IP 172\.18\.0\.2/,
+        /traffic to 10\.0\.0\.72 \(inside 10\.0\.0\.0\/8\) leaves eth0 of .*worker2 with the pod's IP 10\.0\.2\.40; traffic to 192\.0\.2\.10:39999 \(outside 10\.0\.0\.0\/8\) leaves .* masqueraded to the node IP 172\.18\.0\.2.*; Cilium's BPF NAT table holds the SNAT of the flow: `TCP OUT 10\.0\.2\.40:41234 -> 192\.0\.2\.10:39999 XLATE_SRC 172\.18\.0\.2:41234 /,
       facts: {
         masquerade: { insideCidrSource: "10.0.2.40", outsideCidrSource: "172.18.0.2", nodeIp: "172.18.0.2" },
       },
@@ -70,6 +73,19 @@ describe("bpf-masquerade", () => {
       kase: "no-syn-seen",
       verdict: "inconclusive",
       reason: /no TCP packet to 192\.0\.2\.10:39999 .* seen on eth0/,
+    },
+    {
+      title: "fails when the node IP on the wire has no BPF NAT entry behind it (not Cilium's SNAT)",
+      kase: "no-bpf-nat-entry",
+      verdict: "fail",
+      reason:
+        /expected a BPF NAT entry for 10\.0\.2\.40 → 192\.0\.2\.10:39999 .* in cilium-496vl's `cilium bpf nat list` \(2 entries\), found none/,
+    },
+    {
+      title: "is inconclusive when the BPF NAT table cannot be read",
+      kase: "garbled-bpf-nat",
+      verdict: "inconclusive",
+      reason: /"bpf-nat" on cilium-496vl printed no BPF NAT entry: Error: Unable to open map/,
     },
     { title: "is inconclusive on empty output", kase: "empty", verdict: "inconclusive" },
     {

@@ -3,7 +3,8 @@
  * a node (with lxc* host-side veths and an lxc_health device), the client pod and a test pod. The
  * check's own steps run through the runner's scheduler (traffic once the captures listen) and the NetnsExecutor; the judge reads what
  * tcpdump really printed. Plain kernel forwarding shows both directions on both veths (as Legacy host
- * routing does), so a fake `cilium status` saying Legacy must pass and one saying BPF must fail.
+ * routing does), so a fake `cilium status` saying BPF must fail, and one saying Legacy must fail too
+ * (bpf_redirect_peer is not used) unless the cluster's cilium-config explains it (`differs`).
  *
  * Needs root, `ip`, `tcpdump` and `timeout`; skipped otherwise.
  */
@@ -117,18 +118,24 @@ describe("redirect-peer-same-node against real veths and tcpdump (network namesp
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it("finds both host-side veths by ifindex, skips lxc_health, and passes the Legacy expectation", async () => {
+  it("finds both host-side veths by ifindex, skips lxc_health; Legacy host routing never passes", async () => {
     const results = await runSteps(executorWith("Legacy", dir));
     const judgement = redirectPeerSameNode.judge(CTX, results);
     const veths = results.get("veths:n1")?.stdout ?? "";
     assert.doesNotMatch(veths, /lxc_health/);
-    assert.equal(judgement.verdict, "pass", `${judgement.reason}\n--- veths ---\n${veths}`);
+    assert.equal(judgement.verdict, "fail", `${judgement.reason}\n--- veths ---\n${veths}`);
+    assert.match(judgement.reason, /agent reports "Host Routing: Legacy"/);
     assert.match(judgement.reason, /lxcaaa0001, the host-side veth of source net \(n1\) saw both directions/);
     assert.deepEqual(judgement.facts?.redirectPeerSameNode, {
       hostRouting: "Legacy",
       sourceVeth: { dev: "lxcaaa0001", request: true, reply: true },
       destinationVeth: { dev: "lxcbbb0002", request: true, reply: true },
     });
+    const explained = redirectPeerSameNode.judge(
+      { ...CTX, clusterDifferences: [{ key: "enable-host-legacy-routing", found: "true", lab: "false" }] },
+      results,
+    );
+    assert.equal(explained.verdict, "differs", explained.reason);
   });
 
   it("fails the BPF expectation when the request crosses the destination's host-side veth", async () => {

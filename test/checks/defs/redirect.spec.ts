@@ -2,8 +2,16 @@ import { strict as assert } from "assert";
 
 import { redirectNeigh } from "../../../checks/defs/redirectNeigh";
 import { redirectPeerCrossNode, redirectPeerSameNode } from "../../../checks/defs/redirectPeer";
+import { TRACE_READY } from "../../../checks/defs/pathTrace";
 import { CAPTURE_READY } from "../../../checks/probes";
+import type { LabContext } from "../../../checks/types";
 import { SEED_CONTEXT, WORKER2, judgeCase, runCases } from "./seedContext";
+
+/** The seed lab on a cluster whose own cilium-config asks for Legacy host routing. */
+const LEGACY_CLUSTER: LabContext = {
+  ...SEED_CONTEXT,
+  clusterDifferences: [{ key: "enable-host-legacy-routing", found: "true", lab: "false" }],
+};
 
 describe("redirect-peer-same-node", () => {
   it("runs in one phase: the ping starts once both captures listen, one exec per pod or node", () => {
@@ -60,11 +68,34 @@ describe("redirect-peer-same-node", () => {
         /^expected only the echo request on lxcbf5cb1e7ceb0, the host-side veth of source net .*, saw the echo request and the echo reply$/,
     },
     {
-      title: "flips the expectation with Legacy host routing and says so",
+      title:
+        "fails with Legacy host routing and no cluster difference to explain it, naming the status line and the usual causes",
       kase: "legacy-host-routing",
-      verdict: "pass",
+      verdict: "fail",
       reason:
-        /saw both directions, as expected with Legacy host routing.*\(Legacy host routing: bpf_redirect_peer is not used, both directions cross the veths\)$/,
+        /^cilium-496vl reports "Host Routing: Legacy" in cilium status: bpf_redirect_peer is not used .*usual causes: a kernel older than 5\.10, bpf\.hostLegacyRouting=true .*endpoint routes, IPsec or WireGuard.*saw both directions/,
+      facts: {
+        redirectPeerSameNode: {
+          hostRouting: "Legacy",
+          sourceVeth: { dev: "lxcbf5cb1e7ceb0", request: true, reply: true },
+          destinationVeth: { dev: "lxccb7c1b078d26", request: true, reply: true },
+        },
+      },
+    },
+    {
+      title: "differs with Legacy host routing that the cluster's cilium-config explains",
+      kase: "legacy-host-routing",
+      ctx: LEGACY_CLUSTER,
+      verdict: "differs",
+      reason:
+        /^differs from the lab profile as cilium-config enable-host-legacy-routing true \(lab: false\) implies: .*bpf_redirect_peer is not used/,
+    },
+    {
+      title: "is inconclusive, not fail, when the veth captures saw nothing (Legacy explained by the config)",
+      kase: "legacy-veths-saw-nothing",
+      ctx: LEGACY_CLUSTER,
+      verdict: "inconclusive",
+      reason: /the capture on lxcbf5cb1e7ceb0, .* saw neither direction, so it proves nothing/,
     },
     {
       title: "fails with Legacy host routing when a veth sees one direction only",
@@ -153,10 +184,16 @@ describe("redirect-peer-cross-node", () => {
       reason: /expected only the echo request on lxcbf5cb1e7ceb0/,
     },
     {
-      title: "flips the expectation with Legacy host routing",
+      title: "fails with Legacy host routing (bpf_redirect_peer is not used), never pass",
       kase: "legacy-host-routing",
-      verdict: "pass",
-      reason: /Legacy/,
+      verdict: "fail",
+      reason: /cilium-6bt7g reports "Host Routing: Legacy"/,
+    },
+    {
+      title: "differs with Legacy host routing that the cluster's cilium-config explains",
+      kase: "legacy-host-routing",
+      ctx: LEGACY_CLUSTER,
+      verdict: "differs",
     },
     {
       title: "is inconclusive on 100% loss",
@@ -181,32 +218,88 @@ describe("redirect-peer-cross-node", () => {
 });
 
 describe("redirect-neigh", () => {
-  it("captures on the source node's device and reads the peer node's MAC in the same phase", () => {
+  it("captures on the source node's device, reads the source agent's status and trace, and the peer's MAC, in one phase", () => {
     const steps = redirectNeigh.steps(SEED_CONTEXT);
     assert.deepEqual(
       steps.map((s) => [s.id, s.target.pod, s.readyWhen ?? null, s.startAfter ?? []]),
       [
-        ["ping", "net", null, [{ step: "source-node", when: "ready" }]],
+        [
+          "ping",
+          "net",
+          null,
+          [
+            { step: "source-node", when: "ready" },
+            { step: "trace", when: "ready" },
+          ],
+        ],
         ["source-node", "node-probe-w2m9q", CAPTURE_READY, []],
         ["peer-mac", "node-probe-w1k7d", null, []],
+        ["trace", "cilium-496vl", TRACE_READY, []],
       ],
     );
-    assert.match(steps[1].argv[2], /tcpdump -l -p -n -e -i eth0 -c 6 'icmp and host 10\.0\.0\.72'/);
+    assert.match(
+      steps[1].argv[2],
+      /cat \/proc\/net\/snmp[\s\S]*tcpdump -l -p -n -e -i eth0 -c 6 'icmp and host 10\.0\.0\.72'[\s\S]*cat \/proc\/net\/snmp/,
+    );
+    assert.match(
+      steps[3].argv[2],
+      /=== status[\s\S]*timeout 30 cilium status[\s\S]*=== trace[\s\S]*timeout -s INT -k 2 10 cilium monitor --type trace/,
+    );
   });
 
   runCases(redirectNeigh, [
     {
-      title: "passes on the seed: 02:42:ac:12:00:02 > 02:42:ac:12:00:03, the worker's MAC",
+      title:
+        "passes on BPF host routing: the trace shows -> network on eth0 and no -> stack, ForwDatagrams did not grow, the frame goes to the peer's MAC",
       kase: "healthy",
       verdict: "pass",
-      reason: /leave eth0 of .*worker2 as 02:42:ac:12:00:02 > 02:42:ac:12:00:03, the MAC of .*-worker's eth0/,
+      reason:
+        /^BPF FIB redirect on .*worker2: echo requests to 10\.0\.0\.72 leave eth0 of .*worker2 as 02:42:ac:12:00:02 > 02:42:ac:12:00:03.*`to-network ifindex eth0` and no `-> stack`; Ip: ForwDatagrams grew by 0 \(8 → 8\) while 1 echo requests were sent: the kernel did not forward them; host routing BPF\. whether bpf_redirect_neigh or bpf_redirect sent it .* this evidence cannot tell$/,
       facts: {
         redirectNeigh: {
           sourceMac: "02:42:ac:12:00:02",
           peerMac: "02:42:ac:12:00:03",
           nextHopMac: "02:42:ac:12:00:03",
+          hostRouting: "BPF",
+          trace: ["from-endpoint", "to-network"],
+          forwDatagrams: { delta: 0, before: 8, after: 8 },
         },
       },
+    },
+    {
+      title:
+        "fails with Legacy host routing: status line, -> stack in the sender's trace and ForwDatagrams growing, though the MACs are the same",
+      kase: "legacy-host-routing",
+      verdict: "fail",
+      reason:
+        /^the kernel's IP forwarding carried the echo requests on .*worker2, not Cilium's BPF FIB redirect: cilium-496vl reports "Host Routing: Legacy" in cilium status; its trace hands the echo request to the kernel \(`-> stack flow .*`\); Ip: ForwDatagrams grew by 6 \(2 → 8\) while 1 echo requests were sent: the kernel forwarded them\. .*usual causes/,
+    },
+    {
+      title: "differs with Legacy host routing that the cluster's cilium-config explains",
+      kase: "legacy-host-routing",
+      ctx: LEGACY_CLUSTER,
+      verdict: "differs",
+    },
+    {
+      title:
+        "is inconclusive on frames alone (no trace, no counter): the kernel's forwarding writes the same frame",
+      kase: "frames-only",
+      verdict: "inconclusive",
+      reason:
+        /the kernel's forwarding writes the same frame and nothing on .*worker2 separates the two: "trace" on cilium-496vl timed out .*; forwarding counter unknown: section "snmp-before" of "source-node" on node-probe-w2m9q is missing/,
+    },
+    {
+      title: "is inconclusive when the trace lost events and no counter was read",
+      kase: "trace-lost-no-counter",
+      verdict: "inconclusive",
+      reason: /the trace stream of cilium-496vl lost 12 events, so a missing event proves nothing/,
+    },
+    {
+      title: "is inconclusive when ForwDatagrams grew and the trace shows nothing of the flow",
+      kase: "counter-grew-no-trace",
+      verdict: "inconclusive",
+      reason:
+        /shows no event of the echo requests 10\.0\.2\.40 → 10\.0\.0\.72 \(1 events of other flows\); Ip: ForwDatagrams grew by 6 \(2 → 8\) while 1 echo requests were sent: the kernel may have forwarded them/,
     },
     {
       title: "fails when the next hop is the Docker gateway, not the peer node",
