@@ -209,7 +209,7 @@ function diff(a: VerdictCounts, b: VerdictCounts): VerdictCounts {
 }
 
 /** Compiles and attaches the programs: from_container on every lxc, from_netdev on every eth0. */
-function attachDatapath(lab: MiniLab, bpf: BpfDatapath): void {
+export function attachDatapath(lab: MiniLab, bpf: BpfDatapath): void {
   const netdev = path.join(lab.dir, "from_netdev.o");
   compileProgram("from_netdev", netdev);
   for (const node of lab.spec.nodes) {

@@ -16,7 +16,7 @@
  * skips, saying why, when the kernel refuses to load the programs.
  */
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { redirectNeigh, redirectPeerCrossNode, redirectPeerSameNode } from "../../checks/defs";
@@ -26,7 +26,7 @@ import { main as checkMain } from "../../cli/check";
 import { ReplayExecutor, type RecordedStep } from "../../runner/recording";
 import { runChecks, type RunReport } from "../../runner/runner";
 import type { CheckDefinition, CheckResult, ExecResult, LabContext } from "../../checks/types";
-import { BPF_TOOLS, bpfRefusal, compileProgram } from "../helpers/bpfDatapath";
+import { BPF_TOOLS, bpfRefusal, compileProgram, programLoaded } from "../helpers/bpfDatapath";
 import {
   CHECKS,
   MECHANISM_CHECKS,
@@ -35,7 +35,7 @@ import {
   type DatapathMode,
   type MiniatureRun,
 } from "../helpers/miniature";
-import { lxcName, netnsUsable } from "../helpers/netnsLab";
+import { lxcName, netnsUsable, namespacesWithPrefix } from "../helpers/netnsLab";
 
 const TOOLS = ["tcpdump", "ping", "curl", "busybox", "python3", "iptables-nft", "conntrack"];
 
@@ -297,6 +297,13 @@ function bpfModeTests(get: Get, byName: ByName): void {
     assert.ok(r.reason.includes(`as ${get().macs.node1} > ${get().macs.node2}`), r.reason);
   });
 
+  it("a run killed by SIGTERM with the datapath attached leaves no namespace and no program", async function () {
+    this.timeout(60000);
+    const left = await killedMidRun(`labt${process.pid}x-`);
+    assert.equal(left.progIds.length, 6);
+    assert.deepEqual({ namespaces: left.namespaces, loaded: left.loaded }, { namespaces: [], loaded: [] });
+  });
+
   it("the kernel forwards nothing: Ip: ForwDatagrams stays put on both nodes over 3 pings per path", () => {
     assert.deepEqual(get().forwarded, {
       sameNode: { node1: 0, node2: 0 },
@@ -322,6 +329,40 @@ function bpfModeTests(get: Get, byName: ByName): void {
       assert.equal(counts.toStack, 0, JSON.stringify(get().redirects));
     }
   });
+}
+
+/** A process that built the lab and attached the datapath, killed by SIGTERM: what it leaves. */
+async function killedMidRun(
+  prefix: string,
+): Promise<{ progIds: number[]; namespaces: string[]; loaded: number[] }> {
+  const child = spawn(
+    process.execPath,
+    ["-r", "tsx/cjs", path.join(__dirname, "../helpers/bpfExitChild.ts"), prefix],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  let out = "";
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the child did not attach within 30 s")), 30000);
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (out.includes("\n")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on("exit", () => reject(new Error(`the child exited before attaching: ${out}`)));
+  });
+  const progIds = JSON.parse(out.split("\n")[0]) as number[];
+  child.kill("SIGTERM");
+  await exited;
+  // the namespaces' devices, qdiscs and programs are freed by the kernel after the names are gone
+  let loaded = progIds.filter(programLoaded);
+  for (let i = 0; i < 100 && loaded.length > 0; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    loaded = progIds.filter(programLoaded);
+  }
+  return { progIds, namespaces: namespacesWithPrefix(prefix), loaded };
 }
 
 /** kernel mode: no mechanism is there, and no check that names one may pass. */
