@@ -66,7 +66,7 @@ checks_pid=$!
 # `/usr/bin/time node node_modules/.bin/mocha <file>`; a name that no longer exists is skipped.
 WAITING=(
   test/perf/netns.spec.ts                     # 37 / 4
-  test/integration/netns-lab.spec.ts          # 28 / 5 (two runs: bpf and kernel)
+  test/integration/netns-lab.spec.ts          # 33 / 4 (two runs, bpf and kernel; 2026-12-07)
   test/checks/defs/redirect.mechanics.spec.ts # 17 / 2
   test/hardening/failure.spec.ts              # 14 / 2
   test/runner/runner.spec.ts                  # 6.5 / 0.8

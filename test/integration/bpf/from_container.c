@@ -16,7 +16,7 @@
  *   bpf_redirect_neigh with the looked-up next hop (fib_do_redirect, fib.h lines 77-147 at v1.18.6).
  *   Cilium skips the lookup and always calls bpf_redirect_neigh on the direct-routing device when
  *   the node has one device (ENABLE_SKIP_FIB: pkg/datapath/linux/config/config.go lines 887-897 at
- *   v1.13.0-rc5, 914-923 at v1.18.6), as on kind; the miniature keeps the lookup because it also
+ *   v1.13.0-rc5, 916-925 at v1.18.6), as on kind; the miniature keeps the lookup because it also
  *   decides here whether the destination is local.
  * - a local address of the node (BPF_FIB_LKUP_RET_NOT_FWDED) goes to the stack, as v1.18.6's
  *   bpf_lxc.c does after fib_redirect_v4 (lines 1316-1321).
