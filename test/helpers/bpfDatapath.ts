@@ -70,21 +70,11 @@ function filterProgId(lab: MiniLab, node: string, dev: string): number {
   return id;
 }
 
-/** True while the kernel still holds the program (`bpftool prog show id` fails once it is freed). */
-export function programLoaded(id: number): boolean {
-  return spawnSync("bpftool", ["prog", "show", "id", String(id)], { timeout: 10000 }).status === 0;
-}
-
-export class BpfDatapath {
-  readonly attachments: BpfAttachment[] = [];
-
-  constructor(private readonly lab: MiniLab) {}
-
-  /** Adds a clsact qdisc to the device and the program on its ingress. */
-  attach(node: string, dev: string, program: BpfProgram, object: string): BpfAttachment {
-    this.lab.exec(node, "tc", "qdisc", "add", "dev", dev, "clsact");
-    this.lab.exec(
-      node,
+/** The commands that attach a program to a device's ingress: a clsact qdisc, then the tc filter. */
+function attachArgv(dev: string, object: string): string[][] {
+  return [
+    ["tc", "qdisc", "add", "dev", dev, "clsact"],
+    [
       "tc",
       "filter",
       "add",
@@ -97,7 +87,23 @@ export class BpfDatapath {
       object,
       "section",
       "tc",
-    );
+    ],
+  ];
+}
+
+/** True while the kernel still holds the program (`bpftool prog show id` fails once it is freed). */
+export function programLoaded(id: number): boolean {
+  return spawnSync("bpftool", ["prog", "show", "id", String(id)], { timeout: 10000 }).status === 0;
+}
+
+export class BpfDatapath {
+  readonly attachments: BpfAttachment[] = [];
+
+  constructor(private readonly lab: MiniLab) {}
+
+  /** Adds a clsact qdisc to the device and the program on its ingress. */
+  attach(node: string, dev: string, program: BpfProgram, object: string): BpfAttachment {
+    for (const argv of attachArgv(dev, object)) this.lab.exec(node, ...argv);
     const progId = filterProgId(this.lab, node, dev);
     const prog = JSON.parse(run(["bpftool", "prog", "show", "id", String(progId), "-j"])) as {
       map_ids?: number[];
@@ -159,21 +165,7 @@ export function bpfRefusal(prefix: string, object: string): string | undefined {
     if (spawnSync("ip", ["netns", "add", ns]).status !== 0) return "cannot create a network namespace";
     for (const argv of [
       ["ip", "link", "add", "probe0", "type", "veth", "peer", "name", "probe1"],
-      ["tc", "qdisc", "add", "dev", "probe0", "clsact"],
-      [
-        "tc",
-        "filter",
-        "add",
-        "dev",
-        "probe0",
-        "ingress",
-        "bpf",
-        "direct-action",
-        "object-file",
-        object,
-        "section",
-        "tc",
-      ],
+      ...attachArgv("probe0", object),
     ]) {
       const r = inNs(...argv);
       if (r.status !== 0)

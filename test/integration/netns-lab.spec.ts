@@ -18,8 +18,9 @@
 import { strict as assert } from "assert";
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { redirectNeigh, redirectPeerCrossNode, redirectPeerSameNode } from "../../checks/defs";
+import { ALL_CHECKS, redirectNeigh, redirectPeerCrossNode, redirectPeerSameNode } from "../../checks/defs";
 import { parseTcpdump } from "../../checks/parse";
 import { splitSections } from "../../checks/probes";
 import { main as checkMain } from "../../cli/check";
@@ -30,6 +31,7 @@ import { BPF_TOOLS, bpfRefusal, compileProgram, programLoaded } from "../helpers
 import {
   CHECKS,
   MECHANISM_CHECKS,
+  OUT_OF_SCOPE,
   STATUS_FILES,
   runMiniature,
   type DatapathMode,
@@ -89,6 +91,22 @@ const PEER_CHECKS = [
   [redirectPeerCrossNode, "evescn-b", ["node1", "node2"]],
 ] as const;
 
+describe("integration: the network-namespace miniature's scope", () => {
+  it("leaves out only checks that exist, each with its reason, and runs every other one, the mechanism checks included", () => {
+    const names = ALL_CHECKS.map((c) => c.name);
+    for (const name of Object.keys(OUT_OF_SCOPE)) assert.ok(names.includes(name), `${name} is not a check`);
+    assert.deepEqual(
+      CHECKS.map((c) => c.name),
+      names.filter((n) => OUT_OF_SCOPE[n] === undefined),
+    );
+    for (const name of MECHANISM_CHECKS)
+      assert.ok(
+        CHECKS.some((c) => c.name === name),
+        name,
+      );
+  });
+});
+
 for (const mode of ["bpf", "kernel"] as const) {
   describe(`integration: the check definitions against the network-namespace miniature, ${mode} datapath`, function () {
     this.timeout(120000);
@@ -107,7 +125,7 @@ for (const mode of ["bpf", "kernel"] as const) {
     };
 
     before(async function () {
-      tmp = fs.mkdtempSync(path.join("/tmp", `${prefix}probe-`));
+      tmp = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}probe-`));
       const why = reasonToSkip(mode, prefix, tmp);
       if (why !== undefined) {
         console.log(`      skipped (${mode} datapath): ${why}`);
