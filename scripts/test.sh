@@ -4,16 +4,23 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
-# Tools the probe-mechanics and shell tests run for real, and jq for the runner tests' fake kubectl
-# (Debian package names).
+# Tools the probe-mechanics and shell tests run for real, jq for the runner tests' fake kubectl, and
+# for the miniature's eBPF datapath (test/integration/bpf/) clang, libbpf's headers (bpf_helpers.h)
+# and bpftool; tc comes with iproute2 (Debian package names; Debian 12: clang 14, libbpf-dev 1.1.2,
+# bpftool 7.1.0).
 declare -A tool_pkg=(
   [shellcheck]=shellcheck [tcpdump]=tcpdump [iperf3]=iperf3 [ping]=iputils-ping
   [iptables-save]=iptables [busybox]=busybox [conntrack]=conntrack [ip]=iproute2
-  [python3]=python3 [curl]=curl [jq]=jq
+  [python3]=python3 [curl]=curl [jq]=jq [clang]=clang [bpftool]=bpftool
+  [/usr/include/bpf/bpf_helpers.h]=libbpf-dev
 )
 missing=()
 for tool in "${!tool_pkg[@]}"; do
-  command -v "$tool" >/dev/null 2>&1 || missing+=("${tool_pkg[$tool]}")
+  if [[ "$tool" == /* ]]; then
+    [ -e "$tool" ] || missing+=("${tool_pkg[$tool]}")
+  else
+    command -v "$tool" >/dev/null 2>&1 || missing+=("${tool_pkg[$tool]}")
+  fi
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -59,9 +66,9 @@ checks_pid=$!
 # `/usr/bin/time node node_modules/.bin/mocha <file>`; a name that no longer exists is skipped.
 WAITING=(
   test/perf/netns.spec.ts                     # 37 / 4
+  test/integration/netns-lab.spec.ts          # 33 / 4 (two runs, bpf and kernel; 2026-12-07)
   test/checks/defs/redirect.mechanics.spec.ts # 17 / 2
   test/hardening/failure.spec.ts              # 14 / 2
-  test/integration/netns-lab.spec.ts          # 13 / 4
   test/runner/runner.spec.ts                  # 6.5 / 0.8
   test/cli/report.spec.ts                     # 4.5 / 1
   test/runner/executor.spec.ts                # 4.2 / 1.1

@@ -238,12 +238,17 @@ export class MiniLab {
 
   /** Namespaces of this lab that still exist. */
   leftovers(): string[] {
-    const listed = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout ?? "";
-    return listed
-      .split("\n")
-      .map((l) => l.split(" ")[0])
-      .filter((n) => n.startsWith(this.spec.prefix));
+    return namespacesWithPrefix(this.spec.prefix);
   }
+}
+
+/** Network namespaces whose name starts with the prefix. */
+export function namespacesWithPrefix(prefix: string): string[] {
+  const listed = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout ?? "";
+  return listed
+    .split("\n")
+    .map((l) => l.split(" ")[0])
+    .filter((n) => n.startsWith(prefix));
 }
 
 /** True when this process can create network namespaces (root, `ip netns` works). */
