@@ -4,7 +4,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
 import {
   KubeProxyMode,
-  NETWORK_OWNER_LABEL,
   NodeInfo,
   kindConfigYaml,
   kindCreateScript,
@@ -15,6 +14,7 @@ import {
   parseNodeInventory,
 } from "./kindConfig";
 import { kindNetworkOptions } from "./kindNetwork";
+import { NETWORK_OWNER_LABEL } from "../lib/labels";
 
 /** Arguments of {@link KindCluster}. They are stored as the component's inputs, so policies judge them. */
 export interface KindClusterArgs {

@@ -4,6 +4,7 @@
  * directly and shellcheck the scripts.
  */
 import { stringify } from "yaml";
+import { KIND_CLUSTER_LABEL as CLUSTER_LABEL, NETWORK_OWNER_LABEL } from "../lib/labels";
 import { shellAssign } from "../lib/shell";
 
 export type KubeProxyMode = "none" | "iptables" | "ipvs" | "nftables";
@@ -62,17 +63,25 @@ export interface KindCreateInput {
   readonly timeoutSeconds?: number;
 }
 
-/** The label the stack puts on its Docker network, valued `<project>/<stack>`. */
-export const NETWORK_OWNER_LABEL = "cilium-ebpf-lab.stack";
-
 const HEADER = "set -eu";
 
 /**
- * kind labels every node container `io.x-k8s.kind.cluster=<name>` and finds a cluster's nodes by
- * that label, stopped ones included (kind pkg/cluster/internal/providers/docker/constants.go line 21,
- * provider.go lines 114-121: `docker ps -a --filter label=...`).
+ * Lines that set `$clusters` to `kind get clusters`' list, or stop the script (exit 1) when kind
+ * cannot list: kind exits 1 when its `docker ps` fails (Docker stopped, or another daemon than the
+ * one the cluster is on; kind v0.29.0 pkg/cluster/internal/providers/docker/provider.go lines 98-109,
+ * cmd/kind/app/main.go line 36), and the shell exits 127 when kind is not on PATH. Read as "no
+ * cluster", that made delete report "already gone" (dropping a running cluster from the state) and
+ * create skip its ownership check (issue 24). With no cluster kind prints "No kind clusters found."
+ * on stderr and exits 0 (pkg/cmd/kind/get/clusters/clusters.go line 57).
  */
-const CLUSTER_LABEL = "io.x-k8s.kind.cluster";
+function listClusters(): string[] {
+  return [
+    "if ! clusters=$(timeout 60 kind get clusters); then",
+    '  echo "cannot list kind clusters (kind get clusters failed, see above): start Docker, or put kind on PATH, and run again" >&2',
+    "  exit 1",
+    "fi",
+  ];
+}
 
 /**
  * Lines that set `leftover=1` when every node container of cluster "$name" is attached only to
@@ -115,7 +124,8 @@ export function kindCreateScript(input: KindCreateInput): string {
     shellAssign("image", input.nodeImage),
     shellAssign("network", input.networkName),
     shellAssign("stack", input.stackLabel),
-    'if kind get clusters 2>/dev/null | grep -qxF -- "$name"; then',
+    ...listClusters(),
+    'if printf \'%s\\n\' "$clusters" | grep -qxF -- "$name"; then',
     ...leftoverProbe().map((l) => `  ${l}`),
     '  if [ "$leftover" = 1 ]; then',
     '    echo "kind cluster $name is what an earlier, unfinished create of this stack left on network $network: deleting it first" >&2',
@@ -162,7 +172,8 @@ export function kindUpdateScript(clusterName: string, clusterUrn: string): strin
     HEADER,
     shellAssign("name", clusterName),
     shellAssign("urn", clusterUrn),
-    'if ! kind get clusters 2>/dev/null | grep -qxF -- "$name"; then',
+    ...listClusters(),
+    'if ! printf \'%s\\n\' "$clusters" | grep -qxF -- "$name"; then',
     '  echo "kind cluster $name no longer exists (deleted outside Pulumi)." >&2',
     `  echo "Recreate it and everything on it: pulumi up --replace '$urn'  (or remove the lab: pulumi destroy)" >&2`,
     "  exit 1",
@@ -177,7 +188,8 @@ export function kindDeleteScript(clusterName: string): string {
   return [
     HEADER,
     shellAssign("name", clusterName),
-    'if ! kind get clusters 2>/dev/null | grep -qxF -- "$name"; then',
+    ...listClusters(),
+    'if ! printf \'%s\\n\' "$clusters" | grep -qxF -- "$name"; then',
     '  echo "kind cluster $name is already gone"',
     "  exit 0",
     "fi",

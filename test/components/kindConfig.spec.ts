@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { spawn } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
@@ -305,6 +305,50 @@ describe("kind scripts", () => {
       assert.strictEqual(r.status, 0, r.stderr);
       assert.match(r.stdout, /already gone/);
       assert.ok(!stubs.calls().some((c) => c[1] === "delete"));
+    } finally {
+      stubs.remove();
+    }
+  });
+
+  /** kind with the Docker daemon stopped: its real stderr shape and exit status 1 (fixtures/kind/SOURCES.md). */
+  const KIND_DOCKER_DOWN = `cat '${path.resolve(__dirname, "../fixtures/kind/kind-get-clusters-docker-down.stderr")}' >&2; exit 1`;
+
+  it("destroy fails (and keeps the cluster in the state) when kind cannot list clusters", () => {
+    const stubs = makeStubs({ kind: KIND_DOCKER_DOWN });
+    try {
+      const r = runScript(scripts.delete, stubs);
+      assert.strictEqual(r.status, 1);
+      assert.doesNotMatch(r.stdout, /already gone/);
+      assert.match(r.stderr, /Cannot connect to the Docker daemon/);
+      assert.match(r.stderr, /cannot list kind clusters/);
+      assert.ok(!stubs.calls().some((c) => c[1] === "delete"));
+    } finally {
+      stubs.remove();
+    }
+  });
+
+  it("create stops before creating or deleting anything when kind cannot list clusters", () => {
+    const stubs = makeStubs({ kind: KIND_DOCKER_DOWN, docker: DOCKER });
+    try {
+      const r = runScript(scripts.create, stubs, { stdin: "kind: Cluster\n" });
+      assert.strictEqual(r.status, 1);
+      assert.match(r.stderr, /cannot list kind clusters/);
+      const kinds = stubs.calls().map((c) => c.slice(0, 3).join(" "));
+      assert.deepStrictEqual(kinds, ["kind get clusters"], "no create, and no EXIT-trap delete");
+    } finally {
+      stubs.remove();
+    }
+  });
+
+  it("create and destroy stop when kind is not on PATH", () => {
+    const stubs = makeStubs({ docker: DOCKER });
+    try {
+      const env = { PATH: `${stubs.dir}:/usr/bin:/bin` };
+      for (const script of [scripts.create, scripts.delete, scripts.update]) {
+        const r = spawnSync("/bin/sh", ["-c", script], { input: "", env, encoding: "utf8" });
+        assert.strictEqual(r.status, 1, r.stderr);
+        assert.match(r.stderr, /cannot list kind clusters/);
+      }
     } finally {
       stubs.remove();
     }

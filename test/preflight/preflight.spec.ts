@@ -329,6 +329,27 @@ describe("preflight cluster logic", () => {
   });
 });
 
+describe("preflight layering", () => {
+  it("imports nothing from components/ (it runs before any component exists)", () => {
+    const dir = path.join(REPO, "preflight");
+    const offenders = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".ts"))
+      .filter((f) => /from\s+["']\.\.\/components\//.test(fs.readFileSync(path.join(dir, f), "utf8")));
+    assert.deepStrictEqual(offenders, []);
+  });
+
+  it("reads a failed kind get clusters as an error, not as no cluster", () => {
+    const stderr = fs.readFileSync(
+      path.join(FIX, "..", "kind", "kind-get-clusters-docker-down.stderr"),
+      "utf8",
+    );
+    const items = clusterItems(() => ({ status: 1, stdout: "", stderr }), "lab", []);
+    assert.strictEqual(items[0]?.level, "error");
+    assert.match(items[0].message, /cannot list kind clusters \(ERROR: failed to list clusters/);
+  });
+});
+
 describe("npm run preflight (the CLI)", function () {
   this.timeout(60000);
   it("reads Pulumi.yaml defaults + Pulumi.<stack>.yaml and exits 1 on an error", () => {
