@@ -15,6 +15,7 @@ import {
 } from "./kindConfig";
 import { NETWORK_OPTIONS_LABEL, kindNetworkOptions, optionsLabel } from "./kindNetwork";
 import { NETWORK_OWNER_LABEL } from "../lib/labels";
+import { inOwnProcessGroup } from "../lib/processGroup";
 
 /** Arguments of {@link KindCluster}. They are stored as the component's inputs, so policies judge them. */
 export interface KindClusterArgs {
@@ -167,16 +168,21 @@ export class KindCluster extends pulumi.ComponentResource {
     this.cluster = new command.local.Command(
       `${name}-cluster`,
       {
-        create: kindCreateScript({
-          clusterName: args.clusterName,
-          nodeImage: args.nodeImage,
-          networkName: args.networkName,
-          stackLabel,
-        }),
+        // In a process group of its own, ended whole when Pulumi cancels (lib/processGroup.ts): the
+        // script's own trap then deletes the half-made nodes (up to its 300 s kind delete).
+        create: inOwnProcessGroup(
+          kindCreateScript({
+            clusterName: args.clusterName,
+            nodeImage: args.nodeImage,
+            networkName: args.networkName,
+            stackLabel,
+          }),
+          { graceSeconds: 330 },
+        ),
         // A change of the scripts alone runs this instead of create: it never touches the live
         // cluster (@pulumi/command v1.2.1 commandController.go lines 79-83: update if given, else create).
         update: kindUpdateScript(args.clusterName, clusterUrn),
-        delete: kindDeleteScript(args.clusterName),
+        delete: inOwnProcessGroup(kindDeleteScript(args.clusterName), { graceSeconds: 10 }),
         stdin: config,
         // Any change to the cluster's shape recreates it (kind cannot change a running cluster);
         // triggers are replaceOnChanges (@pulumi/command v1.2.1 provider/pkg/provider/common/inputs.go

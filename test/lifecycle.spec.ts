@@ -251,6 +251,17 @@ describe("lifecycle (under engine-like mocks)", function () {
       assert.strictEqual((JSON.parse((pre.inputs.triggers as string[])[0]) as Obj).dockerHost, socket);
     });
 
+    it("item 6: runs every long Command in a process group of its own that a cancel ends whole", async () => {
+      const r = await runLab({ stackFile: "Pulumi.dev.yaml", config: { runPerformance: "true" } });
+      const guarded = (x: unknown) => /^setsid \/bin\/sh -c "\$work" sh <&3 3<&- &$/m.test(String(x));
+      const cluster = one(r, "command:local:Command", "lab-cluster");
+      assert.ok(guarded(cluster.inputs.create), "kind create");
+      assert.ok(guarded(cluster.inputs.delete), "kind delete");
+      for (const name of ["preflight-run", "checks-run", "perf-run"]) {
+        assert.ok(guarded(one(r, "command:local:Command", name).inputs.create), name);
+      }
+    });
+
     it("item 5: sets no deleteUnreachable in kind mode (a refresh with Docker stopped must not drop the release)", () => {
       const provider = one(base, "pulumi:providers:kubernetes", "lab");
       assert.strictEqual(provider.inputs.deleteUnreachable, undefined);
