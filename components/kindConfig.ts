@@ -5,7 +5,7 @@
  */
 import { stringify } from "yaml";
 import { KIND_CLUSTER_LABEL as CLUSTER_LABEL, NETWORK_OWNER_LABEL } from "../lib/labels";
-import { shellAssign } from "../lib/shell";
+import { shellAssign, shellJoin } from "../lib/shell";
 
 export type KubeProxyMode = "none" | "iptables" | "ipvs" | "nftables";
 
@@ -166,16 +166,26 @@ export function kindCreateScript(input: KindCreateInput): string {
  * Runs instead of create when only the script text changed (the cluster's shape is in `triggers`,
  * which replace it): never touches a live cluster, prints the same identity as create did, and fails
  * with the recovery when the cluster was deleted outside Pulumi.
+ *
+ * The recovery is destroy, then up: destroy deletes the cluster Command, so the engine skips the
+ * delete of everything `deletedWith` it (pulumi/pulumi pkg/resource/deploy/step.go lines 603-613 and
+ * 663 at v3.259.0; GenerateDeletes marks every deleted resource, step_generator.go line 2461). A
+ * `pulumi up --replace` of the cluster does not work on released CLIs: replacing it replaces the
+ * provider and so the Helm release, whose delete runs first (delete-before-replace chain,
+ * step_generator.go lines 2090-2150, where only the dependents are marked as deleted) and fails on a
+ * cluster that is gone. The skip for a replaced target (pulumi/pulumi#23818) is in no release tag up
+ * to v3.259.0.
  */
 export function kindUpdateScript(clusterName: string, clusterUrn: string): string {
+  const stack = /^urn:pulumi:([^:]+)::/.exec(clusterUrn)?.[1] ?? "<stack>";
   return [
     HEADER,
     shellAssign("name", clusterName),
-    shellAssign("urn", clusterUrn),
     ...listClusters(),
     'if ! printf \'%s\' "$clusters" | grep -qxF -- "$name"; then',
     '  echo "kind cluster $name no longer exists (deleted outside Pulumi)." >&2',
-    `  echo "Recreate it and everything on it: pulumi up --replace '$urn'  (or remove the lab: pulumi destroy)" >&2`,
+    `  ${shellJoin(["echo", `Recreate the lab: bash scripts/lab.sh destroy ${stack} && bash scripts/lab.sh up ${stack}`])} >&2`,
+    '  echo "(pulumi up --replace of the cluster fails on released Pulumi CLIs: it first uninstalls the Helm release from the missing cluster)" >&2',
     "  exit 1",
     "fi",
     `timeout 30 docker inspect --type container -f '{{.Id}}' -- "$name-control-plane"`,

@@ -72,8 +72,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The throwaway stack: the base stack's config, its own cluster name, network and subnet.
-cp "Pulumi.$base.yaml" "$stack_file"
+# The throwaway stack: the base stack's config (not its secrets state: a salt copied from a stack
+# initialised with another passphrase stops Pulumi with "incorrect passphrase"), its own cluster name,
+# network and subnet. The salt stays in the throwaway state (see scripts/lab.sh).
+export PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER=true
+{ grep -v '^encryptionsalt:' "Pulumi.$base.yaml" || true; } >"$stack_file"
 pulumi stack init "$stack" --secrets-provider passphrase
 pulumi config set --stack "$stack" clusterName "$cluster"
 pulumi config set --stack "$stack" nodeNetwork "$subnet"

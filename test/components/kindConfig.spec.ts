@@ -250,12 +250,21 @@ describe("kind scripts", () => {
     }
   });
 
-  it("update fails with the replace command when the cluster was deleted outside Pulumi", () => {
+  it("update fails with a recovery that works on released Pulumi CLIs (destroy, then up) when the cluster was deleted outside Pulumi", () => {
     const stubs = makeStubs({ kind: KIND, docker: DOCKER });
     try {
       const r = runScript(scripts.update, stubs, { env: { CLUSTERS: "" } });
       assert.strictEqual(r.status, 1);
-      assert.ok(r.stderr.includes(`pulumi up --replace '${URN}'`), r.stderr);
+      assert.ok(
+        r.stderr.includes(
+          "Recreate the lab: bash scripts/lab.sh destroy test && bash scripts/lab.sh up test",
+        ),
+        r.stderr,
+      );
+      assert.ok(
+        !r.stderr.includes(`pulumi up --replace '${URN}'`),
+        "no recovery that fails on released CLIs",
+      );
       assert.ok(!stubs.calls().some((c) => c[1] === "create"));
     } finally {
       stubs.remove();

@@ -283,7 +283,11 @@ describe("preflight (recorded outputs through fake binaries)", () => {
 
   it("Pulumi CLI older than the stack needs: an error", () => {
     const items = preflight(DEV, { ...HEALTHY, pulumi: "v3.40.0" });
-    assert.strictEqual(find(items, "tools", /Pulumi CLI 3\.40\.0 is older than 3\.46\.1/)?.level, "error");
+    assert.strictEqual(find(items, "tools", /Pulumi CLI 3\.40\.0 is older than 3\.134\.0/)?.level, "error");
+    // 3.133 has deletedWith but not the state-fallback of the passphrase salt that lab.sh relies on.
+    const before = preflight(DEV, { ...HEALTHY, pulumi: "v3.133.0" });
+    assert.strictEqual(find(before, "tools", /Pulumi CLI 3\.133\.0 is older than 3\.134\.0/)?.level, "error");
+    assert.ok(!find(preflight(DEV, { ...HEALTHY, pulumi: "v3.134.0" }), "tools", /Pulumi CLI/));
   });
 
   it("node subnet overlapping an existing network (the old default 172.18.0.0/16 vs kind's network): an error naming it and a free range", () => {
