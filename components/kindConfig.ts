@@ -84,6 +84,31 @@ function listClusters(): string[] {
 }
 
 /**
+ * Merges the cluster's context into the user's kubeconfig, as `kind create cluster` does itself (the
+ * write-up's behaviour), with retries. kind locks a kubeconfig by creating `<file>.lock` with O_EXCL
+ * (kind v0.18.0 and v0.29.0 pkg/cluster/internal/kubeconfig/internal/kubeconfig/lock.go lines 27-41,
+ * the same as client-go) and create retries only 4 times within 151 ms (pkg/cluster/internal/create/
+ * create.go lines 148-160) before failing a finished cluster, which the script's trap would then
+ * delete: two stacks (or a kubectl) writing ~/.kube/config at that moment, or a lock left by a killed
+ * kind, cost a whole create. So create writes into a file of its own, and the merge afterwards may
+ * fail without harm (a warning naming the command). `kind delete cluster` only logs a failed kubeconfig
+ * update (pkg/cluster/internal/delete/delete.go lines 36-39).
+ */
+function exportKubeconfig(): string[] {
+  return [
+    "tries=0",
+    'until timeout 30 kind export kubeconfig --name "$name" >&2; do',
+    "  tries=$((tries + 1))",
+    '  if [ "$tries" -ge 20 ]; then',
+    '    echo "warning: could not add the context kind-$name to your kubeconfig (is its .lock file stale?): run kind export kubeconfig --name $name" >&2',
+    "    break",
+    "  fi",
+    "  sleep 1",
+    "done",
+  ];
+}
+
+/**
  * Lines that set `leftover=1` when every node container of cluster "$name" is attached only to
  * "$network" and that network carries this stack's owner label: what a create of this stack left
  * behind (a failed create is not saved in the state, so the stack holds no cluster when create runs).
@@ -138,12 +163,15 @@ export function kindCreateScript(input: KindCreateInput): string {
     "fi",
     "finished=0",
     "pid=",
+    "# kind writes the new context into a kubeconfig of this run alone (see exportKubeconfig).",
+    "kc=$(mktemp)",
     "cleanup() {",
     '  if [ "$finished" != 1 ]; then',
     '    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi',
     '    echo "kind create cluster did not finish: deleting the node containers it left (kind delete cluster --name $name)" >&2',
-    '    timeout 300 kind delete cluster --name "$name" >&2 || true',
+    '    timeout 300 kind delete cluster --name "$name" --kubeconfig "$kc" >&2 || true',
     "  fi",
+    '  rm -f "$kc"',
     "}",
     "trap cleanup EXIT",
     "trap 'exit 130' INT TERM HUP",
@@ -152,11 +180,12 @@ export function kindCreateScript(input: KindCreateInput): string {
     "export KIND_EXPERIMENTAL_DOCKER_NETWORK",
     "# In the background (stdin passed explicitly) so that a signal to this shell is handled at once.",
     "exec 3<&0",
-    `timeout ${timeout} kind create cluster --name "$name" --image "$image" --config - <&3 >&2 &`,
+    `timeout ${timeout} kind create cluster --name "$name" --image "$image" --kubeconfig "$kc" --config - <&3 >&2 &`,
     "pid=$!",
     'wait "$pid"',
     "pid=",
     "finished=1",
+    ...exportKubeconfig(),
     `timeout 30 docker inspect --type container -f '{{.Id}}' -- "$name-control-plane"`,
     "",
   ].join("\n");

@@ -23,6 +23,12 @@ const SEED_CONFIG = fs.readFileSync(
 );
 const NASTY = "lab'$(touch /tmp/pwned)`id`;\nx";
 
+/** A kind call without its `--kubeconfig <file of this run>` (checked separately where it matters). */
+function sansKubeconfig(call: string[] | undefined): string[] | undefined {
+  const i = call?.indexOf("--kubeconfig") ?? -1;
+  return call && i >= 0 ? [...call.slice(0, i), ...call.slice(i + 2)] : call;
+}
+
 describe("kind config", () => {
   it("equals the seed's kind config for 2 workers and the seed's mirror", () => {
     const ours = kindConfig({
@@ -113,7 +119,7 @@ describe("kind scripts", () => {
       assert.match(r.stderr, /KIND_NET=kind-lab/);
       const calls = stubs.calls();
       assert.deepStrictEqual(calls[0], ["kind", "get", "clusters"]);
-      assert.deepStrictEqual(calls[1], [
+      assert.deepStrictEqual(sansKubeconfig(calls[1]), [
         "kind",
         "create",
         "cluster",
@@ -124,7 +130,13 @@ describe("kind scripts", () => {
         "--config",
         "-",
       ]);
-      assert.deepStrictEqual(calls[2], [
+      // kind writes the context into a file of this run (removed at exit), then it is merged into
+      // the user's kubeconfig (lock contention there no longer fails a finished create).
+      const kc = calls[1][calls[1].indexOf("--kubeconfig") + 1];
+      assert.match(kc, /^\/tmp\/tmp\./);
+      assert.ok(!fs.existsSync(kc), "the run's kubeconfig is removed");
+      assert.deepStrictEqual(calls[2], ["kind", "export", "kubeconfig", "--name", "lab"]);
+      assert.deepStrictEqual(calls[3], [
         "docker",
         "inspect",
         "--type",
@@ -136,6 +148,32 @@ describe("kind scripts", () => {
       ]);
       assert.ok(!calls.some((c) => c[1] === "delete"), "a finished create deletes nothing");
       assert.deepStrictEqual(stubs.stdin("kind"), [kindConfigYaml({ workers: 2 })]);
+    } finally {
+      stubs.remove();
+    }
+  });
+
+  it("keeps a finished cluster when the user's kubeconfig is locked for a while (kind's lock has no real retry)", () => {
+    const locked = path.resolve(__dirname, "../fixtures/kind/kind-export-kubeconfig-locked.stderr");
+    // export fails twice with kind's lock error, then succeeds.
+    const kind = `${KIND}\n[ "$1 $2" = "export kubeconfig" ] || exit 0\nn=$(cat "$STUB_DIR/n" 2>/dev/null || echo 0)\necho $((n + 1)) >"$STUB_DIR/n"\n[ "$n" -ge 2 ] && exit 0\ncat '${locked}' >&2; exit 1`;
+    const stubs = makeStubs({ kind, docker: DOCKER });
+    try {
+      const r = runScript(scripts.create, stubs, { env: { CLUSTERS: "", CREATE: "true" } });
+      assert.strictEqual(r.status, 0, r.stderr);
+      assert.strictEqual(r.stdout, "cp-container-id\n");
+      assert.match(r.stderr, /failed to lock config file/);
+      const kinds = stubs
+        .calls()
+        .filter((c) => c[0] === "kind")
+        .map((c) => c.slice(1, 3).join(" "));
+      assert.deepStrictEqual(kinds, [
+        "get clusters",
+        "create cluster",
+        "export kubeconfig",
+        "export kubeconfig",
+        "export kubeconfig",
+      ]);
     } finally {
       stubs.remove();
     }
@@ -185,7 +223,12 @@ describe("kind scripts", () => {
         .calls()
         .filter((c) => c[0] === "kind")
         .map((c) => c.slice(1, 3).join(" "));
-      assert.deepStrictEqual(kinds, ["get clusters", "delete cluster", "create cluster"]);
+      assert.deepStrictEqual(kinds, [
+        "get clusters",
+        "delete cluster",
+        "create cluster",
+        "export kubeconfig",
+      ]);
     } finally {
       stubs.remove();
     }
@@ -198,7 +241,7 @@ describe("kind scripts", () => {
       assert.notStrictEqual(r.status, 0);
       assert.match(r.stderr, /did not finish: deleting the node containers/);
       const last = stubs.calls().at(-1);
-      assert.deepStrictEqual(last, ["kind", "delete", "cluster", "--name", "lab"]);
+      assert.deepStrictEqual(sansKubeconfig(last), ["kind", "delete", "cluster", "--name", "lab"]);
       assert.strictEqual(r.stdout, "", "no identity for a failed create");
     } finally {
       stubs.remove();
@@ -210,7 +253,13 @@ describe("kind scripts", () => {
     try {
       const r = runScript(create(1), stubs, { env: { CLUSTERS: "", CREATE: "sleep 5" } });
       assert.strictEqual(r.status, 124, r.stderr);
-      assert.deepStrictEqual(stubs.calls().at(-1), ["kind", "delete", "cluster", "--name", "lab"]);
+      assert.deepStrictEqual(sansKubeconfig(stubs.calls().at(-1)), [
+        "kind",
+        "delete",
+        "cluster",
+        "--name",
+        "lab",
+      ]);
     } finally {
       stubs.remove();
     }
@@ -232,7 +281,13 @@ describe("kind scripts", () => {
       const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
       assert.ok(Date.now() - started < 15000, "the shell must not wait for kind to finish");
       assert.strictEqual(code, 130);
-      assert.deepStrictEqual(stubs.calls().at(-1), ["kind", "delete", "cluster", "--name", "lab"]);
+      assert.deepStrictEqual(sansKubeconfig(stubs.calls().at(-1)), [
+        "kind",
+        "delete",
+        "cluster",
+        "--name",
+        "lab",
+      ]);
     } finally {
       stubs.remove();
     }
@@ -277,7 +332,7 @@ describe("kind scripts", () => {
       const r = runScript(scripts.nasty, stubs);
       assert.strictEqual(r.status, 0, r.stderr);
       const created = stubs.calls().find((c) => c[1] === "create");
-      assert.deepStrictEqual(created, [
+      assert.deepStrictEqual(sansKubeconfig(created), [
         "kind",
         "create",
         "cluster",
