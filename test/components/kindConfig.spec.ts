@@ -23,6 +23,17 @@ const SEED_CONFIG = fs.readFileSync(
 );
 const NASTY = "lab'$(touch /tmp/pwned)`id`;\nx";
 
+/** The create's trap deleting what it left. */
+const DELETE_LAB = ["kind", "delete", "cluster", "--name", "lab"];
+
+/** The kind subcommands called, in order ("get clusters", "create cluster", ...). */
+function kindVerbs(stubs: ReturnType<typeof makeStubs>): string[] {
+  return stubs
+    .calls()
+    .filter((c) => c[0] === "kind")
+    .map((c) => c.slice(1, 3).join(" "));
+}
+
 /** A kind call without its `--kubeconfig <file of this run>` (checked separately where it matters). */
 function sansKubeconfig(call: string[] | undefined): string[] | undefined {
   const i = call?.indexOf("--kubeconfig") ?? -1;
@@ -163,11 +174,7 @@ describe("kind scripts", () => {
       assert.strictEqual(r.status, 0, r.stderr);
       assert.strictEqual(r.stdout, "cp-container-id\n");
       assert.match(r.stderr, /failed to lock config file/);
-      const kinds = stubs
-        .calls()
-        .filter((c) => c[0] === "kind")
-        .map((c) => c.slice(1, 3).join(" "));
-      assert.deepStrictEqual(kinds, [
+      assert.deepStrictEqual(kindVerbs(stubs), [
         "get clusters",
         "create cluster",
         "export kubeconfig",
@@ -219,11 +226,7 @@ describe("kind scripts", () => {
       });
       assert.strictEqual(r.status, 0, r.stderr);
       assert.match(r.stderr, /earlier, unfinished create of this stack/);
-      const kinds = stubs
-        .calls()
-        .filter((c) => c[0] === "kind")
-        .map((c) => c.slice(1, 3).join(" "));
-      assert.deepStrictEqual(kinds, [
+      assert.deepStrictEqual(kindVerbs(stubs), [
         "get clusters",
         "delete cluster",
         "create cluster",
@@ -240,8 +243,7 @@ describe("kind scripts", () => {
       const r = runScript(scripts.create, stubs, { env: { CLUSTERS: "", CREATE: "exit 1" } });
       assert.notStrictEqual(r.status, 0);
       assert.match(r.stderr, /did not finish: deleting the node containers/);
-      const last = stubs.calls().at(-1);
-      assert.deepStrictEqual(sansKubeconfig(last), ["kind", "delete", "cluster", "--name", "lab"]);
+      assert.deepStrictEqual(sansKubeconfig(stubs.calls().at(-1)), DELETE_LAB);
       assert.strictEqual(r.stdout, "", "no identity for a failed create");
     } finally {
       stubs.remove();
@@ -253,13 +255,7 @@ describe("kind scripts", () => {
     try {
       const r = runScript(create(1), stubs, { env: { CLUSTERS: "", CREATE: "sleep 5" } });
       assert.strictEqual(r.status, 124, r.stderr);
-      assert.deepStrictEqual(sansKubeconfig(stubs.calls().at(-1)), [
-        "kind",
-        "delete",
-        "cluster",
-        "--name",
-        "lab",
-      ]);
+      assert.deepStrictEqual(sansKubeconfig(stubs.calls().at(-1)), DELETE_LAB);
     } finally {
       stubs.remove();
     }
@@ -281,13 +277,7 @@ describe("kind scripts", () => {
       const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
       assert.ok(Date.now() - started < 15000, "the shell must not wait for kind to finish");
       assert.strictEqual(code, 130);
-      assert.deepStrictEqual(sansKubeconfig(stubs.calls().at(-1)), [
-        "kind",
-        "delete",
-        "cluster",
-        "--name",
-        "lab",
-      ]);
+      assert.deepStrictEqual(sansKubeconfig(stubs.calls().at(-1)), DELETE_LAB);
     } finally {
       stubs.remove();
     }
@@ -377,30 +367,19 @@ describe("kind scripts", () => {
   /** kind with the Docker daemon stopped: its real stderr shape and exit status 1 (fixtures/kind/SOURCES.md). */
   const KIND_DOCKER_DOWN = `cat '${path.resolve(__dirname, "../fixtures/kind/kind-get-clusters-docker-down.stderr")}' >&2; exit 1`;
 
-  it("destroy fails (and keeps the cluster in the state) when kind cannot list clusters", () => {
-    const stubs = makeStubs({ kind: KIND_DOCKER_DOWN });
-    try {
-      const r = runScript(scripts.delete, stubs);
-      assert.strictEqual(r.status, 1);
-      assert.doesNotMatch(r.stdout, /already gone/);
-      assert.match(r.stderr, /Cannot connect to the Docker daemon/);
-      assert.match(r.stderr, /cannot list kind clusters/);
-      assert.ok(!stubs.calls().some((c) => c[1] === "delete"));
-    } finally {
-      stubs.remove();
-    }
-  });
-
-  it("create stops before creating or deleting anything when kind cannot list clusters", () => {
-    const stubs = makeStubs({ kind: KIND_DOCKER_DOWN, docker: DOCKER });
-    try {
-      const r = runScript(scripts.create, stubs, { stdin: "kind: Cluster\n" });
-      assert.strictEqual(r.status, 1);
-      assert.match(r.stderr, /cannot list kind clusters/);
-      const kinds = stubs.calls().map((c) => c.slice(0, 3).join(" "));
-      assert.deepStrictEqual(kinds, ["kind get clusters"], "no create, and no EXIT-trap delete");
-    } finally {
-      stubs.remove();
+  it("create and destroy stop (delete nothing, keep the cluster in the state) when kind cannot list clusters", () => {
+    for (const script of [scripts.create, scripts.delete]) {
+      const stubs = makeStubs({ kind: KIND_DOCKER_DOWN, docker: DOCKER });
+      try {
+        const r = runScript(script, stubs, { stdin: "kind: Cluster\n" });
+        assert.strictEqual(r.status, 1);
+        assert.doesNotMatch(r.stdout, /already gone/);
+        assert.match(r.stderr, /Cannot connect to the Docker daemon[^]*cannot list kind clusters/);
+        // No create, no delete, and no delete from the create's EXIT trap.
+        assert.deepStrictEqual(kindVerbs(stubs), ["get clusters"]);
+      } finally {
+        stubs.remove();
+      }
     }
   });
 
