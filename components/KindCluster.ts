@@ -115,14 +115,14 @@ export class KindCluster extends pulumi.ComponentResource {
       .fromByteArray(subnetAddr.toByteArray().map((b, i, all) => (i === all.length - 1 ? b + 1 : b)))
       .toString();
 
-    // kind gives its network the MTU of Docker's `bridge` network, and none when that has none (kind
-    // pkg/cluster/internal/providers/docker/network.go lines 66-69 and 149-176, getDefaultNetworkMTU).
     // The daemon the Docker CLI (and so kind) uses, not the provider's own default (issue 24).
     const provider = new docker.Provider(
       `${name}-docker`,
       args.dockerHost !== undefined ? { host: args.dockerHost } : {},
       { parent: this },
     );
+    // kind gives its network the MTU of Docker's `bridge` network, and none when that has none (kind
+    // pkg/cluster/internal/providers/docker/network.go lines 66-69 and 149-176, getDefaultNetworkMTU).
     const bridge = docker.getNetworkOutput(
       { name: "bridge" },
       { parent: this, provider, dependsOn: args.dependsOn ?? [] },
