@@ -49,8 +49,12 @@ cleanup() {
     pulumi stack rm --yes --force --stack "$stack" >/dev/null 2>&1 || true
     rm -f "$stack_file"
   fi
-  # Nothing of the stack may be left.
-  if kind get clusters 2>/dev/null | grep -qxF -- "$cluster"; then
+  # Nothing of the stack may be left (a listing that fails proves nothing: an error too).
+  local clusters
+  if ! clusters=$(kind get clusters); then
+    echo "e2e: cannot list kind clusters after destroy (kind get clusters failed)" >&2
+    code=1
+  elif printf '%s' "$clusters" | grep -qxF -- "$cluster"; then
     echo "e2e: kind cluster $cluster is left after destroy" >&2
     code=1
   fi

@@ -210,32 +210,51 @@ describe("the passphrase salt (issue 24, item 3)", function () {
     }
   });
 
-  it("e2e.sh: the throwaway stack file gets the base stack's config without its salt", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2esalt-"));
+  /** Runs a copy of e2e.sh (and lab.sh) with the given dev stack file and stub pulumi and kind. */
+  function runE2e(stackYaml: string, pulumi: string, kind: string) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-"));
     fs.mkdirSync(path.join(dir, "scripts"));
-    for (const f of ["lab.sh", "e2e.sh"])
+    for (const f of ["lab.sh", "e2e.sh"]) {
       fs.copyFileSync(path.join(REPO, "scripts", f), path.join(dir, "scripts", f));
-    fs.writeFileSync(
-      path.join(dir, "Pulumi.dev.yaml"),
-      `config:\n  cilium-ebpf-lab:workers: "2"\n${OLD_SALT}\n`,
-    );
-    // pulumi records the throwaway stack file's salt lines when the stack is initialised.
-    const stubs = makeStubs({
-      pulumi: `[ "$1 $2" = "stack init" ] && grep -c '^encryptionsalt:' Pulumi.e2e-dev-*.yaml >"$STUB_DIR/init-salts"\nexit 0`,
-      npm: "exit 0",
-      kind: "exit 0",
-      docker: "exit 1",
-      node: "exit 0",
-    });
+    }
+    fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), stackYaml);
+    const stubs = makeStubs({ pulumi, npm: "exit 0", kind, docker: "exit 1", node: "exit 0" });
     try {
       const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${stubs.dir}:/usr/bin:/bin` };
-      spawnSync("bash", [path.join(dir, "scripts", "e2e.sh"), "dev"], { cwd: dir, env, encoding: "utf8" });
-      assert.strictEqual(fs.readFileSync(path.join(stubs.dir, "init-salts"), "utf8").trim(), "0");
-      assert.strictEqual(fs.readFileSync(path.join(dir, "Pulumi.dev.yaml"), "utf8").includes(OLD_SALT), true);
+      const r = spawnSync("bash", [path.join(dir, "scripts", "e2e.sh"), "dev"], {
+        cwd: dir,
+        env,
+        encoding: "utf8",
+      });
+      const initSalts = path.join(stubs.dir, "init-salts");
+      return {
+        ...r,
+        initSalts: fs.existsSync(initSalts) ? fs.readFileSync(initSalts, "utf8").trim() : undefined,
+        base: fs.readFileSync(path.join(dir, "Pulumi.dev.yaml"), "utf8"),
+      };
     } finally {
       stubs.remove();
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  it("e2e.sh: a kind get clusters that fails after destroy is an error, not 'nothing left'", () => {
+    const down = path.join(REPO, "test", "fixtures", "kind", "kind-get-clusters-docker-down.stderr");
+    const r = runE2e('config:\n  cilium-ebpf-lab:workers: "2"\n', "exit 0", `cat '${down}' >&2; exit 1`);
+    assert.notStrictEqual(r.status, 0);
+    assert.match(r.stderr, /e2e: cannot list kind clusters after destroy/);
+  });
+
+  it("e2e.sh: the throwaway stack file gets the base stack's config without its salt", () => {
+    // pulumi records the throwaway stack file's salt lines when the stack is initialised.
+    const r = runE2e(
+      `config:\n  cilium-ebpf-lab:workers: "2"\n${OLD_SALT}\n`,
+      `[ "$1 $2" = "stack init" ] && grep -c '^encryptionsalt:' Pulumi.e2e-dev-*.yaml >"$STUB_DIR/init-salts"\nexit 0`,
+      "exit 0",
+    );
+    assert.strictEqual(r.initSalts, "0");
+    assert.doesNotMatch(r.stderr, /cannot list kind clusters/);
+    assert.ok(r.base.includes(OLD_SALT), "the base stack file is not touched");
   });
 });
 
