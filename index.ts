@@ -21,6 +21,9 @@ import { NodeInfo, controlPlaneIp } from "./components/kindConfig";
 import { indexedVersionFor, keyStatus } from "./lib/chartIndex";
 import { LabConfig, PROJECT, validateConfig } from "./lib/config";
 import { stableHash } from "./lib/hash";
+import { providerHost, readDockerEndpoint } from "./lib/dockerEndpoint";
+import * as semver from "./lib/semver";
+import { localRunner } from "./preflight/exec";
 import { preflightInput } from "./preflight/input";
 import { ExistingAccess, openExistingCluster } from "./existing/access";
 import { STACK_MARKER } from "./existing/refusals";
@@ -34,8 +37,18 @@ function readRawConfig(): Record<string, string> {
   return raw;
 }
 
+/** "1.18.12" → "1.18". */
+function ciliumMinor(version: string): string {
+  return `${semver.major(version)}.${semver.minor(version)}`;
+}
+
 /** The cluster the lab runs on: created with kind, or given (existing mode, already read). */
-function cluster(cfg: LabConfig, access: ExistingAccess | undefined, preflight: pulumi.Resource) {
+function cluster(
+  cfg: LabConfig,
+  access: ExistingAccess | undefined,
+  preflight: pulumi.Resource,
+  dockerHost: string | undefined,
+) {
   if (access !== undefined) {
     const existing = new ExistingCluster("existing", {
       kubeconfig: access.kubeconfig,
@@ -57,6 +70,11 @@ function cluster(cfg: LabConfig, access: ExistingAccess | undefined, preflight: 
     nodeSubnet: cfg.nodeNetwork,
     registryMirrors: cfg.registryMirrors,
     dependsOn: [preflight],
+    dockerHost,
+    // Cilium is upgraded in place only within a minor version: its upgrade guide supports one minor
+    // at a time (https://docs.cilium.io/en/stable/operations/upgrade/), so a change of minor is a new
+    // cluster with a fresh install rather than a helm upgrade across several minors (issue 24).
+    recreateOn: cfg.installCilium ? [`cilium ${ciliumMinor(cfg.ciliumVersion)}`] : [],
   });
   return {
     kubeconfig: kind.kubeconfig,
@@ -88,10 +106,15 @@ function main() {
   // resource is declared (existing/access.ts; at preview too).
   const stackMarker = `${pulumi.getProject()}/${pulumi.getStack()}`;
   const access = existingMode ? openExistingCluster(cfg, stackMarker) : undefined;
+  // kind mode: the Docker CLI's endpoint, for the Docker provider (lib/dockerEndpoint.ts; the
+  // preflight checks the CLI still uses it when the stack runs).
+  const dockerHost = existingMode
+    ? undefined
+    : providerHost(readDockerEndpoint(localRunner()).endpoint, process.env);
   const preflight = new LabPreflight("preflight", {
-    input: preflightInput(cfg, stackMarker),
+    input: preflightInput(cfg, stackMarker, dockerHost),
   });
-  const lab = cluster(cfg, access, preflight.command);
+  const lab = cluster(cfg, access, preflight.command, dockerHost);
   // The Kubernetes objects of a kind lab go with its cluster: their own delete is skipped when the
   // cluster's Command is deleted in the same run (see CiliumRelease's deletedWith).
   const deletedWith = lab.kind ? lab.kind.cluster : undefined;
@@ -106,10 +129,11 @@ function main() {
       // so a recreated kind cluster replaces the release, the workload and the checks' inputs, while a
       // kubeconfig that is merely unknown at preview does not.
       clusterIdentifier: lab.clusterIdentity,
-      // After the kind cluster is gone (destroy, or deleted by hand) its objects are dropped from state.
-      // Left unset in existing mode: a set value overrides PULUMI_K8S_DELETE_UNREACHABLE (pulumi-kubernetes
-      // provider.go lines 619-632), which is the documented recovery when that cluster is gone.
-      deleteUnreachable: cfg.clusterMode === "kind" ? true : undefined,
+      // deleteUnreachable is left unset in both modes. kind: destroy needs none (the release and the
+      // workload are deletedWith the cluster), and with it a `pulumi refresh` while Docker is stopped
+      // drops them from the state (pulumi-kubernetes provider/pkg/provider/provider.go lines 1918-1926
+      // at 94977969d641, Read), so the next up meets the live release ("cannot re-use a name").
+      // Unset, PULUMI_K8S_DELETE_UNREACHABLE stays the explicit recovery (provider.go lines 619-632).
     },
     { dependsOn: [preflight.command] },
   );

@@ -4,7 +4,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
 import {
   KubeProxyMode,
-  NETWORK_OWNER_LABEL,
   NodeInfo,
   kindConfigYaml,
   kindCreateScript,
@@ -14,7 +13,9 @@ import {
   nodeInventoryScript,
   parseNodeInventory,
 } from "./kindConfig";
-import { kindNetworkOptions } from "./kindNetwork";
+import { NETWORK_OPTIONS_LABEL, kindNetworkOptions, optionsLabel } from "./kindNetwork";
+import { NETWORK_OWNER_LABEL } from "../lib/labels";
+import { inOwnProcessGroup } from "../lib/processGroup";
 
 /** Arguments of {@link KindCluster}. They are stored as the component's inputs, so policies judge them. */
 export interface KindClusterArgs {
@@ -36,6 +37,18 @@ export interface KindClusterArgs {
   readonly kubeProxyMode?: KubeProxyMode;
   /** What must succeed before Docker is touched: the preflight. */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /**
+   * The Docker endpoint of the Docker CLI's current context, given to the Pulumi Docker provider so
+   * that the network lands in the daemon kind uses (lib/dockerEndpoint.ts). Defaults to the provider's
+   * own choice (DOCKER_HOST, else unix:///var/run/docker.sock).
+   */
+  readonly dockerHost?: string;
+  /**
+   * Values whose change recreates the cluster besides its shape: the Cilium minor version (Cilium
+   * supports upgrades between consecutive minor versions only; a new cluster is a fresh install).
+   * Defaults to none.
+   */
+  readonly recreateOn?: readonly string[];
 }
 
 /**
@@ -66,8 +79,9 @@ export class KindCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: KindClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     const workers = args.workers ?? 2;
-    // dependsOn is an option of the children, not part of what the cluster is.
-    const { dependsOn: _dependsOn, ...componentArgs } = args;
+    // dependsOn is an option of the children, and the endpoint a property of the machine, not part
+    // of what the cluster is.
+    const { dependsOn: _dependsOn, dockerHost: _dockerHost, ...componentArgs } = args;
     const config = kindConfigYaml({
       workers,
       registryMirrors: args.registryMirrors,
@@ -101,26 +115,45 @@ export class KindCluster extends pulumi.ComponentResource {
       .fromByteArray(subnetAddr.toByteArray().map((b, i, all) => (i === all.length - 1 ? b + 1 : b)))
       .toString();
 
+    // The daemon the Docker CLI (and so kind) uses, not the provider's own default (issue 24).
+    const provider = new docker.Provider(
+      `${name}-docker`,
+      args.dockerHost !== undefined ? { host: args.dockerHost } : {},
+      { parent: this },
+    );
     // kind gives its network the MTU of Docker's `bridge` network, and none when that has none (kind
     // pkg/cluster/internal/providers/docker/network.go lines 66-69 and 149-176, getDefaultNetworkMTU).
     const bridge = docker.getNetworkOutput(
       { name: "bridge" },
-      { parent: this, dependsOn: args.dependsOn ?? [] },
+      { parent: this, provider, dependsOn: args.dependsOn ?? [] },
     );
     const stackLabel = `${pulumi.getProject()}/${pulumi.getStack()}`;
+    const options = bridge.options.apply((o) => kindNetworkOptions(o));
     this.network = new docker.Network(
       `${name}-network`,
       {
         name: args.networkName,
         driver: "bridge",
         ipamConfigs: [{ subnet: args.nodeSubnet, gateway }],
-        options: bridge.options.apply((o) => kindNetworkOptions(o)),
-        // Marks the network as this stack's: the create script and the preflight recognise it by it.
-        labels: [{ label: NETWORK_OWNER_LABEL, value: stackLabel }],
+        options,
+        labels: [
+          // Marks the network as this stack's: the create script and the preflight recognise it by it.
+          { label: NETWORK_OWNER_LABEL, value: stackLabel },
+          // The options the stack chose, where the daemon adds nothing (see ignoreChanges below).
+          { label: NETWORK_OPTIONS_LABEL, value: options.apply(optionsLabel) },
+        ],
       },
       {
         parent: this,
+        provider,
         dependsOn: args.dependsOn ?? [],
+        // The daemon adds its `default-network-opts` to every network it creates (moby
+        // daemon/network.go lines 315-324 at b985e2313a86) and the provider reads them back into the
+        // state (terraform-provider-docker resource_docker_network_funcs.go line 193), where they
+        // differ from the inputs: `options` is ForceNew (resource_docker_network.go lines 48-54), so
+        // every up would replace the network and the cluster. The options are compared through the
+        // label above instead (labels are ForceNew too, and the daemon adds none).
+        ignoreChanges: ["options"],
         // Every input of a Docker network forces a new one (the bridged kreuzwerker/terraform-provider-docker
         // internal/provider/resource_docker_network.go has no update; every argument is ForceNew) and the
         // replacement has the same name, which Docker refuses while the old one exists: delete first. The
@@ -135,16 +168,21 @@ export class KindCluster extends pulumi.ComponentResource {
     this.cluster = new command.local.Command(
       `${name}-cluster`,
       {
-        create: kindCreateScript({
-          clusterName: args.clusterName,
-          nodeImage: args.nodeImage,
-          networkName: args.networkName,
-          stackLabel,
-        }),
+        // In a process group of its own, ended whole when Pulumi cancels (lib/processGroup.ts): the
+        // script's own trap then deletes the half-made nodes (up to its 300 s kind delete).
+        create: inOwnProcessGroup(
+          kindCreateScript({
+            clusterName: args.clusterName,
+            nodeImage: args.nodeImage,
+            networkName: args.networkName,
+            stackLabel,
+          }),
+          { graceSeconds: 330 },
+        ),
         // A change of the scripts alone runs this instead of create: it never touches the live
         // cluster (@pulumi/command v1.2.1 commandController.go lines 79-83: update if given, else create).
         update: kindUpdateScript(args.clusterName, clusterUrn),
-        delete: kindDeleteScript(args.clusterName),
+        delete: inOwnProcessGroup(kindDeleteScript(args.clusterName), { graceSeconds: 10 }),
         stdin: config,
         // Any change to the cluster's shape recreates it (kind cannot change a running cluster);
         // triggers are replaceOnChanges (@pulumi/command v1.2.1 provider/pkg/provider/common/inputs.go
@@ -156,6 +194,7 @@ export class KindCluster extends pulumi.ComponentResource {
           args.nodeSubnet,
           this.network.id,
           config,
+          ...(args.recreateOn ?? []),
         ],
         addPreviousOutputInEnv: false,
       },

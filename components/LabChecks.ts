@@ -2,6 +2,7 @@ import * as command from "@pulumi/command";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { RunnerOptions, checkCommand, mergeRunOutput, CheckOutputs } from "./checkCommands";
+import { inOwnProcessGroup } from "../lib/processGroup";
 
 /** Arguments of {@link LabChecks}. */
 export interface LabChecksArgs extends RunnerOptions {
@@ -51,13 +52,17 @@ export class LabChecks extends pulumi.ComponentResource {
         new command.local.Command(
           `${name}-run`,
           {
+            // Ended whole (the runner and its kubectl probes) when Pulumi cancels: lib/processGroup.ts.
             create: pulumi.output(kindCluster).apply((cluster) =>
-              checkCommand(checks, {
-                ...rest,
-                kindCluster: cluster,
-                failOnFailure: args.failOnFailure ?? false,
-                kubeconfigFromEnv: kubeconfig !== undefined,
-              }),
+              inOwnProcessGroup(
+                checkCommand(checks, {
+                  ...rest,
+                  kindCluster: cluster,
+                  failOnFailure: args.failOnFailure ?? false,
+                  kubeconfigFromEnv: kubeconfig !== undefined,
+                }),
+                { graceSeconds: 15 },
+              ),
             ),
             environment: kubeconfig === undefined ? undefined : { LAB_KUBECONFIG: pulumi.secret(kubeconfig) },
             dir: repoRoot,

@@ -5,6 +5,7 @@ import { perfCommand, perfWorstCaseSeconds, readPerformanceOutput } from "../per
 import { DEFAULT_READY_TIMEOUT_SECONDS } from "../runner/runNodeProbe";
 import type { DatapathProfile, Performance, PerfSettings } from "../perf/types";
 import { withKubeconfigFromEnv } from "./checkCommands";
+import { inOwnProcessGroup } from "../lib/processGroup";
 
 /** Arguments of {@link LabPerformance}. */
 export interface LabPerformanceArgs {
@@ -66,7 +67,10 @@ export class LabPerformance extends pulumi.ComponentResource {
             nodeProbe: args.nodeProbe,
             nodeProbeImage: args.nodeProbeImage,
           });
-          return kubeconfig === undefined ? runner : withKubeconfigFromEnv(runner);
+          // Ended whole (the runner and its probes) when Pulumi cancels: lib/processGroup.ts.
+          return inOwnProcessGroup(kubeconfig === undefined ? runner : withKubeconfigFromEnv(runner), {
+            graceSeconds: 15,
+          });
         }),
         environment: kubeconfig === undefined ? undefined : { LAB_KUBECONFIG: pulumi.secret(kubeconfig) },
         dir: path.resolve(__dirname, ".."),

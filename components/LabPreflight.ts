@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { inOwnProcessGroup } from "../lib/processGroup";
 import { shellJoin } from "../lib/shell";
 import type { PreflightInput } from "../preflight/types";
 
@@ -41,7 +42,8 @@ export class LabPreflight extends pulumi.ComponentResource {
     this.command = new command.local.Command(
       `${name}-run`,
       {
-        create: preflightCommand(args.input),
+        // Ended whole (its node and the probes it runs) when Pulumi cancels: lib/processGroup.ts.
+        create: inOwnProcessGroup(preflightCommand(args.input), { graceSeconds: 10 }),
         dir: path.resolve(__dirname, ".."),
         // Its lines (errors and warnings) are the point: print them.
         logging: "stdoutAndStderr",

@@ -4,7 +4,8 @@
  * directly and shellcheck the scripts.
  */
 import { stringify } from "yaml";
-import { shellAssign } from "../lib/shell";
+import { KIND_CLUSTER_LABEL as CLUSTER_LABEL, NETWORK_OWNER_LABEL } from "../lib/labels";
+import { shellAssign, shellJoin } from "../lib/shell";
 
 export type KubeProxyMode = "none" | "iptables" | "ipvs" | "nftables";
 
@@ -62,17 +63,50 @@ export interface KindCreateInput {
   readonly timeoutSeconds?: number;
 }
 
-/** The label the stack puts on its Docker network, valued `<project>/<stack>`. */
-export const NETWORK_OWNER_LABEL = "cilium-ebpf-lab.stack";
-
 const HEADER = "set -eu";
 
 /**
- * kind labels every node container `io.x-k8s.kind.cluster=<name>` and finds a cluster's nodes by
- * that label, stopped ones included (kind pkg/cluster/internal/providers/docker/constants.go line 21,
- * provider.go lines 114-121: `docker ps -a --filter label=...`).
+ * Lines that set `$clusters` to `kind get clusters`' list, or stop the script (exit 1) when kind
+ * cannot list: kind exits 1 when its `docker ps` fails (Docker stopped, or another daemon than the
+ * one the cluster is on; kind v0.29.0 pkg/cluster/internal/providers/docker/provider.go lines 98-109,
+ * cmd/kind/app/main.go line 36), and the shell exits 127 when kind is not on PATH. Read as "no
+ * cluster", that made delete report "already gone" (dropping a running cluster from the state) and
+ * create skip its ownership check (issue 24). With no cluster kind prints "No kind clusters found."
+ * on stderr and exits 0 (pkg/cmd/kind/get/clusters/clusters.go line 57).
  */
-const CLUSTER_LABEL = "io.x-k8s.kind.cluster";
+function listClusters(): string[] {
+  return [
+    "if ! clusters=$(timeout 60 kind get clusters); then",
+    '  echo "cannot list kind clusters (kind get clusters failed, see above): start Docker, or put kind on PATH, and run again" >&2',
+    "  exit 1",
+    "fi",
+  ];
+}
+
+/**
+ * Merges the cluster's context into the user's kubeconfig, as `kind create cluster` does itself (the
+ * write-up's behaviour), with retries. kind locks a kubeconfig by creating `<file>.lock` with O_EXCL
+ * (kind v0.18.0 and v0.29.0 pkg/cluster/internal/kubeconfig/internal/kubeconfig/lock.go lines 27-41,
+ * the same as client-go) and create retries only 4 times within 151 ms (pkg/cluster/internal/create/
+ * create.go lines 148-160) before failing a finished cluster, which the script's trap would then
+ * delete: two stacks (or a kubectl) writing ~/.kube/config at that moment, or a lock left by a killed
+ * kind, cost a whole create. So create writes into a file of its own, and the merge afterwards may
+ * fail without harm (a warning naming the command). `kind delete cluster` only logs a failed kubeconfig
+ * update (pkg/cluster/internal/delete/delete.go lines 36-39).
+ */
+function exportKubeconfig(): string[] {
+  return [
+    "tries=0",
+    'until timeout 30 kind export kubeconfig --name "$name" >&2; do',
+    "  tries=$((tries + 1))",
+    '  if [ "$tries" -ge 20 ]; then',
+    '    echo "warning: could not add the context kind-$name to your kubeconfig (is its .lock file stale?): run kind export kubeconfig --name $name" >&2',
+    "    break",
+    "  fi",
+    "  sleep 1",
+    "done",
+  ];
+}
 
 /**
  * Lines that set `leftover=1` when every node container of cluster "$name" is attached only to
@@ -115,7 +149,8 @@ export function kindCreateScript(input: KindCreateInput): string {
     shellAssign("image", input.nodeImage),
     shellAssign("network", input.networkName),
     shellAssign("stack", input.stackLabel),
-    'if kind get clusters 2>/dev/null | grep -qxF -- "$name"; then',
+    ...listClusters(),
+    'if printf \'%s\' "$clusters" | grep -qxF -- "$name"; then',
     ...leftoverProbe().map((l) => `  ${l}`),
     '  if [ "$leftover" = 1 ]; then',
     '    echo "kind cluster $name is what an earlier, unfinished create of this stack left on network $network: deleting it first" >&2',
@@ -128,12 +163,15 @@ export function kindCreateScript(input: KindCreateInput): string {
     "fi",
     "finished=0",
     "pid=",
+    "# kind writes the new context into a kubeconfig of this run alone (see exportKubeconfig).",
+    "kc=$(mktemp)",
     "cleanup() {",
     '  if [ "$finished" != 1 ]; then',
     '    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi',
     '    echo "kind create cluster did not finish: deleting the node containers it left (kind delete cluster --name $name)" >&2',
-    '    timeout 300 kind delete cluster --name "$name" >&2 || true',
+    '    timeout 300 kind delete cluster --name "$name" --kubeconfig "$kc" >&2 || true',
     "  fi",
+    '  rm -f "$kc"',
     "}",
     "trap cleanup EXIT",
     "trap 'exit 130' INT TERM HUP",
@@ -142,11 +180,12 @@ export function kindCreateScript(input: KindCreateInput): string {
     "export KIND_EXPERIMENTAL_DOCKER_NETWORK",
     "# In the background (stdin passed explicitly) so that a signal to this shell is handled at once.",
     "exec 3<&0",
-    `timeout ${timeout} kind create cluster --name "$name" --image "$image" --config - <&3 >&2 &`,
+    `timeout ${timeout} kind create cluster --name "$name" --image "$image" --kubeconfig "$kc" --config - <&3 >&2 &`,
     "pid=$!",
     'wait "$pid"',
     "pid=",
     "finished=1",
+    ...exportKubeconfig(),
     `timeout 30 docker inspect --type container -f '{{.Id}}' -- "$name-control-plane"`,
     "",
   ].join("\n");
@@ -156,15 +195,26 @@ export function kindCreateScript(input: KindCreateInput): string {
  * Runs instead of create when only the script text changed (the cluster's shape is in `triggers`,
  * which replace it): never touches a live cluster, prints the same identity as create did, and fails
  * with the recovery when the cluster was deleted outside Pulumi.
+ *
+ * The recovery is destroy, then up: destroy deletes the cluster Command, so the engine skips the
+ * delete of everything `deletedWith` it (pulumi/pulumi pkg/resource/deploy/step.go lines 603-613 and
+ * 663 at v3.259.0; GenerateDeletes marks every deleted resource, step_generator.go line 2461). A
+ * `pulumi up --replace` of the cluster does not work on released CLIs: replacing it replaces the
+ * provider and so the Helm release, whose delete runs first (delete-before-replace chain,
+ * step_generator.go lines 2090-2150, where only the dependents are marked as deleted) and fails on a
+ * cluster that is gone. The skip for a replaced target (pulumi/pulumi#23818) is in no release tag up
+ * to v3.259.0.
  */
 export function kindUpdateScript(clusterName: string, clusterUrn: string): string {
+  const stack = /^urn:pulumi:([^:]+)::/.exec(clusterUrn)?.[1] ?? "<stack>";
   return [
     HEADER,
     shellAssign("name", clusterName),
-    shellAssign("urn", clusterUrn),
-    'if ! kind get clusters 2>/dev/null | grep -qxF -- "$name"; then',
+    ...listClusters(),
+    'if ! printf \'%s\' "$clusters" | grep -qxF -- "$name"; then',
     '  echo "kind cluster $name no longer exists (deleted outside Pulumi)." >&2',
-    `  echo "Recreate it and everything on it: pulumi up --replace '$urn'  (or remove the lab: pulumi destroy)" >&2`,
+    `  ${shellJoin(["echo", `Recreate the lab: bash scripts/lab.sh destroy ${stack} && bash scripts/lab.sh up ${stack}`])} >&2`,
+    '  echo "(pulumi up --replace of the cluster fails on released Pulumi CLIs: it first uninstalls the Helm release from the missing cluster)" >&2',
     "  exit 1",
     "fi",
     `timeout 30 docker inspect --type container -f '{{.Id}}' -- "$name-control-plane"`,
@@ -177,7 +227,8 @@ export function kindDeleteScript(clusterName: string): string {
   return [
     HEADER,
     shellAssign("name", clusterName),
-    'if ! kind get clusters 2>/dev/null | grep -qxF -- "$name"; then',
+    ...listClusters(),
+    'if ! printf \'%s\' "$clusters" | grep -qxF -- "$name"; then',
     '  echo "kind cluster $name is already gone"',
     "  exit 0",
     "fi",

@@ -19,3 +19,11 @@ export function kindNetworkOptions(
   }
   return options;
 }
+
+/** The label that records the options the stack chose for its network (the daemon may add more). */
+export const NETWORK_OPTIONS_LABEL = "cilium-ebpf-lab.network-options";
+
+/** The options as one label value: JSON with sorted keys, so equal options give equal labels. */
+export function optionsLabel(options: Readonly<Record<string, string>>): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(options).sort(([a], [b]) => a.localeCompare(b))));
+}

@@ -4,8 +4,10 @@
  * warnings are printed and the run goes on. Pure apart from the injected runner and /proc root.
  */
 import { cgroupVersion, readDockerInfo } from "./docker";
+import { endpointItems } from "./endpoint";
 import { knownImage } from "./images";
 import { daemonIsLocal, inotifyItems } from "./inotify";
+import { hostToolItems } from "./hostTools";
 import { cgroupItems, kernelItems } from "./kernel";
 import { clusterItems, kindVersionItems } from "./kind";
 import { isOwnedBy, readNetworks, subnetItems } from "./subnets";
@@ -23,6 +25,10 @@ export function runPreflight(input: PreflightInput, env: PreflightEnv): Prefligh
   if (input.clusterMode === "kind") {
     const docker = readDockerInfo(run);
     items.push(...docker.items);
+    const endpoint = docker.info
+      ? endpointItems(run, env.environment ?? process.env, input.dockerHost)
+      : { items: [] };
+    items.push(...endpoint.items);
     const kind = kindVersionItems(run, input.nodeImage, known);
     items.push(...kind.items);
     if (docker.info) {
@@ -37,20 +43,25 @@ export function runPreflight(input: PreflightInput, env: PreflightEnv): Prefligh
         own = nets.networks.filter((n) => isOwnedBy(n, input.stackLabel)).map((n) => n.Name);
       }
       if (kind.version) items.push(...clusterItems(run, input.clusterName, own));
-      if (daemonIsLocal(info, env.dockerHost)) items.push(...inotifyItems(env.procRoot ?? "/proc"));
+      if (daemonIsLocal(info, endpoint.endpoint?.host ?? env.dockerHost))
+        items.push(...inotifyItems(env.procRoot ?? "/proc"));
     }
   }
   items.push(...kubectlItems(run, kubernetes));
   items.push(...pulumiItems(run));
+  items.push(...hostToolItems(run, env.platform));
   return items;
 }
 
-/** One line per item, errors first, then a summary line. */
+const ORDER = { error: 0, warning: 1, info: 2 } as const;
+const PREFIX = { error: "ERROR  ", warning: "warning", info: "info   " } as const;
+
+/** One line per item, errors first, then warnings, then what was found; then a summary line. */
 export function formatItems(items: readonly PreflightItem[]): string {
-  const sorted = [...items].sort((a, b) => (a.level === b.level ? 0 : a.level === "error" ? -1 : 1));
-  const lines = sorted.map((i) => `${i.level === "error" ? "ERROR  " : "warning"} [${i.area}] ${i.message}`);
+  const sorted = [...items].sort((a, b) => ORDER[a.level] - ORDER[b.level]);
+  const lines = sorted.map((i) => `${PREFIX[i.level]} [${i.area}] ${i.message}`);
   const errors = items.filter((i) => i.level === "error").length;
-  const warnings = items.length - errors;
+  const warnings = items.filter((i) => i.level === "warning").length;
   lines.push(
     errors > 0
       ? `preflight: ${errors} error(s), ${warnings} warning(s): fix the errors above, then run again`

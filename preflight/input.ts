@@ -2,8 +2,9 @@ import type { LabConfig } from "../lib/config";
 import type { PreflightInput } from "./types";
 
 /** The preflight's input from a validated config. */
-export function preflightInput(cfg: LabConfig, stackLabel: string): PreflightInput {
+export function preflightInput(cfg: LabConfig, stackLabel: string, dockerHost?: string): PreflightInput {
   return {
+    ...(dockerHost !== undefined ? { dockerHost } : {}),
     clusterMode: cfg.clusterMode,
     clusterName: cfg.clusterName,
     nodeImage: cfg.nodeImage,

@@ -3,6 +3,7 @@
  * clusters of every node container labelled io.x-k8s.kind.cluster, stopped ones included: kind
  * pkg/cluster/internal/providers/docker/provider.go lines 96-111).
  */
+import { KIND_CLUSTER_LABEL } from "../lib/labels";
 import * as semver from "../lib/semver";
 import { KnownImage } from "./images";
 import { PreflightItem, Runner, failure } from "./types";
@@ -81,7 +82,17 @@ export function clusterItems(
   ownNetworks: readonly string[],
 ): PreflightItem[] {
   const r = run("kind", ["get", "clusters"]);
-  if (r.missing || r.status !== 0) return [];
+  if (r.missing) return [];
+  if (r.status !== 0) {
+    // Not "no cluster": the stack's create and delete stop on this too (components/kindConfig.ts).
+    return [
+      {
+        level: "error",
+        area: "cluster",
+        message: `cannot list kind clusters (${failure(r)}): kind get clusters must work (start Docker) before the lab can tell whether ${clusterName} is its own`,
+      },
+    ];
+  }
   // "No kind clusters found." goes to stderr (kind pkg/cmd/kind/get/clusters/clusters.go line 57).
   const clusters = r.stdout.split("\n").map((l) => l.trim());
   if (!clusters.includes(clusterName)) return strayNodeNames(run, clusterName);
@@ -89,7 +100,7 @@ export function clusterItems(
     "ps",
     "-a",
     "--filter",
-    `label=io.x-k8s.kind.cluster=${clusterName}`,
+    `label=${KIND_CLUSTER_LABEL}=${clusterName}`,
     "--format",
     "{{.Networks}}",
   ]);

@@ -8,7 +8,7 @@
  */
 import * as ipaddr from "ipaddr.js";
 import { PreflightItem, Runner, failure } from "./types";
-import { NETWORK_OWNER_LABEL } from "../components/kindConfig";
+import { NETWORK_OWNER_LABEL } from "../lib/labels";
 
 /**
  * Docker's default address pools: local 172.17.0.0/16, 172.18.0.0/16, 172.19.0.0/16, 172.20.0.0/14,

@@ -3,11 +3,16 @@ import * as semver from "../lib/semver";
 import { PreflightItem, Runner, failure } from "./types";
 
 /**
- * The oldest Pulumi CLI the stack works with: `deletedWith` (the Helm release goes with the kind
- * cluster) arrived in 3.46.1 and typed project config (Pulumi.yaml `config:` with types) in 3.44.0
- * (pulumi/pulumi CHANGELOG.md). Newer CLIs than this are assumed to work; only 3.248 was reasoned about.
+ * The oldest Pulumi CLI the lab's lifecycle works with (README "Lifecycle"):
+ * - 3.134.0: PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER, which lets scripts/lab.sh keep the passphrase
+ *   salt out of the tracked stack file (pulumi/pulumi changelog/v3.134.0.md line 18);
+ * - 3.52.0: `deletedWith` as the Node SDK sends it (CHANGELOG "Fix DeletedWith resource option",
+ *   #11883; the option itself is from 3.46.1), which destroy after a hand-deleted cluster relies on;
+ * - 3.44.0: typed project config.
+ * Not needed and in no release up to v3.259.0: the skip of a `deletedWith` delete when the target is
+ * replaced (pulumi/pulumi#23818), so the README's recovery is destroy, then up.
  */
-export const MIN_PULUMI = "3.46.1";
+export const MIN_PULUMI = "3.134.0";
 
 /** `kubectl version --client -o json` → clientVersion.gitVersion without the "v". */
 export function parseKubectlVersion(stdout: string): string | undefined {

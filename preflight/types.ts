@@ -3,9 +3,12 @@
  * the way it runs commands (injected, so tests replay recorded outputs through fake binaries on PATH).
  */
 
-/** One finding. Errors stop `pulumi up` (and `npm run preflight` exits 1); warnings do not. */
+/**
+ * One finding. Errors stop `pulumi up` (and `npm run preflight` exits 1); warnings do not; info says
+ * what was found (the Docker endpoint in use).
+ */
 export interface PreflightItem {
-  readonly level: "error" | "warning";
+  readonly level: "error" | "warning" | "info";
   /** docker, kernel, cgroup, kind, tools, subnets, cluster, inotify. */
   readonly area: string;
   /** What was found and the fix, in one line. */
@@ -28,6 +31,8 @@ export interface PreflightInput {
   readonly podCidr: string;
   /** `<project>/<stack>`: the owner label value of this stack's Docker network. */
   readonly stackLabel: string;
+  /** The `host` the stack gave its Pulumi Docker provider (absent when run from `--stack`). */
+  readonly dockerHost?: string;
 }
 
 /** The outcome of one command. `missing`: the program is not on PATH. */
@@ -49,6 +54,10 @@ export interface PreflightEnv {
   readonly procRoot?: string;
   /** DOCKER_HOST of the environment (the inotify limits only matter for a local daemon). */
   readonly dockerHost?: string;
+  /** The host platform (process.platform unless given). */
+  readonly platform?: string;
+  /** The environment (DOCKER_HOST, DOCKER_CONTEXT); defaults to process.env. */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
 }
 
 /** A short description of a failed command for a message: its stderr's first line, or its status. */

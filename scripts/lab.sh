@@ -17,6 +17,15 @@
 #   .pulumi/passphrase-STACK (mode 0600, git-ignored) and used from there: keep that file with the state;
 # - a stack with clusterMode existing never gets a generated or default passphrase: its kubeconfig
 #   is a real cluster's credentials, so the script stops and asks for one of the two variables.
+#
+# The passphrase's salt (`encryptionsalt:`) is per-user secrets state: `pulumi stack init` writes it
+# into Pulumi.STACK.yaml (pulumi/pulumi sdk/go/common/workspace/project.go line 1237), and Pulumi
+# then uses that salt with whatever passphrase it gets, failing with "incorrect passphrase" for any
+# other one (pkg/secrets/passphrase/manager.go lines 236-252 at v3.259.0): after `rm -rf .pulumi`, or
+# for another user of the same checkout. So the tracked stack file never keeps it: the script takes
+# it out again after every pulumi command, and Pulumi reads it from the stack's state instead
+# (PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER, Pulumi >= 3.134.0: pkg/cmd/pulumi/stack/secrets.go lines
+# 242-280). A stack file holding `secure:` values is left alone: those belong to that salt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -65,7 +74,25 @@ if [ -z "${PULUMI_CONFIG_PASSPHRASE+set}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_
   export PULUMI_CONFIG_PASSPHRASE_FILE
 fi
 
+stack_file="Pulumi.$stack.yaml"
+# Removes the passphrase salt from the stack file unless secrets are encrypted with it there.
+strip_salt() {
+  if [ -f "$stack_file" ] && grep -q '^encryptionsalt:' "$stack_file" && ! grep -q 'secure:' "$stack_file"; then
+    local kept
+    kept=$(grep -v '^encryptionsalt:' "$stack_file" || true)
+    printf '%s\n' "$kept" >"$stack_file"
+  fi
+}
+export PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER="${PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER:-true}"
+trap strip_salt EXIT
+
 if ! pulumi stack select "$stack" 2>/dev/null; then
+  # A salt left in the stack file belongs to a stack of another backend or passphrase.
+  if [ -f "$stack_file" ] && grep -q '^encryptionsalt:' "$stack_file" && grep -q 'secure:' "$stack_file"; then
+    echo "$stack_file holds secrets encrypted for another state or passphrase (secure: values): set them again after removing them and its encryptionsalt line" >&2
+    exit 1
+  fi
+  strip_salt
   pulumi stack init "$stack" --secrets-provider passphrase
 fi
 

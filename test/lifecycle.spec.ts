@@ -220,6 +220,82 @@ describe("lifecycle (under engine-like mocks)", function () {
     });
   });
 
+  describe("issue 24: the install path against Docker, kind and the Pulumi engine", () => {
+    /** Runs the lab with a fake `docker` first on PATH answering `docker context inspect`. */
+    async function withDockerContext(fixture: string): Promise<RunResult> {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab-docker-"));
+      const file = path.join(REPO, "test", "fixtures", "preflight", fixture);
+      fs.writeFileSync(
+        path.join(dir, "docker"),
+        `#!/bin/sh\n[ "$1 $2" = "context inspect" ] && exec /bin/cat '${file}'\nexit 1\n`,
+        { mode: 0o755 },
+      );
+      const oldPath = process.env.PATH;
+      process.env.PATH = `${dir}:${oldPath ?? ""}`;
+      try {
+        return await runLab({ stackFile: "Pulumi.dev.yaml" });
+      } finally {
+        process.env.PATH = oldPath;
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+
+    it("item 1: gives the Docker provider the endpoint of the docker CLI's context, and the preflight the same", async () => {
+      const r = await withDockerContext("docker-context-inspect-orbstack.json");
+      const provider = one(r, "pulumi:providers:docker", "lab-docker");
+      const socket = "unix:///Users/.../.orbstack/run/docker.sock";
+      assert.strictEqual(provider.inputs.host, socket);
+      const net = one(r, "docker:index/network:Network", "lab-network");
+      assert.ok(String(net.provider).includes("pulumi:providers:docker::lab-docker"), String(net.provider));
+      const pre = one(r, "command:local:Command", "preflight-run");
+      assert.strictEqual((JSON.parse((pre.inputs.triggers as string[])[0]) as Obj).dockerHost, socket);
+    });
+
+    it("item 6: runs every long Command in a process group of its own that a cancel ends whole", async () => {
+      const r = await runLab({ stackFile: "Pulumi.dev.yaml", config: { runPerformance: "true" } });
+      const guarded = (x: unknown) => /^setsid \/bin\/sh -c "\$work" sh <&3 3<&- &$/m.test(String(x));
+      const cluster = one(r, "command:local:Command", "lab-cluster");
+      assert.ok(guarded(cluster.inputs.create), "kind create");
+      assert.ok(guarded(cluster.inputs.delete), "kind delete");
+      for (const name of ["preflight-run", "checks-run", "perf-run"]) {
+        assert.ok(guarded(one(r, "command:local:Command", name).inputs.create), name);
+      }
+    });
+
+    it("item 5: sets no deleteUnreachable in kind mode (a refresh with Docker stopped must not drop the release)", () => {
+      const provider = one(base, "pulumi:providers:kubernetes", "lab");
+      assert.strictEqual(provider.inputs.deleteUnreachable, undefined);
+    });
+
+    it("item 8: ignores the daemon's additions to the network options, and replaces on the stack's own through a label", async () => {
+      const net = one(base, "docker:index/network:Network", "lab-network");
+      assert.deepStrictEqual(net.options.ignoreChanges, ["options"]);
+      const label = (x: MockedResource) =>
+        (x.inputs.labels as { label: string; value: string }[]).find(
+          (l) => l.label === "cilium-ebpf-lab.network-options",
+        )?.value;
+      assert.strictEqual(label(net), '{"com.docker.network.bridge.enable_ip_masquerade":"true"}');
+      const r = await runLab({
+        stackFile: "Pulumi.dev.yaml",
+        bridgeOptions: { "com.docker.network.driver.mtu": "1450" },
+      });
+      const other = one(r, "docker:index/network:Network", "lab-network");
+      assert.notStrictEqual(label(other), label(net));
+    });
+
+    it("item 8: a change of Cilium minor version recreates the cluster; a patch change upgrades in place", async () => {
+      const triggers = (x: RunResult) =>
+        one(x, "command:local:Command", "lab-cluster").inputs.triggers as string[];
+      assert.ok(triggers(base).includes("cilium 1.13"), triggers(base).join(" | "));
+      const minor = await runLab({ stackFile: "Pulumi.dev.yaml", config: { ciliumVersion: "1.14.5" } });
+      assert.ok(triggers(minor).includes("cilium 1.14"));
+      assert.notDeepStrictEqual(triggers(minor), triggers(base));
+      const current = await runLab({ stackFile: "Pulumi.current.yaml" });
+      const patch = await runLab({ stackFile: "Pulumi.current.yaml", config: { ciliumVersion: "1.18.11" } });
+      assert.deepStrictEqual(triggers(patch), triggers(current));
+    });
+  });
+
   describe("preflight: the stack's first Command", () => {
     it("makes the cluster's network, the bridge lookup's consumers and the provider wait for the preflight", () => {
       const pre = one(base, "command:local:Command", "preflight-run");

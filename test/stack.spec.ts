@@ -76,7 +76,7 @@ for (const stack of STACKS) {
       );
       assert.match(
         String(create.inputs.create),
-        /kind create cluster --name "\$name" --image "\$image" --config -/,
+        /kind create cluster --name "\$name" --image "\$image" --kubeconfig "\$kc" --config -/,
       );
       assert.match(String(create.inputs.create), new RegExp(`network=kind-${stack.cluster}`));
       assert.match(String(create.inputs.delete), /kind delete cluster --name "\$name"/);

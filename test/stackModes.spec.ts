@@ -15,6 +15,7 @@ import {
   runLab,
   unwrap,
 } from "./helpers/pulumiMocks";
+import { groupWork } from "./helpers/processes";
 
 type Obj = Record<string, unknown>;
 
@@ -87,8 +88,8 @@ describe("existing-cluster mode (under mocks, a fake kubectl answering with reco
     assert.strictEqual(release.options.retainOnDelete, true);
     const check = r.resources.find((x) => x.name === "checks-run");
     assert.ok(check);
-    assert.match(String(check.inputs.create), /--kubeconfig .*config --context prod-admin/);
-    assert.match(String(check.inputs.create), /--namespace cilium-ebpf-lab/);
+    assert.match(groupWork(String(check.inputs.create)), /--kubeconfig .*config --context prod-admin/);
+    assert.match(groupWork(String(check.inputs.create)), /--namespace cilium-ebpf-lab/);
   });
 
   it("puts the privileged pods in a namespace of their own, checked by a server dry run, with no node-probe resource (nodeProbe run)", async () => {
@@ -131,7 +132,7 @@ describe("existing-cluster mode (under mocks, a fake kubectl answering with reco
     // The runner gets what it needs to create the probe itself: the mode and the config's image.
     const check = r.resources.find((x) => x.name === "checks-run");
     assert.ok(check);
-    const create = String(check.inputs.create);
+    const create = groupWork(String(check.inputs.create));
     assert.match(create, / --node-probe run --node-probe-image /);
     assert.ok(
       create.includes(`--node-probe-image '${DEFAULT_TEST_IMAGE}'`) ||
@@ -224,7 +225,7 @@ describe("existing-cluster mode (under mocks, a fake kubectl answering with reco
     assert.strictEqual(profile.found.ipamMode, "eni");
     const check = r.resources.find((x) => x.name === "checks-run");
     assert.ok(check);
-    const create = String(check.inputs.create);
+    const create = groupWork(String(check.inputs.create));
     assert.match(
       create,
       /--cilium-namespace kube-system --ipam-mode eni --profile-differences '\[\{"key":"ipam"/,
@@ -313,7 +314,7 @@ describe("existing-cluster mode (under mocks, a fake kubectl answering with reco
     assert.deepStrictEqual(plaintextHolders(r.resources, "client-key-data"), []);
     const check = r.resources.find((x) => x.name === "checks-run");
     assert.ok(check);
-    assert.match(String(check.inputs.create), /printf '%s\\n' "\$LAB_KUBECONFIG" >"\$kc"/);
+    assert.match(groupWork(String(check.inputs.create)), /printf '%s\\n' "\$LAB_KUBECONFIG" >"\$kc"/);
     // Secret inputs reach the mocks wrapped as { [sig]: secretSig, value } (here the whole environment).
     const kc = JSON.stringify(check.inputs.environment);
     assert.match(String(kc), /client-key-data/);
@@ -346,14 +347,17 @@ describe("check wiring (under mocks)", () => {
       "one runner: discovery once, one Node process, one exec bound for the run",
     );
     for (const c of cmds) {
-      assert.match(String(c.inputs.create), new RegExp(`--only ${ALL_CHECKS.map((d) => d.name).join(",")} `));
+      assert.match(
+        groupWork(String(c.inputs.create)),
+        new RegExp(`--only ${ALL_CHECKS.map((d) => d.name).join(",")} `),
+      );
       // checksRunId first, then what the verdicts describe (test/lifecycle.spec.ts covers those).
       assert.strictEqual((c.inputs.triggers as string[])[0], "2026-11-25");
       assert.strictEqual((c.inputs.triggers as string[]).length, 4);
-      assert.match(String(c.inputs.create), /--fail-on-failure/);
-      assert.match(String(c.inputs.create), /^timeout --kill-after=10 600 node/);
+      assert.match(groupWork(String(c.inputs.create)), /--fail-on-failure/);
+      assert.match(groupWork(String(c.inputs.create)), /^timeout --kill-after=10 600 node/);
       assert.match(
-        String(c.inputs.create),
+        groupWork(String(c.inputs.create)),
         /--kind-cluster cilium-kubeproxy-replacement-ebpf --node-device eth0/,
       );
     }
@@ -395,11 +399,11 @@ describe("performance wiring (under mocks)", () => {
     const cmd = r.resources.find((x) => x.name === "perf-run");
     assert.ok(cmd);
     assert.match(
-      String(cmd.inputs.create),
+      groupWork(String(cmd.inputs.create)),
       /^timeout --kill-after=10 \d+ node cli\/run\.js perf --kind-cluster cilium-kubeproxy-replacement-ebpf/,
     );
     assert.match(
-      String(cmd.inputs.create),
+      groupWork(String(cmd.inputs.create)),
       /--duration 5 --omit 1 --streams 2 --repeats 5 --samples 50 --rr-samples 1000 --port 5201 --datapath-profile lab /,
     );
     assert.deepStrictEqual(r.outputs.performance, doc.performance);

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { spawn } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
@@ -22,6 +22,23 @@ const SEED_CONFIG = fs.readFileSync(
   "utf8",
 );
 const NASTY = "lab'$(touch /tmp/pwned)`id`;\nx";
+
+/** The create's trap deleting what it left. */
+const DELETE_LAB = ["kind", "delete", "cluster", "--name", "lab"];
+
+/** The kind subcommands called, in order ("get clusters", "create cluster", ...). */
+function kindVerbs(stubs: ReturnType<typeof makeStubs>): string[] {
+  return stubs
+    .calls()
+    .filter((c) => c[0] === "kind")
+    .map((c) => c.slice(1, 3).join(" "));
+}
+
+/** A kind call without its `--kubeconfig <file of this run>` (checked separately where it matters). */
+function sansKubeconfig(call: string[] | undefined): string[] | undefined {
+  const i = call?.indexOf("--kubeconfig") ?? -1;
+  return call && i >= 0 ? [...call.slice(0, i), ...call.slice(i + 2)] : call;
+}
 
 describe("kind config", () => {
   it("equals the seed's kind config for 2 workers and the seed's mirror", () => {
@@ -113,7 +130,7 @@ describe("kind scripts", () => {
       assert.match(r.stderr, /KIND_NET=kind-lab/);
       const calls = stubs.calls();
       assert.deepStrictEqual(calls[0], ["kind", "get", "clusters"]);
-      assert.deepStrictEqual(calls[1], [
+      assert.deepStrictEqual(sansKubeconfig(calls[1]), [
         "kind",
         "create",
         "cluster",
@@ -124,7 +141,13 @@ describe("kind scripts", () => {
         "--config",
         "-",
       ]);
-      assert.deepStrictEqual(calls[2], [
+      // kind writes the context into a file of this run (removed at exit), then it is merged into
+      // the user's kubeconfig (lock contention there no longer fails a finished create).
+      const kc = calls[1][calls[1].indexOf("--kubeconfig") + 1];
+      assert.match(kc, /^\/tmp\/tmp\./);
+      assert.ok(!fs.existsSync(kc), "the run's kubeconfig is removed");
+      assert.deepStrictEqual(calls[2], ["kind", "export", "kubeconfig", "--name", "lab"]);
+      assert.deepStrictEqual(calls[3], [
         "docker",
         "inspect",
         "--type",
@@ -136,6 +159,28 @@ describe("kind scripts", () => {
       ]);
       assert.ok(!calls.some((c) => c[1] === "delete"), "a finished create deletes nothing");
       assert.deepStrictEqual(stubs.stdin("kind"), [kindConfigYaml({ workers: 2 })]);
+    } finally {
+      stubs.remove();
+    }
+  });
+
+  it("keeps a finished cluster when the user's kubeconfig is locked for a while (kind's lock has no real retry)", () => {
+    const locked = path.resolve(__dirname, "../fixtures/kind/kind-export-kubeconfig-locked.stderr");
+    // export fails twice with kind's lock error, then succeeds.
+    const kind = `${KIND}\n[ "$1 $2" = "export kubeconfig" ] || exit 0\nn=$(cat "$STUB_DIR/n" 2>/dev/null || echo 0)\necho $((n + 1)) >"$STUB_DIR/n"\n[ "$n" -ge 2 ] && exit 0\ncat '${locked}' >&2; exit 1`;
+    const stubs = makeStubs({ kind, docker: DOCKER });
+    try {
+      const r = runScript(scripts.create, stubs, { env: { CLUSTERS: "", CREATE: "true" } });
+      assert.strictEqual(r.status, 0, r.stderr);
+      assert.strictEqual(r.stdout, "cp-container-id\n");
+      assert.match(r.stderr, /failed to lock config file/);
+      assert.deepStrictEqual(kindVerbs(stubs), [
+        "get clusters",
+        "create cluster",
+        "export kubeconfig",
+        "export kubeconfig",
+        "export kubeconfig",
+      ]);
     } finally {
       stubs.remove();
     }
@@ -181,11 +226,12 @@ describe("kind scripts", () => {
       });
       assert.strictEqual(r.status, 0, r.stderr);
       assert.match(r.stderr, /earlier, unfinished create of this stack/);
-      const kinds = stubs
-        .calls()
-        .filter((c) => c[0] === "kind")
-        .map((c) => c.slice(1, 3).join(" "));
-      assert.deepStrictEqual(kinds, ["get clusters", "delete cluster", "create cluster"]);
+      assert.deepStrictEqual(kindVerbs(stubs), [
+        "get clusters",
+        "delete cluster",
+        "create cluster",
+        "export kubeconfig",
+      ]);
     } finally {
       stubs.remove();
     }
@@ -197,8 +243,7 @@ describe("kind scripts", () => {
       const r = runScript(scripts.create, stubs, { env: { CLUSTERS: "", CREATE: "exit 1" } });
       assert.notStrictEqual(r.status, 0);
       assert.match(r.stderr, /did not finish: deleting the node containers/);
-      const last = stubs.calls().at(-1);
-      assert.deepStrictEqual(last, ["kind", "delete", "cluster", "--name", "lab"]);
+      assert.deepStrictEqual(sansKubeconfig(stubs.calls().at(-1)), DELETE_LAB);
       assert.strictEqual(r.stdout, "", "no identity for a failed create");
     } finally {
       stubs.remove();
@@ -210,7 +255,7 @@ describe("kind scripts", () => {
     try {
       const r = runScript(create(1), stubs, { env: { CLUSTERS: "", CREATE: "sleep 5" } });
       assert.strictEqual(r.status, 124, r.stderr);
-      assert.deepStrictEqual(stubs.calls().at(-1), ["kind", "delete", "cluster", "--name", "lab"]);
+      assert.deepStrictEqual(sansKubeconfig(stubs.calls().at(-1)), DELETE_LAB);
     } finally {
       stubs.remove();
     }
@@ -232,7 +277,7 @@ describe("kind scripts", () => {
       const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
       assert.ok(Date.now() - started < 15000, "the shell must not wait for kind to finish");
       assert.strictEqual(code, 130);
-      assert.deepStrictEqual(stubs.calls().at(-1), ["kind", "delete", "cluster", "--name", "lab"]);
+      assert.deepStrictEqual(sansKubeconfig(stubs.calls().at(-1)), DELETE_LAB);
     } finally {
       stubs.remove();
     }
@@ -250,12 +295,21 @@ describe("kind scripts", () => {
     }
   });
 
-  it("update fails with the replace command when the cluster was deleted outside Pulumi", () => {
+  it("update fails with a recovery that works on released Pulumi CLIs (destroy, then up) when the cluster was deleted outside Pulumi", () => {
     const stubs = makeStubs({ kind: KIND, docker: DOCKER });
     try {
       const r = runScript(scripts.update, stubs, { env: { CLUSTERS: "" } });
       assert.strictEqual(r.status, 1);
-      assert.ok(r.stderr.includes(`pulumi up --replace '${URN}'`), r.stderr);
+      assert.ok(
+        r.stderr.includes(
+          "Recreate the lab: bash scripts/lab.sh destroy test && bash scripts/lab.sh up test",
+        ),
+        r.stderr,
+      );
+      assert.ok(
+        !r.stderr.includes(`pulumi up --replace '${URN}'`),
+        "no recovery that fails on released CLIs",
+      );
       assert.ok(!stubs.calls().some((c) => c[1] === "create"));
     } finally {
       stubs.remove();
@@ -268,7 +322,7 @@ describe("kind scripts", () => {
       const r = runScript(scripts.nasty, stubs);
       assert.strictEqual(r.status, 0, r.stderr);
       const created = stubs.calls().find((c) => c[1] === "create");
-      assert.deepStrictEqual(created, [
+      assert.deepStrictEqual(sansKubeconfig(created), [
         "kind",
         "create",
         "cluster",
@@ -305,6 +359,39 @@ describe("kind scripts", () => {
       assert.strictEqual(r.status, 0, r.stderr);
       assert.match(r.stdout, /already gone/);
       assert.ok(!stubs.calls().some((c) => c[1] === "delete"));
+    } finally {
+      stubs.remove();
+    }
+  });
+
+  /** kind with the Docker daemon stopped: its real stderr shape and exit status 1 (fixtures/kind/SOURCES.md). */
+  const KIND_DOCKER_DOWN = `cat '${path.resolve(__dirname, "../fixtures/kind/kind-get-clusters-docker-down.stderr")}' >&2; exit 1`;
+
+  it("create and destroy stop (delete nothing, keep the cluster in the state) when kind cannot list clusters", () => {
+    for (const script of [scripts.create, scripts.delete]) {
+      const stubs = makeStubs({ kind: KIND_DOCKER_DOWN, docker: DOCKER });
+      try {
+        const r = runScript(script, stubs, { stdin: "kind: Cluster\n" });
+        assert.strictEqual(r.status, 1);
+        assert.doesNotMatch(r.stdout, /already gone/);
+        assert.match(r.stderr, /Cannot connect to the Docker daemon[^]*cannot list kind clusters/);
+        // No create, no delete, and no delete from the create's EXIT trap.
+        assert.deepStrictEqual(kindVerbs(stubs), ["get clusters"]);
+      } finally {
+        stubs.remove();
+      }
+    }
+  });
+
+  it("create and destroy stop when kind is not on PATH", () => {
+    const stubs = makeStubs({ docker: DOCKER });
+    try {
+      const env = { PATH: `${stubs.dir}:/usr/bin:/bin` };
+      for (const script of [scripts.create, scripts.delete, scripts.update]) {
+        const r = spawnSync("/bin/sh", ["-c", script], { input: "", env, encoding: "utf8" });
+        assert.strictEqual(r.status, 1, r.stderr);
+        assert.match(r.stderr, /cannot list kind clusters/);
+      }
     } finally {
       stubs.remove();
     }

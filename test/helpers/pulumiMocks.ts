@@ -76,6 +76,8 @@ export interface RecordedOptions {
   readonly retainOnDelete?: boolean;
   /** URNs of the resources this one depends on (dependsOn, parents' and inputs' dependencies). */
   readonly dependencies: readonly string[];
+  /** ignoreChanges as the program set it. */
+  readonly ignoreChanges?: readonly string[];
 }
 
 /**
@@ -92,6 +94,7 @@ interface RegisterRequest {
   getDependenciesList(): string[];
   hasRetainondelete(): boolean;
   getRetainondelete(): boolean | undefined;
+  getIgnorechangesList(): string[];
 }
 const proto = MockMonitor.prototype as unknown as {
   registerResource(req: RegisterRequest, cb: unknown): Promise<void>;
@@ -105,6 +108,7 @@ if (!proto.__labPatched) {
       deleteBeforeReplace: req.getDeletebeforereplace(),
       retainOnDelete: req.hasRetainondelete() ? req.getRetainondelete() : undefined,
       dependencies: req.getDependenciesList(),
+      ignoreChanges: req.getIgnorechangesList(),
     });
     return original.call(this, req, cb);
   };

@@ -60,6 +60,17 @@ interface Machine {
   pulumi?: string;
   inotify?: [number, number];
   missing?: string[];
+  /** `docker context inspect` (default: OrbStack's recorded context). */
+  contextInspect?: string;
+  /** Environment the preflight sees (DOCKER_HOST, DOCKER_CONTEXT); default empty. */
+  env?: Record<string, string>;
+  platform?: string;
+  /** `timeout --version` as BusyBox answers it (stderr, exit 1) instead of GNU coreutils 9.1. */
+  busyboxTimeout?: boolean;
+  /** A `docker info` document given whole (a derived one: SOURCES.md), instead of `dockerInfo`. */
+  dockerInfoDoc?: unknown;
+  /** A `docker context inspect` document given whole (derived), instead of `contextInspect`. */
+  contextDoc?: unknown;
 }
 
 const HEALTHY: Machine = {
@@ -77,6 +88,16 @@ function preflight(input: PreflightInput, m: Machine, dockerHost?: string): Pref
     const write = (name: string, body: string) =>
       fs.writeFileSync(path.join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
     const fix = (f: string) => `/bin/cat '${path.join(FIX, f)}'`;
+    const given = (name: string, doc: unknown) => {
+      fs.writeFileSync(path.join(dir, name), JSON.stringify(doc));
+      return `/bin/cat '${path.join(dir, name)}'`;
+    };
+    const info = m.dockerInfoDoc
+      ? given("info.json", m.dockerInfoDoc)
+      : fix(m.dockerInfo ?? "docker-info-desktop-24.0.6.json");
+    const context = m.contextDoc
+      ? given("context.json", m.contextDoc)
+      : fix(m.contextInspect ?? "docker-context-inspect-orbstack.json");
     if (m.networks) fs.writeFileSync(path.join(dir, "network-ls"), networkLsLines(m.networks) + "\n");
     fs.writeFileSync(path.join(dir, "ps-networks"), m.psNetworks ?? "");
     const missing = new Set(m.missing ?? []);
@@ -85,10 +106,11 @@ function preflight(input: PreflightInput, m: Machine, dockerHost?: string): Pref
         "docker",
         [
           'case "$1 $2" in',
-          `  "info --format") ${fix(m.dockerInfo ?? "docker-info-desktop-24.0.6.json")}; exit ${m.dockerInfoStatus ?? 0};;`,
+          `  "info --format") ${info}; exit ${m.dockerInfoStatus ?? 0};;`,
           `  "network ls") /bin/cat '${path.join(dir, "network-ls")}';;`,
           `  "network inspect") ${fix(m.networks ?? "docker-network-inspect-kind.json")};;`,
           `  "ps -a") /bin/cat '${path.join(dir, "ps-networks")}';;`,
+          `  "context inspect") ${context};;`,
           "  *) exit 2;;",
           "esac",
         ].join("\n"),
@@ -111,6 +133,23 @@ function preflight(input: PreflightInput, m: Machine, dockerHost?: string): Pref
     if (!missing.has("kubectl"))
       write("kubectl", `${fix(m.kubectl ?? "kubectl-version-client-v1.25.2.json")}`);
     if (!missing.has("pulumi")) write("pulumi", `echo '${m.pulumi ?? "v3.248.0"}'`);
+    if (!missing.has("timeout")) {
+      write(
+        "timeout",
+        m.busyboxTimeout
+          ? `${fix("busybox-1.35.0-timeout-version.stderr")} >&2; exit 1`
+          : fix("timeout-version-gnu-9.1.txt"),
+      );
+    }
+    if (!missing.has("setsid")) write("setsid", fix("setsid-version-2.38.1.txt"));
+    // Tools whose presence alone is checked: the real programs.
+    for (const [name, target] of [
+      ["node", process.execPath],
+      ["mktemp", "/usr/bin/mktemp"],
+      ["grep", "/bin/grep"],
+    ]) {
+      if (!missing.has(name)) fs.symlinkSync(target, path.join(dir, name));
+    }
     const proc = path.join(dir, "proc");
     fs.mkdirSync(path.join(proc, "sys", "fs", "inotify"), { recursive: true });
     const [watches, instances] = m.inotify ?? [524288, 512];
@@ -121,7 +160,13 @@ function preflight(input: PreflightInput, m: Machine, dockerHost?: string): Pref
     const oldPath = process.env.PATH;
     process.env.PATH = dir;
     try {
-      return runPreflight(input, { run, procRoot: proc, dockerHost });
+      return runPreflight(input, {
+        run,
+        procRoot: proc,
+        dockerHost,
+        environment: m.env ?? {},
+        platform: m.platform ?? "linux",
+      });
     } finally {
       process.env.PATH = oldPath;
     }
@@ -140,10 +185,14 @@ describe("preflight (recorded outputs through fake binaries)", () => {
     // The only recorded kubectl is 1.25.2, two minors from the dev stack's 1.23: a warning, no error.
     assert.deepStrictEqual(
       items.map((i) => `${i.level} ${i.area}`),
-      ["warning tools"],
+      ["info docker", "warning tools"],
       JSON.stringify(items),
     );
     assert.match(formatItems(items), /preflight: no errors, 1 warning\(s\)/);
+    assert.match(
+      formatItems(items),
+      /^info {4}\[docker\] Docker endpoint unix:\/\/\/Users\/\.\.\.\/\.orbstack\/run\/docker\.sock \(context orbstack/m,
+    );
   });
 
   it("docker missing: an error naming the install", () => {
@@ -234,7 +283,11 @@ describe("preflight (recorded outputs through fake binaries)", () => {
 
   it("Pulumi CLI older than the stack needs: an error", () => {
     const items = preflight(DEV, { ...HEALTHY, pulumi: "v3.40.0" });
-    assert.strictEqual(find(items, "tools", /Pulumi CLI 3\.40\.0 is older than 3\.46\.1/)?.level, "error");
+    assert.strictEqual(find(items, "tools", /Pulumi CLI 3\.40\.0 is older than 3\.134\.0/)?.level, "error");
+    // 3.133 has deletedWith but not the state-fallback of the passphrase salt that lab.sh relies on.
+    const before = preflight(DEV, { ...HEALTHY, pulumi: "v3.133.0" });
+    assert.strictEqual(find(before, "tools", /Pulumi CLI 3\.133\.0 is older than 3\.134\.0/)?.level, "error");
+    assert.ok(!find(preflight(DEV, { ...HEALTHY, pulumi: "v3.134.0" }), "tools", /Pulumi CLI/));
   });
 
   it("node subnet overlapping an existing network (the old default 172.18.0.0/16 vs kind's network): an error naming it and a free range", () => {
@@ -277,6 +330,96 @@ describe("preflight (recorded outputs through fake binaries)", () => {
     );
     // Docker Desktop runs in a VM: the host's /proc says nothing about it.
     assert.ok(!find(preflight(DEV, { ...HEALTHY, inotify: [8192, 128] }), "inotify", /./));
+  });
+});
+
+describe("preflight: issue 24 (which daemon, which engine, which host tools)", () => {
+  const readFix = (f: string) =>
+    JSON.parse(fs.readFileSync(path.join(FIX, f), "utf8")) as Record<string, unknown>;
+  const ORBSTACK = "unix:///Users/.../.orbstack/run/docker.sock";
+
+  it("says which Docker endpoint the provider, kind and docker use, and where it came from", () => {
+    const items = preflight({ ...DEV, dockerHost: ORBSTACK }, HEALTHY);
+    const info = find(items, "docker", /^Docker endpoint /);
+    assert.strictEqual(info?.level, "info");
+    assert.match(
+      info.message,
+      /unix:\/\/\/Users\/\.\.\.\/\.orbstack\/run\/docker\.sock \(context orbstack, the docker CLI's current context\)/,
+    );
+    assert.deepStrictEqual(errors(items), []);
+  });
+
+  it("is an error when the stack's Docker provider was given another endpoint than the CLI's", () => {
+    const items = preflight({ ...DEV, dockerHost: "unix:///var/run/docker.sock" }, HEALTHY);
+    const item = find(
+      items,
+      "docker",
+      /provider was given unix:\/\/\/var\/run\/docker\.sock but the docker CLI and kind now use unix:\/\/\/Users/,
+    );
+    assert.strictEqual(item?.level, "error", JSON.stringify(items));
+  });
+
+  it("is an error when DOCKER_CONTEXT would steer the provider elsewhere (with DOCKER_HOST, or named default)", () => {
+    const both = preflight(DEV, {
+      ...HEALTHY,
+      env: { DOCKER_CONTEXT: "orbstack", DOCKER_HOST: "unix:///x.sock" },
+    });
+    assert.strictEqual(find(both, "docker", /both set.*unset DOCKER_CONTEXT/)?.level, "error");
+    const dflt = preflight(DEV, { ...HEALTHY, env: { DOCKER_CONTEXT: "default" } });
+    assert.strictEqual(find(dflt, "docker", /DOCKER_CONTEXT=default/)?.level, "error");
+  });
+
+  it("is an error for a context whose TLS material the provider cannot read", () => {
+    const golden = readFix("docker-cli-context-inspect.golden") as unknown as Record<string, unknown>[];
+    const tls = [{ ...golden[0], TLSMaterial: { docker: ["ca.pem", "cert.pem", "key.pem"] } }];
+    const items = preflight(DEV, { ...HEALTHY, contextDoc: tls });
+    assert.strictEqual(find(items, "docker", /context current .* uses TLS material/)?.level, "error");
+    assert.ok(!find(preflight(DEV, { ...HEALTHY, contextDoc: golden }), "docker", /TLS/));
+  });
+
+  it("names podman answering as docker (no ServerVersion) as unsupported, not as a stopped daemon", () => {
+    const items = preflight(DEV, { ...HEALTHY, dockerInfo: "podman-info-3.0.0-dev.json" });
+    const item = find(
+      items,
+      "docker",
+      /docker is podman 3\.0\.0-dev .*does not support: kind would use its podman provider/,
+    );
+    assert.strictEqual(item?.level, "error", JSON.stringify(items));
+    assert.ok(!find(items, "docker", /not reachable/));
+  });
+
+  it("names rootless Docker as unsupported, with what kind's rootless guide and Cilium need", () => {
+    const doc = readFix("docker-cli-docker-info-no-swarm.json.golden");
+    const rootless = { ...doc, SecurityOptions: [...(doc.SecurityOptions as string[]), "name=rootless"] };
+    const items = preflight(DEV, { ...HEALTHY, dockerInfoDoc: rootless });
+    const item = find(
+      items,
+      "docker",
+      /runs rootless.*eBPF programs.*cgroup v2, which this daemon does not have/,
+    );
+    assert.strictEqual(item?.level, "error", JSON.stringify(items));
+    assert.ok(!find(preflight(DEV, { ...HEALTHY, dockerInfoDoc: doc }), "docker", /rootless/));
+  });
+
+  it("is an error for every tool the Commands use that is missing, and for a timeout that is not GNU's", () => {
+    const items = preflight(DEV, { ...HEALTHY, missing: ["timeout", "setsid", "mktemp"] });
+    assert.ok(find(items, "tools", /^timeout: not found on PATH.*GNU coreutils/));
+    assert.ok(find(items, "tools", /^setsid: not found on PATH.*util-linux/));
+    assert.ok(find(items, "tools", /^mktemp: not found on PATH/));
+    // BusyBox's timeout has no --version (nor --kill-after): not GNU's.
+    const other = preflight(DEV, { ...HEALTHY, busyboxTimeout: true });
+    assert.strictEqual(
+      find(other, "tools", /^timeout: found "timeout: unrecognized option '--version'"/)?.level,
+      "error",
+    );
+  });
+
+  it("warns on a host platform other than Linux", () => {
+    const items = preflight(DEV, { ...HEALTHY, platform: "darwin" });
+    assert.strictEqual(
+      find(items, "tools", /this host is darwin: the lab supports Linux hosts only/)?.level,
+      "warning",
+    );
   });
 });
 
@@ -326,6 +469,27 @@ describe("preflight cluster logic", () => {
       /a container named absent-control-plane exists .*docker rm -f absent-control-plane/,
     );
     assert.deepStrictEqual(clusterItems(run("absent-control-plane-2\n"), "absent", []), []);
+  });
+});
+
+describe("preflight layering", () => {
+  it("imports nothing from components/ (it runs before any component exists)", () => {
+    const dir = path.join(REPO, "preflight");
+    const offenders = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".ts"))
+      .filter((f) => /from\s+["']\.\.\/components\//.test(fs.readFileSync(path.join(dir, f), "utf8")));
+    assert.deepStrictEqual(offenders, []);
+  });
+
+  it("reads a failed kind get clusters as an error, not as no cluster", () => {
+    const stderr = fs.readFileSync(
+      path.join(FIX, "..", "kind", "kind-get-clusters-docker-down.stderr"),
+      "utf8",
+    );
+    const items = clusterItems(() => ({ status: 1, stdout: "", stderr }), "lab", []);
+    assert.strictEqual(items[0]?.level, "error");
+    assert.match(items[0].message, /cannot list kind clusters \(ERROR: failed to list clusters/);
   });
 });
 

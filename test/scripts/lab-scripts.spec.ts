@@ -154,6 +154,110 @@ describe("scripts/lab.sh (stub pulumi and npm)", function () {
   });
 });
 
+describe("the passphrase salt (issue 24, item 3)", function () {
+  this.timeout(30000);
+  // Real salt lines as `pulumi stack init` writes them (bincyber/pitfall README.md at 273f9d2a161f,
+  // and https://github.com/pulumi/pulumi pkg/secrets/passphrase: "v1:<salt>:v1:<nonce>:<ciphertext>").
+  const OLD_SALT = "encryptionsalt: v1:GEHe83S30O0=:v1:s8vb7cVFSz64pUmv:Ff5AbbcbTSim8cBwDCQCwraGHEQQ/A==";
+  const NEW_SALT = "encryptionsalt: v1:nApVG/BPNYo=:v1:z9nHwmyDsdP6VFnP:L7VCw7Vi7030vC906zmeQ/RlTnjnjg==";
+  /** A pulumi stub: records the salt lines each call saw in the stack file; init and up write a salt. */
+  function pulumiStub(file: string) {
+    return [
+      `printf '%s %s\\n' "$1" "$(grep -c '^encryptionsalt:' '${file}' || true)" >>"$STUB_DIR/salts"`,
+      'env | grep -E "^PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER=" >>"$STUB_DIR/env"',
+      '[ "$1 $2" = "stack select" ] && exit 1',
+      `[ "$1 $2" = "stack init" ] && echo '${NEW_SALT}' >>'${file}'`,
+      "exit 0",
+    ].join("\n");
+  }
+
+  it("lab.sh: a salt left in the stack file never reaches stack init, and none stays in the file", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "labsalt-"));
+    fs.mkdirSync(path.join(dir, "scripts"));
+    fs.mkdirSync(path.join(dir, "node_modules"));
+    fs.copyFileSync(path.join(REPO, "scripts", "lab.sh"), path.join(dir, "scripts", "lab.sh"));
+    const file = path.join(dir, "Pulumi.lab.yaml");
+    fs.writeFileSync(file, `# the lab\nconfig:\n  cilium-ebpf-lab:workers: "2"\n${OLD_SALT}\n`);
+    const stubs = makeStubs({ pulumi: pulumiStub(file), npm: "exit 0" });
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${stubs.dir}:/usr/bin:/bin` };
+      delete env.PULUMI_CONFIG_PASSPHRASE;
+      delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
+      delete env.PULUMI_BACKEND_URL;
+      delete env.PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER;
+      const r = spawnSync("bash", [path.join(dir, "scripts", "lab.sh"), "up", "lab"], {
+        env,
+        encoding: "utf8",
+      });
+      assert.strictEqual(r.status, 0, r.stderr);
+      const salts = fs.readFileSync(path.join(stubs.dir, "salts"), "utf8");
+      assert.match(
+        salts,
+        /^stack 1\nstack 0\nup 1\n$/,
+        "select saw the old salt, init none; up the one init wrote",
+      );
+      assert.strictEqual(
+        fs.readFileSync(file, "utf8"),
+        '# the lab\nconfig:\n  cilium-ebpf-lab:workers: "2"\n',
+      );
+      assert.match(
+        fs.readFileSync(path.join(stubs.dir, "env"), "utf8"),
+        /^PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER=true$/m,
+      );
+    } finally {
+      stubs.remove();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  /** Runs a copy of e2e.sh (and lab.sh) with the given dev stack file and stub pulumi and kind. */
+  function runE2e(stackYaml: string, pulumi: string, kind: string) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-"));
+    fs.mkdirSync(path.join(dir, "scripts"));
+    for (const f of ["lab.sh", "e2e.sh"]) {
+      fs.copyFileSync(path.join(REPO, "scripts", f), path.join(dir, "scripts", f));
+    }
+    fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), stackYaml);
+    const stubs = makeStubs({ pulumi, npm: "exit 0", kind, docker: "exit 1", node: "exit 0" });
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${stubs.dir}:/usr/bin:/bin` };
+      const r = spawnSync("bash", [path.join(dir, "scripts", "e2e.sh"), "dev"], {
+        cwd: dir,
+        env,
+        encoding: "utf8",
+      });
+      const initSalts = path.join(stubs.dir, "init-salts");
+      return {
+        ...r,
+        initSalts: fs.existsSync(initSalts) ? fs.readFileSync(initSalts, "utf8").trim() : undefined,
+        base: fs.readFileSync(path.join(dir, "Pulumi.dev.yaml"), "utf8"),
+      };
+    } finally {
+      stubs.remove();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("e2e.sh: a kind get clusters that fails after destroy is an error, not 'nothing left'", () => {
+    const down = path.join(REPO, "test", "fixtures", "kind", "kind-get-clusters-docker-down.stderr");
+    const r = runE2e('config:\n  cilium-ebpf-lab:workers: "2"\n', "exit 0", `cat '${down}' >&2; exit 1`);
+    assert.notStrictEqual(r.status, 0);
+    assert.match(r.stderr, /e2e: cannot list kind clusters after destroy/);
+  });
+
+  it("e2e.sh: the throwaway stack file gets the base stack's config without its salt", () => {
+    // pulumi records the throwaway stack file's salt lines when the stack is initialised.
+    const r = runE2e(
+      `config:\n  cilium-ebpf-lab:workers: "2"\n${OLD_SALT}\n`,
+      `[ "$1 $2" = "stack init" ] && grep -c '^encryptionsalt:' Pulumi.e2e-dev-*.yaml >"$STUB_DIR/init-salts"\nexit 0`,
+      "exit 0",
+    );
+    assert.strictEqual(r.initSalts, "0");
+    assert.doesNotMatch(r.stderr, /cannot list kind clusters/);
+    assert.ok(r.base.includes(OLD_SALT), "the base stack file is not touched");
+  });
+});
+
 describe("e2e report helpers", () => {
   it("lists every check that did not pass with its evidence, and the missing ones", () => {
     const out = {
