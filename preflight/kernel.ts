@@ -55,8 +55,8 @@ export function kernelItems(kernel: string | undefined, ciliumVersion: string): 
         area: "kernel",
         message:
           `the Docker host's kernel ${kernel} is below ${BPF_HOST_ROUTING_KERNEL}: Cilium falls back to legacy host routing, so check ` +
-          "cilium-agent-status fails (Host Routing: Legacy) and redirect-peer-same-node / redirect-peer-cross-node " +
-          `report the legacy path instead of bpf_redirect_peer; use a kernel >= ${BPF_HOST_ROUTING_KERNEL} to see the lab's datapath`,
+          "cilium-agent-status, redirect-peer-same-node / redirect-peer-cross-node and redirect-neigh fail (Host Routing: " +
+          `Legacy: no bpf_redirect_peer, the kernel forwards); use a kernel >= ${BPF_HOST_ROUTING_KERNEL} to see the lab's datapath`,
       },
     ];
   }

@@ -233,8 +233,10 @@ describe("preflight (recorded outputs through fake binaries)", () => {
     const items = kernelItems("4.19.90-25.37.v2101.ky10.x86_64", "1.13.0-rc5");
     assert.strictEqual(items.length, 1);
     assert.strictEqual(items[0].level, "warning");
-    assert.match(items[0].message, /cilium-agent-status fails \(Host Routing: Legacy\)/);
-    assert.match(items[0].message, /redirect-peer-same-node \/ redirect-peer-cross-node/);
+    assert.match(
+      items[0].message,
+      /cilium-agent-status, redirect-peer-same-node \/ redirect-peer-cross-node and redirect-neigh fail \(Host Routing: Legacy/,
+    );
     assert.strictEqual(kernelItems("4.19.90-25.37.v2101.ky10.x86_64", "1.18.12")[0].level, "error");
   });
 
