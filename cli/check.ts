@@ -104,6 +104,11 @@ function renderPlanText(plan: ExecPlan): string {
     "",
     `# ${plan.counts.totalExecs} execs in ${plan.counts.checks} checks on ${plan.nodes.probed.length} of ${plan.nodes.total} nodes`,
   );
+  const dd = plan.counts.deviceDetection;
+  if (dd !== undefined)
+    out.push(
+      `#   (${dd.execs} of them detect node devices; up to ${dd.fallbackAtMost} more if an agent shows none)`,
+    );
   for (const [check, pods] of Object.entries(plan.counts.execsPerPodPerCheck)) {
     const parts = Object.entries(pods).map(([pod, n]) => `${pod}=${n}`);
     out.push(`#   ${check}: ${parts.join(" ") || "no execs"}`);
@@ -162,6 +167,7 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
     let executor: Executor;
     let discovery: Discovery;
     let devices: NodeDeviceDetection | undefined;
+    let detectInPlan = false;
     const forbidden: string[] = [];
     if (recording !== undefined) {
       executor = new ReplayExecutor(recording.steps);
@@ -199,10 +205,15 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
       // `--node-device auto`: each node's own agent says which device it routes on (runner/nodeDevices.ts).
       if (discovery.context !== undefined && discovery.context.nodeDevice === "auto") {
         if (opts.dryRun) {
-          log("check: dry run: node devices not detected, eth0 shown");
+          log("check: dry run: node devices not detected (their execs are planned), eth0 shown");
+          detectInPlan = true;
           discovery = { ...discovery, context: { ...discovery.context, nodeDevice: "eth0" } };
         } else {
-          devices = await detectNodeDevices(discovery.context, executor);
+          // Only on the nodes the checks probe, under --max-execs (runner/nodeDevices.ts).
+          devices = await detectNodeDevices(discovery.context, executor, {
+            allNodes: opts.allNodes,
+            maxConcurrentExecs: opts.maxExecs,
+          });
           for (const p of devices.problems) log(`check: warning: ${p}`);
           discovery = {
             ...discovery,
@@ -238,6 +249,7 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
       const plan = planChecks(defs, discovery.context, opts.only, {
         stepTimeoutCap: opts.timeout,
         allNodes: opts.allNodes,
+        detectDevices: detectInPlan,
       });
       io.stdout.write(opts.output === "json" ? `${JSON.stringify(plan, null, 2)}\n` : renderPlanText(plan));
       return 0;
