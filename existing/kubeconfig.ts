@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as nodePath from "node:path";
 import * as ipaddr from "ipaddr.js";
-import { parse } from "yaml";
+import { isMap, isScalar, parse, parseDocument } from "yaml";
 
 /** Where the lab reads a kubeconfig from: a file, or the text of a (secret) config value. */
 export interface KubeconfigSource {
@@ -50,10 +50,11 @@ export function withKubeconfigFile<T>(source: KubeconfigSource, fn: (file: strin
  */
 export function minifyKubeconfig(source: KubeconfigSource, kubectl = "kubectl"): string {
   return withKubeconfigFile(source, (file) => {
+    let minified: string;
     const argv = ["config", "view", "--minify", "--flatten", "--kubeconfig", file];
     if (source.context !== undefined) argv.push("--context", source.context);
     try {
-      return execFileSync(kubectl, argv, {
+      minified = execFileSync(kubectl, argv, {
         encoding: "utf8",
         timeout: 20_000,
         stdio: ["ignore", "pipe", "pipe"],
@@ -69,7 +70,64 @@ export function minifyKubeconfig(source: KubeconfigSource, kubectl = "kubectl"):
           `cilium-ebpf-lab:kubeconfigPath/kubeconfig keys.`,
       );
     }
+    return resolveRelativePaths(
+      minified,
+      source.path !== undefined ? nodePath.dirname(nodePath.resolve(source.path)) : undefined,
+    );
   });
+}
+
+/**
+ * The minified kubeconfig with its relative file references made absolute against the directory of
+ * the kubeconfig they were written in, as kubectl resolves them when it loads that file: client-go
+ * `tools/clientcmd/loader.go` (kubernetes/client-go at 32ce75a7), ResolveLocalPaths (lines 512-541)
+ * joins every relative reference of GetClusterFileReferences (certificate-authority) and
+ * GetAuthInfoFileReferences (client-certificate, client-key, tokenFile, and exec.command only when it
+ * holds a path separator: a bare command is looked up on PATH, lines 610-617) with the directory of
+ * the stanza's file (ResolvePaths, lines 620-632). `kubectl config view --minify --flatten` inlines
+ * the certificate files but prints `tokenFile` and `exec.command` as written (kubectl v1.32.4 here:
+ * `tokenFile: token` and `command: ./bin/get-token` stay relative), and the copy the lab keeps lives
+ * in another directory, where they would point at nothing. A kubeconfig given as a value has no
+ * directory: a relative reference in it is refused, naming it.
+ */
+export function resolveRelativePaths(minified: string, baseDir: string | undefined): string {
+  const doc = parseDocument(minified);
+  const refs: { path: (string | number)[]; value: string }[] = [];
+  const collect = (section: string, item: string, keys: string[][], onlyWithSlash: boolean): void => {
+    const list = doc.get(section);
+    if (list === undefined || list === null || !("items" in (list as object))) return;
+    (list as { items: unknown[] }).items.forEach((entry, i) => {
+      if (!isMap(entry)) return;
+      for (const key of keys) {
+        const node = doc.getIn([section, i, item, ...key], true);
+        if (!isScalar(node) || typeof node.value !== "string" || node.value === "") continue;
+        const value = node.value;
+        if (nodePath.isAbsolute(value)) continue;
+        if (onlyWithSlash && key.join(".") === "exec.command" && !value.includes("/")) continue;
+        refs.push({ path: [section, i, item, ...key], value });
+      }
+    });
+  };
+  collect("clusters", "cluster", [["certificate-authority"]], false);
+  collect(
+    "users",
+    "user",
+    [["client-certificate"], ["client-key"], ["tokenFile"], ["exec", "command"]],
+    true,
+  );
+  if (refs.length === 0) return minified;
+  if (baseDir === undefined) {
+    throw new KubeconfigError(
+      `the kubeconfig (secret) refers to files by relative path (${refs
+        .map((r) => `${r.path.slice(2).join(".")}: ${r.value}`)
+        .join(
+          ", ",
+        )}), which kubectl resolves against the kubeconfig file's directory, and a value has none: ` +
+        "make those paths absolute, or use cilium-ebpf-lab:kubeconfigPath",
+    );
+  }
+  for (const r of refs) doc.setIn(r.path, nodePath.join(baseDir, r.value));
+  return doc.toString();
 }
 
 /** The API server a (minified) kubeconfig points at. */
