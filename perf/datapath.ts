@@ -57,6 +57,6 @@ export function methodLines(s: PerfSettings, pinned: boolean): string[] {
     pinned
       ? `CPU: iperf3 -A ${CLIENT_CPU},${SERVER_CPU} pins the client to CPU ${CLIENT_CPU} and the server to CPU ${SERVER_CPU} for every pair; ping and the kernel's softirq work are not pinned.`
       : "CPU: nothing pinned (fewer than 2 CPUs, or their count is unknown).",
-    "Figures are printed with the digits their spread allows; a percentile needs 10 samples above it; a ratio needs 3 paired rounds whose per-round ratios lie within 0.2 of each other.",
+    "Figures are printed with the digits their spread allows; a percentile needs 10 samples above it; a ratio is the median of the per-round ratios, given when its 90 % order-statistics interval is no wider than ±10 % of it (5 paired rounds at least).",
   ];
 }

@@ -266,7 +266,8 @@ describe("runPerformance end to end in network namespaces", function () {
     for (const key of ["crossNodePodVsNode", "crossNodePodVsNodeRrP50"]) {
       const r = perf.ratios[key];
       assert.ok(r !== undefined && r.rounds === 3, key);
-      assert.ok(r.value !== undefined ? r.value > 0 : /too noisy/.test(r.withheld ?? ""), key);
+      // 3 rounds: fewer than a 90 % interval of the median ratio needs (5), so withheld saying so.
+      assert.ok(r.value !== undefined ? r.value > 0 : /too noisy|needs 5/.test(r.withheld ?? ""), key);
     }
     assert.match(perf.ratios.sameNodePodVsNode.withheld ?? "", /unlike paths/);
     assert.equal(perf.datapath.literatureComparable, false);
