@@ -18,14 +18,48 @@ export interface Measured {
 /** Everything measured for a pair in one round. */
 export type PairRound = readonly Measured[];
 
+/**
+ * The round's throughput: one run's figures, or with two runs in the round (A-B-B-A, perf/abba.ts)
+ * the mean of each figure over the runs that have it.
+ */
 function throughputOf(round: PairRound): ThroughputFigures | undefined {
-  const f = round.find((m) => m.figures?.kind === "throughput")?.figures;
-  return f?.kind === "throughput" && f.throughputMbps !== undefined ? f : undefined;
+  const runs = round
+    .map((m) => m.figures)
+    .filter((f): f is ThroughputFigures => f?.kind === "throughput" && f.throughputMbps !== undefined);
+  if (runs.length <= 1) return runs[0];
+  const mean = (pick: (f: ThroughputFigures) => number | undefined): number | undefined => {
+    const v = runs.map(pick).filter((x): x is number => x !== undefined);
+    return v.length === 0 ? undefined : v.reduce((a, b) => a + b, 0) / v.length;
+  };
+  return {
+    kind: "throughput",
+    throughputMbps: mean((f) => f.throughputMbps),
+    sentMbps: mean((f) => f.sentMbps),
+    retransmits: mean((f) => f.retransmits),
+    streams: runs[0].streams,
+    senderCpuPercent: mean((f) => f.senderCpuPercent),
+    receiverCpuPercent: mean((f) => f.receiverCpuPercent),
+  };
 }
 
+/** The round's samples of a latency method, pooled over its runs (two with A-B-B-A). */
 function latencyOf(round: PairRound, method: LatencyFigures["method"]): LatencyFigures | undefined {
-  const f = round.find((m) => m.figures?.kind === "latency" && m.figures.method === method)?.figures;
-  return f?.kind === "latency" ? f : undefined;
+  const runs = round
+    .map((m) => m.figures)
+    .filter((f): f is LatencyFigures => f?.kind === "latency" && f.method === method);
+  if (runs.length <= 1) return runs[0];
+  const pooled = <T>(pick: (f: LatencyFigures) => readonly T[] | undefined): T[] | undefined =>
+    runs.every((f) => pick(f) !== undefined) ? runs.flatMap((f) => [...pick(f)!]) : undefined;
+  const requestsMs = pooled((f) => f.requestsMs);
+  const backends = pooled((f) => f.backends);
+  return {
+    kind: "latency",
+    method,
+    sent: runs.reduce((a, f) => a + f.sent, 0),
+    rttsMs: runs.flatMap((f) => [...f.rttsMs]),
+    ...(requestsMs !== undefined ? { requestsMs } : {}),
+    ...(backends !== undefined ? { backends } : {}),
+  };
 }
 
 /** One value per round (undefined where that round did not measure it). */

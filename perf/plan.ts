@@ -38,10 +38,11 @@ export interface LatencyFigures {
 /** Where a NodePort backend runs relative to the client: its node, another, or not named. */
 export type BackendLocality = "local" | "remote" | "unknown";
 
-/** The CPUs the client pod sees, from `nproc`. */
+/** The CPUs the client pod sees (`nproc`), and each pod's allowed CPUs (perf/cpus.ts), by pod name. */
 export interface CpuFigures {
   readonly kind: "cpus";
   readonly cpus: number;
+  readonly allowed: Readonly<Record<string, readonly number[]>>;
 }
 
 export type MeasurementFigures = ThroughputFigures | LatencyFigures | CpuFigures;

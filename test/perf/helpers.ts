@@ -30,7 +30,9 @@ export const isBusyPing = (argv: readonly string[]): boolean => argv[0] === "pin
 export const isIdlePing = (argv: readonly string[]): boolean => argv[0] === "ping" && argv.includes("0.2");
 export const isCurl = (argv: readonly string[]): boolean =>
   argv.includes("sh") && /curl/.test(argv.join(" "));
-export const isNproc = (argv: readonly string[]): boolean => argv[0] === "nproc";
+/** The CPU probe of perf/cpus.ts (nproc and Cpus_allowed_list), run in every pod a pair uses. */
+export const isNproc = (argv: readonly string[]): boolean =>
+  argv[0] === "sh" && /nproc; grep '\^Cpus_allowed_list:'/.test(argv[2] ?? "");
 
 /** The recorded quiet and noisy iperf3 series (five runs each over one veth path). */
 export const QUIET = [1, 2, 3, 4, 5].map((i) => fixture(`iperf3-rounds/veth-quiet-${i}.txt`));
@@ -40,7 +42,7 @@ export const NOISY = [1, 2, 3, 4, 5].map((i) => fixture(`iperf3-rounds/veth-nois
 export function healthy(delayMs = 0, overrides: Recording[] = []): Recording[] {
   return [
     ...overrides,
-    { pod: "*", argv: isNproc, stdout: fixture("nproc/host.txt"), delayMs },
+    { pod: "*", argv: isNproc, stdout: fixture("cpus/host.txt"), delayMs },
     { pod: "*", argv: isServer, stdout: fixture("iperf3-server/one-off.txt"), delayMs },
     { pod: "*", argv: isClient, stdout: QUIET[0], delayMs },
     { pod: "*", argv: isBusyPing, stdout: fixture("ping/iputils-busy-loopback-200.txt"), delayMs },

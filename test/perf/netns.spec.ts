@@ -195,20 +195,33 @@ describe("runPerformance end to end in network namespaces", function () {
       JSON.stringify(perf.pairs.map((p) => [p.name, p.reason])),
     );
     assert.equal(perf.order.length, 3);
-    for (const names of perf.order) assert.deepEqual([...names].sort(), perf.pairs.map((p) => p.name).sort());
+    for (const names of perf.order) {
+      assert.deepEqual([...new Set(names)].sort(), perf.pairs.map((p) => p.name).sort());
+      // The cross-node ratio's pairs as one A-B-B-A block (perf/abba.ts).
+      const at = names.indexOf("pod-to-pod-cross-node");
+      assert.deepEqual(names.slice(at, at + 4), [
+        "pod-to-pod-cross-node",
+        "node-to-node",
+        "node-to-node",
+        "pod-to-pod-cross-node",
+      ]);
+    }
     for (const p of perf.pairs) assert.equal(p.rounds, 3, p.name);
     assert.equal(perf.settings.seed, 12);
   });
 
-  it("counts the CPUs and pins iperf3 the same way for every pair when there are two or more", () => {
+  it("counts the CPUs and pins a single-stream pair only as host.pinning says (never CPU 0)", () => {
     assert.ok(perf.host.cpus !== undefined && perf.host.cpus >= 1);
-    const pinned = perf.host.cpus >= 2;
     for (const p of perf.pairs.filter((x) => x.name !== "pod-to-nodeport")) {
       const clients = p.evidence.filter((e) => /iperf3 -c/.test(e.command));
-      assert.equal(clients.length, 3, p.name);
+      const abba = p.name === "pod-to-pod-cross-node" || p.name === "node-to-node";
+      assert.equal(clients.length, abba ? 6 : 3, p.name);
+      const said = new RegExp(`${p.name}: iperf3 -A (\\d+),(\\d+)`).exec(perf.host.pinning);
       for (const c of clients) {
         assert.match(c.command, / -O 1 -t 1 -P 1 /);
-        assert.equal(/ -A 0,1 /.test(c.command), pinned, c.command);
+        const a = / -A (\d+),(\d+) /.exec(c.command);
+        assert.equal(a?.slice(1).join(","), said?.slice(1).join(","), c.command);
+        assert.ok(a === null || (a[1] !== "0" && a[2] !== "0" && a[1] !== a[2]), c.command);
       }
     }
   });
@@ -227,14 +240,16 @@ describe("runPerformance end to end in network namespaces", function () {
     assert.equal(perf.pairs.find((x) => x.name === "pod-to-nodeport")?.throughputMbps, undefined);
   });
 
-  it("pools 1002 busy round trips (p99 supported, just) and 21 idle ones (p50 only) per ping pair", () => {
+  it("pools 1002 busy round trips (p99 supported, just) and 21 idle ones (p50 only) per ping pair and run", () => {
     for (const p of perf.pairs.filter((x) => x.name !== "pod-to-nodeport")) {
-      assert.equal(p.samples, 1002, `${p.name}: ${p.reason}`);
+      // A-B-B-A: the ratio's two pairs run twice a round, their samples pooled.
+      const runs = p.name === "pod-to-pod-same-node" ? 1 : 2;
+      assert.equal(p.samples, 1002 * runs, `${p.name}: ${p.reason}`);
       const rr = (q: number) => p.figures.find((f) => f.name === `rr-p${q}`)!;
       assert.ok(rr(50).value! > 0 && rr(50).value! <= rr(90).value! && rr(90).value! <= rr(99).value!);
       const idle = (q: number) => p.figures.find((f) => f.name === `ping-p${q}`)!;
       assert.ok(idle(50).value! > 0);
-      assert.match(idle(90).withheld ?? "", /21 samples; p90 needs 100/);
+      assert.match(idle(90).withheld ?? "", new RegExp(`${21 * runs} samples; p90 needs 100`));
     }
   });
 

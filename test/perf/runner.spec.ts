@@ -6,6 +6,8 @@ import { parseIperf3 } from "../../checks/parse/iperf3";
 import { PERF_PAIRS } from "../../perf/pairs";
 import { planPerformance, runPerformance, summarizePairs } from "../../perf/runner";
 import { median, roundOrders } from "../../perf/stats";
+import { withAbba } from "../../perf/abba";
+import { choosePinning, parseCpuList, parseCpuProbe } from "../../perf/cpus";
 import type { PerfPair } from "../../perf/types";
 import type { LabContext } from "../../checks/types";
 import {
@@ -43,11 +45,27 @@ describe("runPerformance (recorded outputs, rounds)", () => {
     const perf = await runPerformance(SEED, ex, FAST);
     assert.equal(perf.summary, "4/4 pairs measured");
     const names = PERF_PAIRS.map((p) => p.name);
-    assert.deepEqual(perf.order, roundOrders(names, 3, 7));
+    assert.deepEqual(
+      perf.order,
+      roundOrders(names, 3, 7).map((r) => withAbba(r)),
+    );
+    // Within each round the ratio's pairs run A-B-B-A, one block, the others once.
+    for (const round of perf.order) {
+      const at = round.indexOf("pod-to-pod-cross-node");
+      assert.deepEqual(round.slice(at, at + 4), [
+        "pod-to-pod-cross-node",
+        "node-to-node",
+        "node-to-node",
+        "pod-to-pod-cross-node",
+      ]);
+      assert.equal(round.length, 6);
+    }
     assert.notDeepEqual(roundOrders(names, 3, 7), roundOrders(names, 3, 8));
-    // The calls follow that order: nproc, then per round each pair's measurements.
+    // The calls follow that order: the CPU probes (one per pod a pair uses), then per round each
+    // pair's measurements.
     const calls = ex.base.calls;
-    assert.ok(isNproc(calls[0].argv));
+    const probes = calls.findIndex((c) => !isNproc(c.argv));
+    assert.equal(probes, 5, "net, the two peers' test pods, the two nodes' probes");
     const pairOf = (argv: readonly string[]): string | undefined => {
       const text = argv.join(" ");
       if (isCurl(argv)) return "pod-to-nodeport";
@@ -57,7 +75,7 @@ describe("runPerformance (recorded outputs, rounds)", () => {
       return undefined;
     };
     const seen = calls
-      .slice(1)
+      .slice(probes)
       .filter((c) => !isServer(c.argv))
       .map((c) => pairOf(c.argv));
     const expected = perf.order
@@ -75,7 +93,14 @@ describe("runPerformance (recorded outputs, rounds)", () => {
     }
     assert.deepEqual(perf.host, {
       cpus: 2,
-      pinning: "iperf3 -A 0,1: client on CPU 0, server on CPU 1, for every pair",
+      // Two CPUs (0-1 allowed everywhere): the client gets CPU 1, and the server has no CPU left that
+      // is neither 0 nor the client's, so nothing is pinned (perf/cpus.ts).
+      pinning: ["pod-to-pod-same-node", "pod-to-pod-cross-node", "node-to-node"]
+        .map(
+          (n) =>
+            `${n}: not pinned (the server pod has no CPU other than 0 and the client's 1); CPU use is reported`,
+        )
+        .join("; "),
     });
   });
 
@@ -126,7 +151,8 @@ describe("runPerformance (recorded outputs, rounds)", () => {
       /^the 90% interval of the median ratio \d\.\d\d is 0\.\d\d–1\.\d\d: too noisy/,
     );
     // The noisy series itself is printed with the few digits its spread allows.
-    assert.equal(fig(pair(perf.pairs, "pod-to-pod-cross-node"), "throughput")!.shown, "2100 (1100–2400)");
+    // Each round's figure is the mean of its two A-B-B-A runs (NOISY cycles through its 5 outputs).
+    assert.equal(fig(pair(perf.pairs, "pod-to-pod-cross-node"), "throughput")!.shown, "1800 (1700–2300)");
   });
 
   it("gives a ratio when both sides agree round by round (the same recorded run on both)", async () => {
@@ -191,12 +217,41 @@ describe("runPerformance (recorded outputs, rounds)", () => {
     }
   });
 
-  it("pins nothing on a one-CPU host and says so", async () => {
+  it("pins a single-stream run to a CPU of each pod's allowed list, never CPU 0 nor the same, and never -P 2", () => {
+    // Parsed lists, not tool outputs: the captured cpus/*.txt are read by the parser tests.
+    assert.deepEqual(choosePinning(1, [0, 1, 2, 3], [0, 1, 2, 3]), { client: 1, server: 2 });
+    assert.deepEqual(choosePinning(1, [2, 3], [0, 2]), {
+      why: "the server pod has no CPU other than 0 and the client's 2",
+    });
+    assert.match(
+      (choosePinning(2, [0, 1, 2, 3], [0, 1, 2, 3]) as { why: string }).why,
+      /^2 streams: iperf3 -A would put every stream on one CPU/,
+    );
+    assert.deepEqual(parseCpuProbe(fixture("cpus/host.txt")), { nproc: 2, allowed: [0, 1] });
+    assert.deepEqual(parseCpuProbe(fixture("cpus/cpu1.txt")), { nproc: 1, allowed: [1] });
+    assert.deepEqual(parseCpuList("0-3,8,10-11"), [0, 1, 2, 3, 8, 10, 11]);
+    assert.equal(parseCpuList("0-3:2/4"), undefined);
+  });
+
+  it("pins nothing with two streams even with CPUs to spare, and says why", async () => {
+    const ex = new RecordedExecutor(healthy());
+    const perf = await runPerformance(SEED, ex, { ...FAST, streams: 2, only: ["pod-to-pod-same-node"] });
+    assert.match(
+      perf.host.pinning,
+      /^pod-to-pod-same-node: not pinned \(2 streams: iperf3 -A would put every stream on one CPU/,
+    );
+    assert.ok(ex.calls.filter((c) => isClient(c.argv)).every((c) => !c.argv[2].includes(" -A ")));
+  });
+
+  it("pins nothing when the pods may run on CPU 0 only, and says so", async () => {
     const ex = new RecordedExecutor(
-      healthy(0, [{ pod: "*", argv: isNproc, stdout: fixture("nproc/one-cpu.txt") }]),
+      healthy(0, [{ pod: "*", argv: isNproc, stdout: fixture("cpus/cpu0.txt") }]),
     );
     const perf = await runPerformance(SEED, ex, { ...FAST, only: ["node-to-node"] });
-    assert.deepEqual(perf.host, { cpus: 1, pinning: "nothing pinned: fewer than 2 CPUs" });
+    assert.deepEqual(perf.host, {
+      cpus: 1,
+      pinning: "node-to-node: not pinned (the client pod may run on CPU 0 only); CPU use is reported",
+    });
     const clients = ex.calls.filter((c) => isClient(c.argv));
     assert.ok(clients.length === 3 && clients.every((c) => !c.argv[2].includes(" -A ")));
   });
@@ -270,7 +325,10 @@ describe("runPerformance (recorded outputs, rounds)", () => {
     assert.equal(node.verdict, "inconclusive");
     assert.equal(node.reason, "no node-probe pod on cilium-kubeproxy-replacement-ebpf-worker");
     assert.deepEqual(node.evidence, []);
-    assert.equal(ex.calls.length, 1 + 3 * 4, "nproc, then only the cross-node pod pair");
+    // The CPU probes of net and the two test pods (no probe pod on worker: node-to-node has no plan,
+    // so neither node's probe is asked), then only the cross-node pod pair: 3 rounds of server,
+    // client, busy and idle ping.
+    assert.equal(ex.calls.length, 3 + 3 * 4, "the CPU probes, then only the cross-node pod pair");
     assert.deepEqual(perf.ratios, {});
   });
 
