@@ -16,6 +16,7 @@ import { PERF_PAIRS } from "./pairs";
 import { excerpt, inconclusive, pass, usableStep } from "../checks/verdict";
 import { latencyMeasurements } from "./latency";
 import { withFigures } from "./plan";
+import { tcpRrMeasurement } from "./tcpRr";
 import { throughputMeasurement, type Pin } from "./throughput";
 import type { PerfDefinition, PerfSettings } from "./types";
 
@@ -28,8 +29,17 @@ export { latencyMeasurements } from "./latency";
  * The measurements of a pair in the order they run within a round: throughput first (when the pair
  * has it), then latency, so no ping shares the path with a saturating TCP run.
  */
-export function measurementsOf(def: PerfDefinition, s: PerfSettings, pin?: Pin): CheckDefinition[] {
-  return [...(def.throughput ? [throughputMeasurement(def, s, pin)] : []), ...latencyMeasurements(def, s)];
+export function measurementsOf(
+  def: PerfDefinition,
+  s: PerfSettings,
+  pin?: Pin,
+  tcpRr = true,
+): CheckDefinition[] {
+  return [
+    ...(def.throughput ? [throughputMeasurement(def, s, pin)] : []),
+    ...(def.throughput && tcpRr ? [tcpRrMeasurement(def, s)] : []),
+    ...latencyMeasurements(def, s),
+  ];
 }
 
 /** Every pod a pair runs iperf3 in (clients and servers), the client pod first, each once. */

@@ -50,6 +50,11 @@ export interface RunPerformanceOptions extends Partial<PerfSettings> {
   readonly datapathProfile?: DatapathProfile;
   /** Passed to the check runner: seconds it waits beyond a step's timeout for the executor. */
   readonly executorGraceSeconds?: number;
+  /**
+   * Measure TCP_RR/TCP_CRR with fortio (perf/tcpRr.ts); default true. False only where the image has
+   * no fortio (the network-namespace test on a machine without it).
+   */
+  readonly tcpRr?: boolean;
   /** Called as each pair finishes a round (progress on stderr). */
   readonly onRound?: (round: number, pair: string, measured: readonly Measured[]) => void;
   /** Called with every exec that ran (what `--record` writes). */
@@ -180,7 +185,7 @@ export async function runPerformance(
     for (const name of names) {
       const def = measurable.find((d) => d.name === name)!;
       const measured: Measured[] = [];
-      for (const m of measurementsOf(def, settings, pinOf(name))) {
+      for (const m of measurementsOf(def, settings, pinOf(name), opts.tcpRr ?? true)) {
         measured.push(await measure(m, ctx, executor, opts.executorGraceSeconds, opts.onStep));
       }
       const earlier = thisRound.get(name);

@@ -87,8 +87,8 @@ describe("perf CLI", () => {
       counts: { checks: number; totalExecs: number };
       steps: { command: string }[];
     };
-    assert.equal(plan.counts.checks, 11); // the CPU probes, then one round
-    assert.equal(plan.counts.totalExecs, 18); // 5 CPU probes (every pod a pair uses) + 13
+    assert.equal(plan.counts.checks, 14); // the CPU probes, then one round
+    assert.equal(plan.counts.totalExecs, 27); // 5 CPU probes (every pod a pair uses) + 13 + 3 × fortio's 3
     // Shown unpinned: the run chooses each pinned pair's CPUs from the pods' allowed lists.
     assert.ok(
       plan.steps.some((s) => /iperf3 -c 10\.0\.0\.72 -p 5201 -O 1 -t 3 -P 1 -i 0 -J/.test(s.command)),
@@ -107,6 +107,9 @@ describe("perf CLI", () => {
         'case "$*" in',
         `  *"iperf3 -c"*) cat "${FIXTURES}/iperf3/loopback-single-stream.txt" ;;`,
         `  *"iperf3 -s"*) cat "${FIXTURES}/iperf3-server/one-off.txt" ;;`,
+        `  *"fortio server"*) cat "${FIXTURES}/fortio/server-stdout.txt"; exit 124 ;;`,
+        `  *"-connection-reuse"*) cat "${FIXTURES}/fortio/http-crr-loopback.json" ;;`,
+        `  *"fortio load"*) cat "${FIXTURES}/fortio/tcp-rr-loopback.json" ;;`,
         `  *"nproc; grep"*) cat "${FIXTURES}/cpus/host.txt" ;;`,
         `  *" ping "*"-i 0 "*) cat "${FIXTURES}/ping/iputils-busy-loopback-200.txt" ;;`,
         `  *" ping "*) cat "${FIXTURES}/ping/iputils-loopback-20.txt" ;;`,
@@ -152,8 +155,9 @@ describe("perf CLI", () => {
       assert.match(c.err.join(""), /perf: measuring 2 pairs in 3 rounds \(seed 3;/);
       assert.match(c.err.join(""), /perf: round 1 pod-to-pod-cross-node: throughput pass: 11914\.6 Mbit\/s/);
       const calls = fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n");
-      // The CPU probes of the 5 pods the pairs use; per round server, client, busy and idle ping; curl.
-      assert.equal(calls.length, 5 + 3 * 5);
+      // The CPU probes of the 5 pods the pairs use; per round iperf3 server and client, fortio server
+      // and its two clients, busy and idle ping; curl.
+      assert.equal(calls.length, 5 + 3 * 8);
       // The probes run at once (in any order), before any measurement.
       assert.ok(calls.slice(0, 5).every((l) => /-- sh -c nproc; grep/.test(l)));
       assert.ok(calls.some((l) => /exec -n default net -- sh -c nproc; grep/.test(l)));

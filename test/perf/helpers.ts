@@ -30,6 +30,14 @@ export const isBusyPing = (argv: readonly string[]): boolean => argv[0] === "pin
 export const isIdlePing = (argv: readonly string[]): boolean => argv[0] === "ping" && argv.includes("0.2");
 export const isCurl = (argv: readonly string[]): boolean =>
   argv.includes("sh") && /curl/.test(argv.join(" "));
+/** fortio (perf/tcpRr.ts): the server, the TCP_RR client, the TCP_CRR client. */
+export const isFortioServer = (argv: readonly string[]): boolean =>
+  argv.includes("fortio") && argv.includes("server");
+export const isFortioRr = (argv: readonly string[]): boolean =>
+  argv.includes("fortio") && argv.includes("load") && !argv.includes("-connection-reuse");
+export const isFortioCrr = (argv: readonly string[]): boolean =>
+  argv.includes("fortio") && argv.includes("load") && argv.includes("-connection-reuse");
+
 /** The CPU probe of perf/cpus.ts (nproc and Cpus_allowed_list), run in every pod a pair uses. */
 export const isNproc = (argv: readonly string[]): boolean =>
   argv[0] === "sh" && /nproc; grep '\^Cpus_allowed_list:'/.test(argv[2] ?? "");
@@ -44,6 +52,9 @@ export function healthy(delayMs = 0, overrides: Recording[] = []): Recording[] {
     ...overrides,
     { pod: "*", argv: isNproc, stdout: fixture("cpus/host.txt"), delayMs },
     { pod: "*", argv: isServer, stdout: fixture("iperf3-server/one-off.txt"), delayMs },
+    { pod: "*", argv: isFortioServer, stdout: fixture("fortio/server-stdout.txt"), exitCode: 124, delayMs },
+    { pod: "*", argv: isFortioRr, stdout: fixture("fortio/tcp-rr-loopback.json"), delayMs },
+    { pod: "*", argv: isFortioCrr, stdout: fixture("fortio/http-crr-loopback.json"), delayMs },
     { pod: "*", argv: isClient, stdout: QUIET[0], delayMs },
     { pod: "*", argv: isBusyPing, stdout: fixture("ping/iputils-busy-loopback-200.txt"), delayMs },
     { pod: "*", argv: isIdlePing, stdout: fixture("ping/iputils-loopback-20.txt"), delayMs },

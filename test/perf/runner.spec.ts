@@ -11,6 +11,7 @@ import { choosePinning, parseCpuList, parseCpuProbe } from "../../perf/cpus";
 import type { PerfPair } from "../../perf/types";
 import type { LabContext } from "../../checks/types";
 import {
+  isFortioServer,
   clientTo,
   fixture,
   healthy,
@@ -76,13 +77,16 @@ describe("runPerformance (recorded outputs, rounds)", () => {
     };
     const seen = calls
       .slice(probes)
-      .filter((c) => !isServer(c.argv))
+      .filter((c) => !isServer(c.argv) && !isFortioServer(c.argv))
       .map((c) => pairOf(c.argv));
-    const expected = perf.order
-      .flat()
-      .flatMap((n) =>
-        n === "pod-to-nodeport" ? [n] : n === "node-to-node" || n.startsWith("pod-to-pod") ? [n, n, n] : [],
-      );
+    const expected = perf.order.flat().flatMap((n) =>
+      // iperf3 client, fortio TCP_RR and TCP_CRR, busy and idle ping.
+      n === "pod-to-nodeport"
+        ? [n]
+        : n === "node-to-node" || n.startsWith("pod-to-pod")
+          ? [n, n, n, n, n]
+          : [],
+    );
     assert.deepEqual(seen, expected);
     for (const p of perf.pairs) {
       assert.equal(p.rounds, 3, p.name);
@@ -327,8 +331,8 @@ describe("runPerformance (recorded outputs, rounds)", () => {
     assert.deepEqual(node.evidence, []);
     // The CPU probes of net and the two test pods (no probe pod on worker: node-to-node has no plan,
     // so neither node's probe is asked), then only the cross-node pod pair: 3 rounds of server,
-    // client, busy and idle ping.
-    assert.equal(ex.calls.length, 3 + 3 * 4, "the CPU probes, then only the cross-node pod pair");
+    // client, the fortio server and its two clients, busy and idle ping.
+    assert.equal(ex.calls.length, 3 + 3 * 7, "the CPU probes, then only the cross-node pod pair");
     assert.deepEqual(perf.ratios, {});
   });
 
@@ -371,13 +375,16 @@ describe("runPerformance (recorded outputs, rounds)", () => {
       [
         "host-cpus",
         "pod-to-pod-same-node-throughput",
+        "pod-to-pod-same-node-tcp-rr",
         "pod-to-pod-same-node-rr",
         "pod-to-pod-same-node-ping",
         "pod-to-pod-cross-node-throughput",
+        "pod-to-pod-cross-node-tcp-rr",
         "pod-to-pod-cross-node-rr",
         "pod-to-pod-cross-node-ping",
         "pod-to-nodeport-latency",
         "node-to-node-throughput",
+        "node-to-node-tcp-rr",
         "node-to-node-rr",
         "node-to-node-ping",
       ],
