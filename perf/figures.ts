@@ -200,13 +200,11 @@ export function tcpRrSeries(rounds: readonly PairRound[], pick: (f: TcpRrFigures
   });
 }
 
+/** A figure's name, unit, method, and the value a run's figures give. */
+type FigureRow<T> = readonly [string, PerfFigure["unit"], string, (f: T) => number | undefined];
+
 /** The fortio figures: TCP_RR latency percentiles and rate, TCP_CRR connection rate. */
-const TCP_RR_FIGURES: readonly (readonly [
-  string,
-  PerfFigure["unit"],
-  string,
-  (f: TcpRrFigures) => number | undefined,
-])[] = [
+const TCP_RR_FIGURES: readonly FigureRow<TcpRrFigures>[] = [
   [
     "tcp-rr-p50",
     "ms",
@@ -225,12 +223,7 @@ const TCP_RR_FIGURES: readonly (readonly [
 ];
 
 /** The iperf3 figures of a pair: name, unit, method, and the value each round gives. */
-const THROUGHPUT_FIGURES: readonly (readonly [
-  string,
-  PerfFigure["unit"],
-  string,
-  (f: ThroughputFigures) => number | undefined,
-])[] = [
+const THROUGHPUT_FIGURES: readonly FigureRow<ThroughputFigures>[] = [
   ["throughput", "Mbit/s", METHODS.throughput, (f) => f.throughputMbps],
   ["retransmits", "count", METHODS.retransmits, (f) => f.retransmits],
   ["cpu-sender", "%", METHODS.cpuSender, (f) => f.senderCpuPercent],

@@ -2,6 +2,7 @@
  * Replay helpers of the performance specs: real recorded outputs (test/fixtures/perf, see SOURCES.md)
  * answered per round, so a run of several rounds sees a real series, not one output repeated.
  */
+import { strict as assert } from "node:assert";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -99,3 +100,14 @@ export const clientTo =
   (address: string) =>
   (_t: ExecTarget, argv: readonly string[]): boolean =>
     isClient(argv) && argv[2].includes(`iperf3 -c ${address} `);
+
+/** The round holds the cross-node ratio's pairs as one contiguous A-B-B-A block (perf/abba.ts). */
+export function assertAbbaBlock(round: readonly string[]): void {
+  const at = round.indexOf("pod-to-pod-cross-node");
+  assert.deepEqual(round.slice(at, at + 4), [
+    "pod-to-pod-cross-node",
+    "node-to-node",
+    "node-to-node",
+    "pod-to-pod-cross-node",
+  ]);
+}

@@ -1,3 +1,4 @@
+import { assertAbbaBlock } from "./helpers";
 import { strict as assert } from "assert";
 import { execFileSync, spawn, type ChildProcess } from "child_process";
 import * as fs from "fs";
@@ -201,13 +202,7 @@ describe("runPerformance end to end in network namespaces", function () {
     for (const names of perf.order) {
       assert.deepEqual([...new Set(names)].sort(), perf.pairs.map((p) => p.name).sort());
       // The cross-node ratio's pairs as one A-B-B-A block (perf/abba.ts).
-      const at = names.indexOf("pod-to-pod-cross-node");
-      assert.deepEqual(names.slice(at, at + 4), [
-        "pod-to-pod-cross-node",
-        "node-to-node",
-        "node-to-node",
-        "pod-to-pod-cross-node",
-      ]);
+      assertAbbaBlock(names);
     }
     for (const p of perf.pairs) assert.equal(p.rounds, 3, p.name);
     assert.equal(perf.settings.seed, 12);

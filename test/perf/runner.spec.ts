@@ -11,6 +11,7 @@ import { choosePinning, parseCpuList, parseCpuProbe } from "../../perf/cpus";
 import type { PerfPair } from "../../perf/types";
 import type { LabContext } from "../../checks/types";
 import {
+  assertAbbaBlock,
   isFortioServer,
   clientTo,
   fixture,
@@ -52,13 +53,7 @@ describe("runPerformance (recorded outputs, rounds)", () => {
     );
     // Within each round the ratio's pairs run A-B-B-A, one block, the others once.
     for (const round of perf.order) {
-      const at = round.indexOf("pod-to-pod-cross-node");
-      assert.deepEqual(round.slice(at, at + 4), [
-        "pod-to-pod-cross-node",
-        "node-to-node",
-        "node-to-node",
-        "pod-to-pod-cross-node",
-      ]);
+      assertAbbaBlock(round);
       assert.equal(round.length, 6);
     }
     assert.notDeepEqual(roundOrders(names, 3, 7), roundOrders(names, 3, 8));
