@@ -104,6 +104,11 @@ function renderPlanText(plan: ExecPlan): string {
     "",
     `# ${plan.counts.totalExecs} execs in ${plan.counts.checks} checks on ${plan.nodes.probed.length} of ${plan.nodes.total} nodes`,
   );
+  const dd = plan.counts.deviceDetection;
+  if (dd !== undefined)
+    out.push(
+      `#   (${dd.execs} of them detect node devices; up to ${dd.fallbackAtMost} more if an agent shows none)`,
+    );
   for (const [check, pods] of Object.entries(plan.counts.execsPerPodPerCheck)) {
     const parts = Object.entries(pods).map(([pod, n]) => `${pod}=${n}`);
     out.push(`#   ${check}: ${parts.join(" ") || "no execs"}`);
@@ -129,6 +134,8 @@ interface OpenedRun {
   readonly discovery: Discovery;
   /** `--node-device auto`: each node's device and where it came from. */
   readonly devices?: NodeDeviceDetection;
+  /** A dry run with `--node-device auto`: the detection's execs are planned, not run. */
+  readonly detectDevicesInPlan?: boolean;
   /** The node probe of the run (`--node-probe`). */
   readonly setup?: ProbeSetup;
   /** Values a recording must never hold: the kubeconfig's path, the private kubeconfig's file and dir. */
@@ -160,7 +167,7 @@ export async function main(args: readonly string[], io: CliIO): Promise<number> 
     const opened = await openRun(prepared, io, log, guard, probe);
     if (typeof opened === "number") return opened;
     const discovery = judgedAgainstCluster(opened.discovery, opts);
-    if (opts.dryRun) return printPlan(prepared, discovery, io, log);
+    if (opts.dryRun) return printPlan(prepared, discovery, opened.detectDevicesInPlan === true, io, log);
     return await runAndReport(prepared, { ...opened, discovery }, io, log, probe);
   } catch (err) {
     if (err instanceof UsageError) {
@@ -283,6 +290,7 @@ async function openCluster(
     executor: lab.executor,
     discovery: found.discovery,
     devices: found.devices,
+    detectDevicesInPlan: found.detectInPlan,
     setup: probed.setup,
     forbidden,
   };
@@ -294,13 +302,20 @@ async function withNodeDevicesDetected(
   executor: Executor,
   opts: CliOptions,
   log: Log,
-): Promise<{ discovery: Discovery; devices?: NodeDeviceDetection }> {
+): Promise<{ discovery: Discovery; devices?: NodeDeviceDetection; detectInPlan?: boolean }> {
   if (discovery.context === undefined || discovery.context.nodeDevice !== "auto") return { discovery };
   if (opts.dryRun) {
-    log("check: dry run: node devices not detected, eth0 shown");
-    return { discovery: { ...discovery, context: { ...discovery.context, nodeDevice: "eth0" } } };
+    log("check: dry run: node devices not detected (their execs are planned), eth0 shown");
+    return {
+      discovery: { ...discovery, context: { ...discovery.context, nodeDevice: "eth0" } },
+      detectInPlan: true,
+    };
   }
-  const devices = await detectNodeDevices(discovery.context, executor);
+  // Only on the nodes the checks probe, under --max-execs (runner/nodeDevices.ts).
+  const devices = await detectNodeDevices(discovery.context, executor, {
+    allNodes: opts.allNodes,
+    maxConcurrentExecs: opts.maxExecs,
+  });
   for (const p of devices.problems) log(`check: warning: ${p}`);
   log(
     `check: node devices ${Object.entries(devices.devices)
@@ -327,7 +342,13 @@ function judgedAgainstCluster(discovery: Discovery, opts: CliOptions): Discovery
 }
 
 /** Phase 4 of a dry run: the plan, printed; no context is exit 3. */
-function printPlan(prepared: Prepared, discovery: Discovery, io: CliIO, log: Log): number {
+function printPlan(
+  prepared: Prepared,
+  discovery: Discovery,
+  detectDevices: boolean,
+  io: CliIO,
+  log: Log,
+): number {
   const { opts, defs } = prepared;
   if (discovery.context === undefined) {
     log("check: no lab context, so no plan: reach a cluster or give --context-file FILE");
@@ -337,6 +358,7 @@ function printPlan(prepared: Prepared, discovery: Discovery, io: CliIO, log: Log
   const plan = planChecks(defs, discovery.context, opts.only, {
     stepTimeoutCap: opts.timeout,
     allNodes: opts.allNodes,
+    detectDevices,
   });
   io.stdout.write(opts.output === "json" ? `${JSON.stringify(plan, null, 2)}\n` : renderPlanText(plan));
   return 0;

@@ -29,10 +29,11 @@ const D = DEFAULT_PERF_SETTINGS;
 export const PERF_USAGE = `Usage: npm run perf -- [flags]
 
 Measures the lab's datapath performance in rounds (every pair once per round, in a seeded random
-order), one measurement at a time: TCP throughput (iperf3 -O -t -J, a transient server in the
-destination pod, pinned to CPUs 0 and 1), busy request/response latency (ping -i 0, one request in
-flight), idle latency (ping -i 0.2), and for the NodePort curl connect and request times split by the
-backend that answered; for ${PERF_PAIRS.map((p) => p.name).join(", ")}.
+order; pod-to-pod-cross-node and node-to-node as one A-B-B-A block), one measurement at a time: TCP
+throughput (iperf3 -O -t -J, a transient server in the destination pod; a single-stream run pinned
+with -A to CPUs of each pod's Cpus_allowed_list, never CPU 0), busy request/response latency (ping -i
+0, one request in flight), idle latency (ping -i 0.2), and for the NodePort curl connect and request
+times split by the backend that answered; for ${PERF_PAIRS.map((p) => p.name).join(", ")}.
 Prints one JSON document { "performance": ... }: medians with their spread, ratios only where they
 compare like with like and the rounds agree.
 

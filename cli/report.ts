@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as nodePath from "node:path";
 import { parseArgs } from "node:util";
 
+import { renderComparison } from "../report/compare";
 import { renderMarkdown } from "../report/markdown";
 import { readReportDocument, type ExpectedSource } from "../report/model";
 import { renderSvg } from "../report/svg";
@@ -32,6 +33,10 @@ Output:
   --generated-at TEXT      a timestamp or label for the report header (none by default, so the
                            same input gives the same bytes)
   --max-evidence-lines N   lines of each command's output in the report (default 200)
+  --compare FILE           a second run (stack or runner output) to set beside the first: --out then
+                           gets the side-by-side report (verdicts that differ with each side's
+                           reason, each side's figures and ratios), not the single report
+  --labels A,B             the two runs' names in the side-by-side report (default: A,B)
   -h, --help               print this help
 
 Exit status: 0; 1 when the input cannot be read or a file cannot be written; 2 for a usage error.
@@ -57,6 +62,8 @@ const FLAGS = {
   "no-write": { type: "boolean" },
   "generated-at": { type: "string" },
   "max-evidence-lines": { type: "string" },
+  compare: { type: "string" },
+  labels: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -67,6 +74,9 @@ export interface ReportCliOptions {
   readonly write: boolean;
   readonly generatedAt?: string;
   readonly maxEvidenceLines: number;
+  /** A second run to set beside the first (the side-by-side report), and the two names. */
+  readonly compare?: string;
+  readonly labels: { readonly a: string; readonly b: string };
   readonly help: boolean;
 }
 
@@ -97,6 +107,14 @@ export function parseReportArgs(args: readonly string[]): ReportCliOptions {
       );
     }
   }
+  const labels = (values.labels ?? "A,B").split(",");
+  if (labels.length !== 2 || labels.some((l) => l.trim() === "" || l.length > 40)) {
+    throw new ReportUsageError(
+      `--labels must be two names separated by a comma, each 1-40 characters (got ${JSON.stringify(values.labels)})`,
+    );
+  }
+  if (values.compare !== undefined && values.compare.trim() === "")
+    throw new ReportUsageError("--compare needs a file");
   const out = values.out ?? "report.md";
   if (!/\.md$/i.test(out))
     throw new ReportUsageError(`--out must name a .md file (got ${JSON.stringify(out)})`);
@@ -107,6 +125,8 @@ export function parseReportArgs(args: readonly string[]): ReportCliOptions {
     write: !(values["no-write"] ?? false),
     generatedAt: values["generated-at"],
     maxEvidenceLines,
+    ...(values.compare !== undefined ? { compare: values.compare } : {}),
+    labels: { a: labels[0].trim(), b: labels[1].trim() },
     help: values.help ?? false,
   };
 }
@@ -178,6 +198,29 @@ export async function main(args: readonly string[], io: ReportCliIO): Promise<nu
   if (!opts.write) return 0;
 
   const mdPath = nodePath.resolve(cwd, opts.out);
+  if (opts.compare !== undefined) {
+    let other: unknown;
+    try {
+      other = JSON.parse(fs.readFileSync(nodePath.resolve(cwd, opts.compare), "utf8"));
+    } catch (err) {
+      log(
+        `report: cannot read --compare ${opts.compare}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      return 1;
+    }
+    const b = readReportDocument(other, { generatedAt: opts.generatedAt });
+    for (const issue of b.issues) log(`report: warning: ${opts.labels.b}: ${issue}`);
+    try {
+      fs.writeFileSync(mdPath, renderComparison(doc, b, opts.labels));
+    } catch (err) {
+      log(`report: cannot write the report: ${err instanceof Error ? err.message : String(err)}`);
+      return 1;
+    }
+    log(
+      `report: wrote ${nodePath.relative(cwd, mdPath) || mdPath} (${opts.labels.a} beside ${opts.labels.b})`,
+    );
+    return 0;
+  }
   const svgPath = svgPathFor(mdPath);
   const perf = doc.performance;
   const chart =

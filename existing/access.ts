@@ -13,7 +13,14 @@ import {
   clusterProfileOf,
   profileDifferences,
 } from "./ciliumProfile";
-import { apiServerOf, isLoopbackHost, minifyKubeconfig, type ApiServer } from "./kubeconfig";
+import {
+  API_SERVER_FIX,
+  apiServerOf,
+  apiServerProblem,
+  isUnspecifiedHost,
+  minifyKubeconfig,
+  type ApiServer,
+} from "./kubeconfig";
 import { formatRefusals, judgePreflight, type PreflightDocs } from "./refusals";
 
 /** Everything existing mode refuses, as one error. */
@@ -71,13 +78,19 @@ export function openExistingCluster(
       stackMarker,
     });
     const refusals = [...result.refusals];
-    if (cfg.k8sServiceHost === undefined && isLoopbackHost(apiServer.host)) {
+    const problem = cfg.k8sServiceHost === undefined ? apiServerProblem(apiServer) : undefined;
+    if (cfg.k8sServiceHost !== undefined && isUnspecifiedHost(cfg.k8sServiceHost)) {
       refusals.push({
-        what: "the kubeconfig's API server is a loopback address",
-        found: `${apiServer.server} (a port-forward or tunnel on this machine; the Cilium agents on the nodes cannot reach it)`,
-        fix:
-          "set cilium-ebpf-lab:k8sServiceHost and cilium-ebpf-lab:k8sServicePort to the API server address " +
-          "the nodes reach (without kube-proxy the agents cannot use the kubernetes Service's ClusterIP)",
+        what: "cilium-ebpf-lab:k8sServiceHost is the unspecified address",
+        found: `k8sServiceHost = ${JSON.stringify(cfg.k8sServiceHost)} (an address to bind, not one the agents can dial)`,
+        fix: API_SERVER_FIX,
+      });
+    }
+    if (problem !== undefined) {
+      refusals.push({
+        what: "the kubeconfig's API server is not an address the Cilium agents can use",
+        found: problem,
+        fix: API_SERVER_FIX,
       });
     }
     if (refusals.length > 0) throw new ExistingClusterError(formatRefusals(refusals, where));

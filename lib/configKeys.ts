@@ -145,7 +145,7 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
     description: "Rounds of the performance run: every pair once per round, in a seeded random order (3-50).",
   },
   perfDurationSeconds: {
-    default: "5",
+    default: "10",
     description: "Measured seconds of each iperf3 run, after a 1 s warm-up that is left out (1-120).",
   },
   perfStreams: { default: "1", description: "Parallel iperf3 streams (1-16)." },

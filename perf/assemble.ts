@@ -8,6 +8,7 @@ import {
   latencyMedians,
   latencySampleCount,
   pairFigures,
+  tcpRrSeries,
   throughputSeries,
   type PairRound,
 } from "./figures";
@@ -32,6 +33,13 @@ export function computeRatios(rounds: ReadonlyMap<string, readonly PairRound[]>)
       ...pairedRatio(
         throughputSeries(cross, (f) => f.throughputMbps),
         throughputSeries(node, (f) => f.throughputMbps),
+      ),
+    };
+    out.crossNodePodVsNodeTcpRrP50 = {
+      compares: "pod-to-pod-cross-node TCP_RR p50 / node-to-node TCP_RR p50 (fortio, per-round values)",
+      ...pairedRatio(
+        tcpRrSeries(cross, (f) => f.rr.p50Ms),
+        tcpRrSeries(node, (f) => f.rr.p50Ms),
       ),
     };
     out.crossNodePodVsNodeRrP50 = {

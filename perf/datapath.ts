@@ -11,7 +11,6 @@
  * datapath events come from the programs a packet crosses, and a pod path crosses more of them than
  * node-to-node, so the overhead is uneven: figures from the `lab` profile describe the debug datapath.
  */
-import { CLIENT_CPU, SERVER_CPU } from "./throughput";
 import type { DatapathProfile, PerfDatapath, PerfSettings } from "./types";
 
 /** The per-packet settings of each profile, as components/ciliumValues.ts writes them. */
@@ -49,14 +48,14 @@ export function datapathOf(profile: DatapathProfile): PerfDatapath {
 /** The methods, one line each, for the output and the report. */
 export function methodLines(s: PerfSettings, pinned: boolean): string[] {
   return [
-    `${s.repeats} rounds; every pair once per round in a random order (seed ${s.seed}); within a pair: throughput, then busy, then idle latency.`,
+    `${s.repeats} rounds; every pair once per round in a random order (seed ${s.seed}), pod-to-pod-cross-node (A) and node-to-node (B) twice as one A-B-B-A block (each round's figure of A and of B is the mean of its two runs, so a drift over the block cancels in their ratio); within a pair: throughput, then busy, then idle latency.`,
     `Throughput: iperf3 -O ${s.omitSeconds} -t ${s.durationSeconds} -P ${s.streams} -J (warm-up omitted), what arrived (end.sum_received); median and min–max over the rounds.`,
     `Busy latency (primary): ping -i 0 -c ${s.rrSamples} per round, one request in flight (iputils): pooled nearest-rank p50/p90/p99, the spread of p50 being the per-round medians.`,
     `Idle latency (secondary): ping -i 0.2 -c ${s.pingSamples} per round: mostly the wake-up latency of idle CPUs.`,
     `NodePort: ${s.pingSamples} curl requests per round, split by the backend that answered (its body names the pod): on the client's node, on another.`,
     pinned
-      ? `CPU: iperf3 -A ${CLIENT_CPU},${SERVER_CPU} pins the client to CPU ${CLIENT_CPU} and the server to CPU ${SERVER_CPU} for every pair; ping and the kernel's softirq work are not pinned.`
-      : "CPU: nothing pinned (fewer than 2 CPUs, or their count is unknown).",
-    "Figures are printed with the digits their spread allows; a percentile needs 10 samples above it; a ratio needs 3 paired rounds whose per-round ratios lie within 0.2 of each other.",
+      ? "CPU: single-stream iperf3 runs pinned with -A to a CPU of the client pod's and one of the server pod's Cpus_allowed_list, never CPU 0 and never the same (host.pinning names them per pair); ping and the kernel's softirq work are not pinned; iperf3's CPU use is reported."
+      : "CPU: nothing pinned (more than one stream, where -A would put every stream on one CPU, or no usable CPU besides 0); iperf3's CPU use is reported.",
+    "Figures are printed with the digits their spread allows; a percentile needs 10 samples above it; a ratio is the median of the per-round ratios, given when its 90 % order-statistics interval is no wider than ±10 % of it (5 paired rounds at least).",
   ];
 }

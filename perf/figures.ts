@@ -4,7 +4,13 @@
  * medians for latency, the NodePort split by backend locality. The rules are perf/stats.ts's.
  */
 import type { CheckResult } from "../checks/types";
-import type { BackendLocality, LatencyFigures, MeasurementFigures, ThroughputFigures } from "./plan";
+import type {
+  BackendLocality,
+  LatencyFigures,
+  MeasurementFigures,
+  TcpRrFigures,
+  ThroughputFigures,
+} from "./plan";
 import { percentile } from "./samples";
 import { roundTo, decimalsFor, samplesFor, spreadOf, supportedPercentile } from "./stats";
 import type { PerfFigure } from "./types";
@@ -18,14 +24,48 @@ export interface Measured {
 /** Everything measured for a pair in one round. */
 export type PairRound = readonly Measured[];
 
+/**
+ * The round's throughput: one run's figures, or with two runs in the round (A-B-B-A, perf/abba.ts)
+ * the mean of each figure over the runs that have it.
+ */
 function throughputOf(round: PairRound): ThroughputFigures | undefined {
-  const f = round.find((m) => m.figures?.kind === "throughput")?.figures;
-  return f?.kind === "throughput" && f.throughputMbps !== undefined ? f : undefined;
+  const runs = round
+    .map((m) => m.figures)
+    .filter((f): f is ThroughputFigures => f?.kind === "throughput" && f.throughputMbps !== undefined);
+  if (runs.length <= 1) return runs[0];
+  const mean = (pick: (f: ThroughputFigures) => number | undefined): number | undefined => {
+    const v = runs.map(pick).filter((x): x is number => x !== undefined);
+    return v.length === 0 ? undefined : v.reduce((a, b) => a + b, 0) / v.length;
+  };
+  return {
+    kind: "throughput",
+    throughputMbps: mean((f) => f.throughputMbps),
+    sentMbps: mean((f) => f.sentMbps),
+    retransmits: mean((f) => f.retransmits),
+    streams: runs[0].streams,
+    senderCpuPercent: mean((f) => f.senderCpuPercent),
+    receiverCpuPercent: mean((f) => f.receiverCpuPercent),
+  };
 }
 
+/** The round's samples of a latency method, pooled over its runs (two with A-B-B-A). */
 function latencyOf(round: PairRound, method: LatencyFigures["method"]): LatencyFigures | undefined {
-  const f = round.find((m) => m.figures?.kind === "latency" && m.figures.method === method)?.figures;
-  return f?.kind === "latency" ? f : undefined;
+  const runs = round
+    .map((m) => m.figures)
+    .filter((f): f is LatencyFigures => f?.kind === "latency" && f.method === method);
+  if (runs.length <= 1) return runs[0];
+  const pooled = <T>(pick: (f: LatencyFigures) => readonly T[] | undefined): T[] | undefined =>
+    runs.every((f) => pick(f) !== undefined) ? runs.flatMap((f) => [...pick(f)!]) : undefined;
+  const requestsMs = pooled((f) => f.requestsMs);
+  const backends = pooled((f) => f.backends);
+  return {
+    kind: "latency",
+    method,
+    sent: runs.reduce((a, f) => a + f.sent, 0),
+    rttsMs: runs.flatMap((f) => [...f.rttsMs]),
+    ...(requestsMs !== undefined ? { requestsMs } : {}),
+    ...(backends !== undefined ? { backends } : {}),
+  };
 }
 
 /** One value per round (undefined where that round did not measure it). */
@@ -142,13 +182,48 @@ export const METHODS = {
   request: "curl time_total: connect, HTTP request and response",
 } as const;
 
+/**
+ * The round's fortio runs (perf/tcpRr.ts), one or two (A-B-B-A): each figure the mean of the runs
+ * that have it. fortio gives percentiles, not samples, so two runs' p50s are averaged, not pooled.
+ */
+function tcpRrOf(round: PairRound): TcpRrFigures[] {
+  return round.map((m) => m.figures).filter((f): f is TcpRrFigures => f?.kind === "tcp-rr");
+}
+
+/** One value per round (the mean over the round's runs), undefined where none was measured. */
+export function tcpRrSeries(rounds: readonly PairRound[], pick: (f: TcpRrFigures) => number | undefined) {
+  return rounds.map((r) => {
+    const v = tcpRrOf(r)
+      .map(pick)
+      .filter((x): x is number => x !== undefined);
+    return v.length === 0 ? undefined : v.reduce((a, b) => a + b, 0) / v.length;
+  });
+}
+
+/** A figure's name, unit, method, and the value a run's figures give. */
+type FigureRow<T> = readonly [string, PerfFigure["unit"], string, (f: T) => number | undefined];
+
+/** The fortio figures: TCP_RR latency percentiles and rate, TCP_CRR connection rate. */
+const TCP_RR_FIGURES: readonly FigureRow<TcpRrFigures>[] = [
+  [
+    "tcp-rr-p50",
+    "ms",
+    "fortio load tcp:// -c 1 -qps 0: p50 of one run (TCP request/response, one in flight), median of the rounds",
+    (f) => f.rr.p50Ms,
+  ],
+  ["tcp-rr-p90", "ms", "fortio TCP_RR p90 of one run, median of the rounds", (f) => f.rr.p90Ms],
+  ["tcp-rr-p99", "ms", "fortio TCP_RR p99 of one run, median of the rounds", (f) => f.rr.p99Ms],
+  ["tcp-rr-rate", "1/s", "fortio TCP_RR transactions per second (ActualQPS)", (f) => f.rr.qps],
+  [
+    "tcp-crr-rate",
+    "1/s",
+    "fortio http:// -connection-reuse 1:1: new connections per second (connect, request, response, close)",
+    (f) => f.crr?.qps,
+  ],
+];
+
 /** The iperf3 figures of a pair: name, unit, method, and the value each round gives. */
-const THROUGHPUT_FIGURES: readonly (readonly [
-  string,
-  PerfFigure["unit"],
-  string,
-  (f: ThroughputFigures) => number | undefined,
-])[] = [
+const THROUGHPUT_FIGURES: readonly FigureRow<ThroughputFigures>[] = [
   ["throughput", "Mbit/s", METHODS.throughput, (f) => f.throughputMbps],
   ["retransmits", "count", METHODS.retransmits, (f) => f.retransmits],
   ["cpu-sender", "%", METHODS.cpuSender, (f) => f.senderCpuPercent],
@@ -181,6 +256,11 @@ export function pairFigures(
       );
     }
     return out;
+  }
+  if (rounds.some((r) => tcpRrOf(r) !== undefined)) {
+    for (const [name, unit, method, pick] of TCP_RR_FIGURES) {
+      out.push(figureOf(name, unit, method, tcpRrSeries(rounds, pick)));
+    }
   }
   const series = (m: "rr" | "ping") => rounds.map((r) => latencyOf(r, m)?.rttsMs ?? []);
   out.push(

@@ -38,13 +38,40 @@ export interface LatencyFigures {
 /** Where a NodePort backend runs relative to the client: its node, another, or not named. */
 export type BackendLocality = "local" | "remote" | "unknown";
 
-/** The CPUs the client pod sees, from `nproc`. */
+/** The CPUs the client pod sees (`nproc`), and each pod's allowed CPUs (perf/cpus.ts), by pod name. */
 export interface CpuFigures {
   readonly kind: "cpus";
   readonly cpus: number;
+  readonly allowed: Readonly<Record<string, readonly number[]>>;
 }
 
-export type MeasurementFigures = ThroughputFigures | LatencyFigures | CpuFigures;
+/** What one fortio load run measured. */
+export interface FortioRun {
+  readonly runType?: string;
+  /** Requests answered with OK (tcp) or 200 (http). */
+  readonly ok: number;
+  /** Every other return code and its count (errors, refused connections). */
+  readonly errors: Readonly<Record<string, number>>;
+  readonly count?: number;
+  readonly qps?: number;
+  readonly avgMs?: number;
+  readonly p50Ms?: number;
+  readonly p90Ms?: number;
+  readonly p99Ms?: number;
+  /** Sockets opened (TCP_CRR: one per request). */
+  readonly sockets?: number;
+  /** Why the output could not be read. */
+  readonly issue?: string;
+}
+
+/** What the measurement reports: TCP_RR percentiles and rate, TCP_CRR rate. */
+export interface TcpRrFigures {
+  readonly kind: "tcp-rr";
+  readonly rr: FortioRun;
+  readonly crr?: FortioRun;
+}
+
+export type MeasurementFigures = ThroughputFigures | LatencyFigures | CpuFigures | TcpRrFigures;
 
 /** The pair's endpoints in this lab, or undefined when one is missing. */
 export function planOf(def: PerfDefinition, ctx: LabContext): PairPlan | undefined {

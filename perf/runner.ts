@@ -21,6 +21,21 @@ import { hostCpus, MEASUREMENT_FACT, measurementsOf, type MeasurementFigures } f
 import { PERF_PAIRS } from "./pairs";
 import { resolvePerfSettings } from "./settings";
 import { roundOrders } from "./stats";
+import { withAbba } from "./abba";
+import { choosePinning, type Pinning } from "./cpus";
+import type { Pin } from "./throughput";
+
+/** The host's pinning line: each pair's CPUs, or why it ran unpinned. */
+export function pinningText(pins: ReadonlyMap<string, Pinning>): string {
+  if (pins.size === 0) return "nothing pinned: no throughput pair";
+  return [...pins.entries()]
+    .map(([name, p]) =>
+      "client" in p
+        ? `${name}: iperf3 -A ${p.client},${p.server} (client CPU ${p.client}, server CPU ${p.server})`
+        : `${name}: not pinned (${p.why}); CPU use is reported`,
+    )
+    .join("; ");
+}
 import type { DatapathProfile, PerfDefinition, PerfPair, PerfSettings, Performance } from "./types";
 
 export { assemblePair, computeRatios, SAME_NODE_WITHHELD, trimOutput } from "./assemble";
@@ -35,6 +50,11 @@ export interface RunPerformanceOptions extends Partial<PerfSettings> {
   readonly datapathProfile?: DatapathProfile;
   /** Passed to the check runner: seconds it waits beyond a step's timeout for the executor. */
   readonly executorGraceSeconds?: number;
+  /**
+   * Measure TCP_RR/TCP_CRR with fortio (perf/tcpRr.ts); default true. False only where the image has
+   * no fortio (the network-namespace test on a machine without it).
+   */
+  readonly tcpRr?: boolean;
   /** Called as each pair finishes a round (progress on stderr). */
   readonly onRound?: (round: number, pair: string, measured: readonly Measured[]) => void;
   /** Called with every exec that ran (what `--record` writes). */
@@ -127,30 +147,52 @@ export async function runPerformance(
   }
 
   const cpuRun = await measure(hostCpus, ctx, executor, opts.executorGraceSeconds, opts.onStep);
-  const cpus = cpuRun.figures?.kind === "cpus" ? cpuRun.figures.cpus : undefined;
-  const pin = cpus !== undefined && cpus >= 2;
+  const cpuFigures = cpuRun.figures?.kind === "cpus" ? cpuRun.figures : undefined;
+  const cpus = cpuFigures?.cpus;
+  // Per pair: pinned only for one stream, to CPUs of each pod's allowed list, never CPU 0 (perf/cpus.ts).
+  const pins = new Map<string, Pinning>();
+  for (const def of selected) {
+    const plan = def.plan(ctx);
+    if ("missing" in plan || !def.throughput || plan.server === undefined) continue;
+    const allowed = (pod: string): readonly number[] | undefined => cpuFigures?.allowed[pod];
+    pins.set(
+      def.name,
+      cpuFigures === undefined
+        ? { why: `the CPUs are unknown (${cpuRun.result.reason})` }
+        : choosePinning(settings.streams, allowed(plan.from.name), allowed(plan.server.name)),
+    );
+  }
+  const pinOf = (name: string): Pin | undefined => {
+    const p = pins.get(name);
+    return p !== undefined && "client" in p ? p : undefined;
+  };
   const host = {
     ...(cpus === undefined ? {} : { cpus }),
-    pinning: pin
-      ? "iperf3 -A 0,1: client on CPU 0, server on CPU 1, for every pair"
-      : `nothing pinned: ${cpus === undefined ? `the CPU count is unknown (${cpuRun.result.reason})` : "fewer than 2 CPUs"}`,
+    pinning: pinningText(pins),
   };
 
   const measurable = selected.filter((d) => !("missing" in d.plan(ctx)));
+  // A seeded shuffle per round, the ratio's two pairs as one A-B-B-A block in it (perf/abba.ts).
   const order = roundOrders(
     measurable.map((d) => d.name),
     settings.repeats,
     settings.seed,
-  );
+  ).map((round) => withAbba(round));
   const rounds = new Map<string, PairRound[]>(measurable.map((d) => [d.name, []]));
   for (const [i, names] of order.entries()) {
+    // A pair measured twice in the round (A-B-B-A) gets one PairRound holding both runs.
+    const thisRound = new Map<string, Measured[]>();
     for (const name of names) {
       const def = measurable.find((d) => d.name === name)!;
       const measured: Measured[] = [];
-      for (const m of measurementsOf(def, settings, pin)) {
+      for (const m of measurementsOf(def, settings, pinOf(name), opts.tcpRr ?? true)) {
         measured.push(await measure(m, ctx, executor, opts.executorGraceSeconds, opts.onStep));
       }
-      rounds.get(name)!.push(measured);
+      const earlier = thisRound.get(name);
+      if (earlier === undefined) {
+        thisRound.set(name, measured);
+        rounds.get(name)!.push(measured);
+      } else earlier.push(...measured);
       opts.onRound?.(i + 1, name, measured);
     }
   }
@@ -158,7 +200,10 @@ export async function runPerformance(
   return {
     summary: summarizePairs(pairs),
     settings,
-    method: methodLines(settings, pin),
+    method: methodLines(
+      settings,
+      [...pins.values()].some((p) => "client" in p),
+    ),
     datapath,
     host,
     order,
@@ -175,14 +220,15 @@ export function performanceMeasurements(
   only?: readonly string[],
   pairs: readonly PerfDefinition[] = PERF_PAIRS,
 ): CheckDefinition[] {
-  const defs = [hostCpus, ...selectPairs(pairs, only).flatMap((p) => measurementsOf(p, settings, true))];
+  const defs = [hostCpus, ...selectPairs(pairs, only).flatMap((p) => measurementsOf(p, settings))];
   selectChecks(defs); // duplicate measurement names are a bug in the pairs
   return defs;
 }
 
 /**
- * The dry-run plan: the CPU count, then every step of one round (iperf3 shown pinned; the run pins
- * only with 2 CPUs or more). The run repeats the round `repeats` times in a seeded order.
+ * The dry-run plan: the CPU probes, then every step of one round (iperf3 shown unpinned: the run pins a
+ * single-stream pair to CPUs it reads from the pods, perf/cpus.ts). The run repeats the round
+ * `repeats` times in a seeded order, the cross-node ratio's pairs twice (A-B-B-A).
  */
 export function planPerformance(
   ctx: LabContext,

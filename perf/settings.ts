@@ -3,16 +3,18 @@ import { randomInt } from "crypto";
 import type { PerfSettings } from "./types";
 
 /**
- * Defaults: 5 rounds (every pair once per round, in a seeded random order), each iperf3 run a 1 s
- * warm-up (`-O 1`, left out of its figures: TCP slow start) then 5 s measured over one stream (the
- * shape of Cilium's single-stream benchmark: one stream shows the per-packet cost of the datapath,
- * many mostly the CPU count), 1000 busy request/response samples and 20 idle pings per pair and round
- * (pooled: 5000 and 100, enough for p99 and p90 under perf/stats.ts's rule), iperf3's port 5201, and
- * 2 s for the server to start listening before the client runs. About 4 minutes on the seed's lab
- * (an estimate from the step durations; not measured on kind here).
+ * Defaults: 5 rounds (every pair once per round in a seeded random order, the cross-node ratio's two
+ * pairs twice as an A-B-B-A block: perf/abba.ts), each iperf3 run a 1 s warm-up (`-O 1`, left out of
+ * its figures: TCP slow start) then 10 s measured over one stream (the shape of Cilium's
+ * single-stream benchmark, whose netperf runs last 10 s by default; one stream shows the per-packet
+ * cost of the datapath, many mostly the CPU count), 1000 busy request/response samples and 20 idle
+ * pings per pair and run (pooled over the rounds: 5000 and 100, enough for p99 and p90 under
+ * perf/stats.ts's rule), iperf3's port 5201, and 2 s for the server to start listening before the
+ * client runs. About 9 minutes on the seed's lab (an estimate: 7 pair runs a round of about 15 s of
+ * iperf3 and 5 s of pings, not measured on kind here); it was about 4 with 5 s runs and no A-B-B-A.
  */
 export const DEFAULT_PERF_SETTINGS: Omit<PerfSettings, "seed"> = Object.freeze({
-  durationSeconds: 5,
+  durationSeconds: 10,
   omitSeconds: 1,
   streams: 1,
   repeats: 5,
@@ -30,7 +32,7 @@ export const PERF_LIMITS: Readonly<Record<keyof PerfSettings, readonly [number, 
   repeats: [3, 50],
   pingSamples: [5, 1000],
   rrSamples: [100, 100000],
-  port: [1024, 65535],
+  port: [1024, 65533], // +1 and +2 are fortio's (perf/tcpRr.ts)
   serverStartDelayMs: [0, 30000],
   seed: [0, 2147483647],
 });

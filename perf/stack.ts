@@ -9,6 +9,7 @@ import type { LabContext } from "../checks/types";
 import { datapathOf, methodLines } from "./datapath";
 import { hostCpus, measurementsOf } from "./measurements";
 import { PERF_PAIRS } from "./pairs";
+import { withAbba } from "./abba";
 import { resolvePerfSettings } from "./settings";
 import type { DatapathProfile, Performance, PerfSettings } from "./types";
 
@@ -68,7 +69,11 @@ export function perfWorstCaseSeconds(
       : Math.max(...steps.map((s) => (s.delayMs ?? 0) / 1000 + s.timeoutSeconds + KUBECTL_MARGIN_SECONDS));
   };
   let round = 0;
-  for (const pair of PERF_PAIRS) for (const m of measurementsOf(pair, settings, true)) round += worst(m);
+  // The ratio's two pairs run twice a round (A-B-B-A, perf/abba.ts).
+  for (const name of withAbba(PERF_PAIRS.map((p) => p.name))) {
+    const pair = PERF_PAIRS.find((p) => p.name === name)!;
+    for (const m of measurementsOf(pair, settings)) round += worst(m);
+  }
   return Math.ceil(worst(hostCpus) + settings.repeats * round);
 }
 

@@ -1,6 +1,6 @@
 /**
  * The throughput measurement of a pair: a transient `iperf3 -s -1` in the destination pod (delay 0)
- * and the client `iperf3 -c ... -O W -t D -A 0,1 -J` in the source pod, started `serverStartDelayMs`
+ * and the client `iperf3 -c ... -O W -t D [-A C,S] -J` in the source pod, started `serverStartDelayMs`
  * later, in one step set, the way a capture runs beside its traffic.
  *
  * iperf3 facts this relies on (esnet/iperf at c9b74229, also in tag 3.12):
@@ -21,9 +21,11 @@ import type { PerfDefinition, PerfSettings } from "./types";
 
 /** Attempts of the iperf3 client when the server is not listening yet (connection refused). */
 export const IPERF3_CONNECT_ATTEMPTS = 5;
-/** The CPUs iperf3 pins its client and server to (`-A 0,1`) when the host has at least two. */
-export const CLIENT_CPU = 0;
-export const SERVER_CPU = 1;
+/** The CPUs of a pinned run (`-A client,server`): perf/cpus.ts chooses them, single-stream runs only. */
+export interface Pin {
+  readonly client: number;
+  readonly server: number;
+}
 
 /** Seconds the iperf3 client may take: warm-up, the run, connection set-up and the final exchange. */
 function clientSeconds(s: PerfSettings): number {
@@ -41,10 +43,10 @@ export function iperf3ServerCommand(s: PerfSettings): string[] {
 }
 
 /**
- * `iperf3 -c ADDRESS -p PORT -O W -t D -P S [-A 0,1] -i 0 -J`: one JSON document, no per-second
- * intervals; pinned when `pin` (the same two CPUs for every pair).
+ * `iperf3 -c ADDRESS -p PORT -O W -t D -P S [-A C,S] -i 0 -J`: one JSON document, no per-second
+ * intervals; pinned when `pin` is given (client on CPU C, server on CPU S).
  */
-export function iperf3ClientArgv(address: string, s: PerfSettings, pin = false): string[] {
+export function iperf3ClientArgv(address: string, s: PerfSettings, pin?: Pin): string[] {
   return [
     "iperf3",
     "-c",
@@ -57,7 +59,7 @@ export function iperf3ClientArgv(address: string, s: PerfSettings, pin = false):
     String(s.durationSeconds),
     "-P",
     String(s.streams),
-    ...(pin ? ["-A", `${CLIENT_CPU},${SERVER_CPU}`] : []),
+    ...(pin !== undefined ? ["-A", `${pin.client},${pin.server}`] : []),
     "-i",
     "0",
     "-J",
@@ -68,7 +70,7 @@ export function iperf3ClientArgv(address: string, s: PerfSettings, pin = false):
  * The client as a script: retries while the server is not listening yet (a refused connection),
  * then prints the last attempt's JSON on stdout. Notes about retries go to stderr.
  */
-export function iperf3ClientScript(address: string, s: PerfSettings, pin = false): string {
+export function iperf3ClientScript(address: string, s: PerfSettings, pin?: Pin): string {
   const client = scriptLine(withTimeout(clientSeconds(s), iperf3ClientArgv(address, s, pin)));
   return [
     "n=0",
@@ -85,7 +87,7 @@ export function iperf3ClientScript(address: string, s: PerfSettings, pin = false
   ].join("\n");
 }
 
-function throughputSteps(def: PerfDefinition, s: PerfSettings, ctx: LabContext, pin: boolean): ProbeStep[] {
+function throughputSteps(def: PerfDefinition, s: PerfSettings, ctx: LabContext, pin?: Pin): ProbeStep[] {
   const plan = planOf(def, ctx);
   if (plan?.server === undefined) return [];
   return [
@@ -124,7 +126,7 @@ function judgeThroughput(
   s: PerfSettings,
   ctx: LabContext,
   results: ReadonlyMap<string, ExecResult>,
-  pin: boolean,
+  pin: Pin | undefined,
 ): Judgement {
   const plan = planOf(def, ctx);
   const client = throughputSteps(def, s, ctx, pin).find((st) => st.id === "client");
@@ -158,8 +160,8 @@ function judgeThroughput(
   return withFigures(pass(`${formatMbps(r.receivedMbps)} received${secs}${retrans}${cpu}`), measured);
 }
 
-/** The throughput measurement of a pair; `pin` adds `-A 0,1`. */
-export function throughputMeasurement(def: PerfDefinition, s: PerfSettings, pin = false): CheckDefinition {
+/** The throughput measurement of a pair; `pin` adds `-A client,server`. */
+export function throughputMeasurement(def: PerfDefinition, s: PerfSettings, pin?: Pin): CheckDefinition {
   return {
     name: `${def.name}-throughput`,
     proves: `iperf3 measured the TCP throughput of ${def.name} (${s.omitSeconds} s omitted, ${s.durationSeconds} s, ${s.streams} stream${s.streams === 1 ? "" : "s"}).`,

@@ -48,7 +48,7 @@ export interface PerfEvidence {
 export interface PerfFigure {
   /** kebab-case, unique per pair: `throughput`, `rr-p50`, `connect-p50-local`... */
   readonly name: string;
-  readonly unit: "Mbit/s" | "ms" | "%" | "count";
+  readonly unit: "Mbit/s" | "ms" | "%" | "count" | "1/s";
   /** How it was measured, in a few words (`iperf3 -J end.sum_received`). */
   readonly method: string;
   /** Samples behind it: rounds for per-run figures, pooled samples for percentiles. */

@@ -26,7 +26,7 @@ const PAIR_NUMBERS = [
   "requestP99Ms",
 ] as const;
 
-const UNITS: readonly PerfFigure["unit"][] = ["Mbit/s", "ms", "%", "count"];
+const UNITS: readonly PerfFigure["unit"][] = ["Mbit/s", "ms", "%", "count", "1/s"];
 
 function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((p): p is string => typeof p === "string") : [];

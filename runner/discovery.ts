@@ -21,6 +21,7 @@ import {
   type KubectlRunner,
 } from "./discoveryTypes";
 import { parseDiscoveryOutput, projectionArgs } from "./discoveryProjection";
+import { setAsideNodesWithoutCiliumNode } from "./joiningNodes";
 import { kubeProxyStaticPodQuery } from "./kubeProxyDiscovery";
 
 /**
@@ -129,9 +130,11 @@ export async function discoverLabContext(
     };
   }
 
-  const built = buildLabContext(docs, options);
+  // A node without a CiliumNode (joining, autoscaling) is left out with a warning, not fatal.
+  const aside = setAsideNodesWithoutCiliumNode(docs);
+  const built = buildLabContext(aside.docs, options);
   const failed = new Set(problems.map((p) => p.source));
-  problems.push(...built.problems.filter((p) => !failed.has(p.source)));
+  problems.push(...aside.problems, ...built.problems.filter((p) => !failed.has(p.source)));
 
   // Evidence: the get behind each problem, once, in discovery order.
   const sources = new Set(problems.map((p) => p.source));

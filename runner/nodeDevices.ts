@@ -14,6 +14,8 @@ import { shCommand } from "../checks/probes";
 import type { Evidence, ExecResult, Executor, LabContext, ProbeStep } from "../checks/types";
 import { deviceOfRouteGet } from "./device";
 import type { RunReport } from "./results";
+import { sampleContext } from "./sample";
+import { DEFAULT_MAX_CONCURRENT_EXECS, ExecLimiter } from "./schedule";
 
 /** Where one node's device came from. */
 export interface NodeDeviceSource {
@@ -57,61 +59,124 @@ export function directRoutingDeviceOf(
   return { device };
 }
 
+/** The check name detection's execs carry in a plan and a recording. */
+export const DEVICE_DETECTION = "node-device";
+
+/** One node's status step: the same exec as cilium-agent-status's, in that node's agent. */
+function statusStep(node: string, agent: LabContext["ciliumPods"][number]): ProbeStep {
+  return {
+    id: `device:${node}`,
+    target: agentTarget(agent),
+    argv: shCommand(STATUS_SCRIPT),
+    timeoutSeconds: STATUS_TIMEOUT_SECONDS,
+  };
+}
+
 /**
- * Asks every node's agent for its direct-routing device (in parallel, one exec per agent), and falls
- * back per node as described above.
+ * What detection execs, for the plan (`--dry-run`): one status exec per probed node that has an
+ * agent, on the nodes the checks probe (runner/sample.ts), and at most one fallback exec per such
+ * node (`ip -o route get`, only when the agent shows no device).
  */
-export async function detectNodeDevices(ctx: LabContext, executor: Executor): Promise<NodeDeviceDetection> {
+export function deviceDetectionPlan(
+  ctx: LabContext,
+  opts: { allNodes?: boolean } = {},
+): {
+  readonly steps: readonly ProbeStep[];
+  readonly nodes: readonly string[];
+  readonly fallbackAtMost: number;
+} {
+  const sampled = sampleContext(ctx, opts);
+  const steps: ProbeStep[] = [];
+  let fallbackAtMost = 0;
+  for (const node of sampled.nodes) {
+    const agent = sampled.ciliumPods.find((p) => p.node === node.name);
+    if (agent !== undefined) steps.push(statusStep(node.name, agent));
+    if (probeOn(sampled, node.name) !== undefined) fallbackAtMost += 1;
+  }
+  return { steps, nodes: sampled.nodes.map((n) => n.name), fallbackAtMost };
+}
+
+/** Options of {@link detectNodeDevices}. */
+export interface DetectOptions {
+  /** Detect on every node (`--all-nodes`); by default only on the nodes the checks probe. */
+  readonly allNodes?: boolean;
+  /** Execs at once (`--max-execs`); a limiter of its own is made from it unless one is given. */
+  readonly maxConcurrentExecs?: number;
+  readonly limiter?: ExecLimiter;
+  /** Called once per exec started (counts). */
+  readonly onExec?: () => void;
+}
+
+/**
+ * Asks the agent of each node the checks probe (runner/sample.ts: 3 nodes by default, every node with
+ * `allNodes`) for its direct-routing device, each exec through the exec limiter (at most
+ * `maxConcurrentExecs` at once), and falls back per node as described above. Nodes left out of the
+ * sample get no entry: the checks never look at their device (`deviceOn` falls back to the context's
+ * `nodeDevice`, the device most probed nodes use).
+ */
+export async function detectNodeDevices(
+  ctx: LabContext,
+  executor: Executor,
+  opts: DetectOptions = {},
+): Promise<NodeDeviceDetection> {
+  const sampled = sampleContext(ctx, { allNodes: opts.allNodes });
+  const limiter = opts.limiter ?? new ExecLimiter(opts.maxConcurrentExecs ?? DEFAULT_MAX_CONCURRENT_EXECS);
+  const exec: Executor["exec"] = async (target, argv, o) => {
+    const release = await limiter.acquire(1);
+    try {
+      opts.onExec?.();
+      return await executor.exec(target, argv, o);
+    } finally {
+      release();
+    }
+  };
   const outcomes = await Promise.all(
-    ctx.nodes.map(async (node): Promise<{ node: string; source: NodeDeviceSource; evidence: Evidence[] }> => {
-      const agent = ctx.ciliumPods.find((p) => p.node === node.name);
-      const evidence: Evidence[] = [];
-      let problem = `no Cilium agent on ${node.name}`;
-      if (agent !== undefined) {
-        const step: ProbeStep = {
-          id: `device:${node.name}`,
-          target: agentTarget(agent),
-          argv: shCommand(STATUS_SCRIPT),
-          timeoutSeconds: STATUS_TIMEOUT_SECONDS,
+    sampled.nodes.map(
+      async (node): Promise<{ node: string; source: NodeDeviceSource; evidence: Evidence[] }> => {
+        const agent = sampled.ciliumPods.find((p) => p.node === node.name);
+        const evidence: Evidence[] = [];
+        let problem = `no Cilium agent on ${node.name}`;
+        if (agent !== undefined) {
+          const step = statusStep(node.name, agent);
+          const r = await exec(step.target, step.argv, { timeoutSeconds: step.timeoutSeconds });
+          const found = directRoutingDeviceOf(step, r);
+          if (found.device !== undefined) {
+            return {
+              node: node.name,
+              source: { device: found.device, source: "cilium status (Direct Routing)" },
+              evidence,
+            };
+          }
+          problem = `${agent.name}: ${found.problem ?? "no device"}`;
+          evidence.push(evidenceOf(r));
+        }
+        // Fallback 1: the route this node takes towards another node, read in its node-probe pod.
+        const probe = probeOn(sampled, node.name);
+        const peer = sampled.nodes.find((n) => n.name !== node.name);
+        if (probe !== undefined) {
+          const argv = peer
+            ? ["ip", "-o", "route", "get", peer.internalIp]
+            : ["ip", "-o", "route", "show", "default"];
+          const r = await exec({ namespace: probe.namespace, pod: probe.name }, argv, {
+            timeoutSeconds: ROUTE_TIMEOUT_SECONDS,
+          });
+          evidence.push(evidenceOf(r));
+          const device = r.exitCode === 0 ? deviceOfRouteGet(r.stdout) : undefined;
+          if (device !== undefined) {
+            const via = peer ? `route to ${peer.internalIp}` : "default route";
+            return { node: node.name, source: { device, source: `${via} (fallback)`, problem }, evidence };
+          }
+          problem += `; the node probe's ${argv.join(" ")} showed no device`;
+        } else {
+          problem += "; no node-probe pod to read a route from";
+        }
+        return {
+          node: node.name,
+          source: { device: "eth0", source: "default eth0 (fallback)", problem },
+          evidence,
         };
-        const r = await executor.exec(step.target, step.argv, { timeoutSeconds: step.timeoutSeconds });
-        const found = directRoutingDeviceOf(step, r);
-        if (found.device !== undefined) {
-          return {
-            node: node.name,
-            source: { device: found.device, source: "cilium status (Direct Routing)" },
-            evidence,
-          };
-        }
-        problem = `${agent.name}: ${found.problem ?? "no device"}`;
-        evidence.push(evidenceOf(r));
-      }
-      // Fallback 1: the route this node takes towards another node, read in its node-probe pod.
-      const probe = probeOn(ctx, node.name);
-      const peer = ctx.nodes.find((n) => n.name !== node.name);
-      if (probe !== undefined) {
-        const argv = peer
-          ? ["ip", "-o", "route", "get", peer.internalIp]
-          : ["ip", "-o", "route", "show", "default"];
-        const r = await executor.exec({ namespace: probe.namespace, pod: probe.name }, argv, {
-          timeoutSeconds: ROUTE_TIMEOUT_SECONDS,
-        });
-        evidence.push(evidenceOf(r));
-        const device = r.exitCode === 0 ? deviceOfRouteGet(r.stdout) : undefined;
-        if (device !== undefined) {
-          const via = peer ? `route to ${peer.internalIp}` : "default route";
-          return { node: node.name, source: { device, source: `${via} (fallback)`, problem }, evidence };
-        }
-        problem += `; the node probe's ${argv.join(" ")} showed no device`;
-      } else {
-        problem += "; no node-probe pod to read a route from";
-      }
-      return {
-        node: node.name,
-        source: { device: "eth0", source: "default eth0 (fallback)", problem },
-        evidence,
-      };
-    }),
+      },
+    ),
   );
   const devices: Record<string, string> = {};
   const sources: Record<string, NodeDeviceSource> = {};

@@ -8,6 +8,7 @@ import { kubectlExecDisplay } from "./execResult";
 import { selectChecks } from "./runner";
 import { effectiveTimeout, stepsOf } from "./steps";
 import { sampleContext } from "./sample";
+import { DEVICE_DETECTION, deviceDetectionPlan } from "./nodeDevices";
 import type { CheckDefinition, ExecTarget, LabContext, ProbeStep, StepGate } from "../checks/types";
 
 /** One exec of the plan. */
@@ -39,6 +40,12 @@ export interface ExecPlan {
   readonly counts: {
     readonly checks: number;
     readonly totalExecs: number;
+    /**
+     * `--node-device auto`: the detection's status execs (in `totalExecs` and `steps`, check
+     * `node-device`) and the most fallback execs it may add (`ip -o route get`, only for a node whose
+     * agent shows no device; not in `totalExecs`). Absent when the device was given.
+     */
+    readonly deviceDetection?: { readonly execs: number; readonly fallbackAtMost: number };
     /** check -> "namespace/pod" -> number of execs. */
     readonly execsPerPodPerCheck: Readonly<Record<string, Readonly<Record<string, number>>>>;
   };
@@ -66,6 +73,8 @@ export function planChecks(
   opts: {
     stepTimeoutCap?: number;
     allNodes?: boolean;
+    /** `--node-device auto`: plan the detection's execs too (runner/nodeDevices.ts). */
+    detectDevices?: boolean;
     render?: (target: ExecTarget, argv: readonly string[]) => string;
   } = {},
 ): ExecPlan {
@@ -75,10 +84,16 @@ export function planChecks(
   const steps: PlannedStep[] = [];
   const errors: { check: string; error: string }[] = [];
   const perCheck: Record<string, Record<string, number>> = {};
-  for (const def of selected) {
+  const detection =
+    opts.detectDevices === true ? deviceDetectionPlan(ctx, { allNodes: opts.allNodes }) : undefined;
+  const planned: { name: string; steps: () => readonly ProbeStep[] }[] = [
+    ...(detection !== undefined ? [{ name: DEVICE_DETECTION, steps: () => detection.steps }] : []),
+    ...selected.map((def) => ({ name: def.name, steps: () => stepsOf(def, sampled) })),
+  ];
+  for (const def of planned) {
     let defSteps: readonly ProbeStep[];
     try {
-      defSteps = stepsOf(def, sampled);
+      defSteps = def.steps();
     } catch (err) {
       errors.push({ check: def.name, error: err instanceof Error ? err.message : String(err) });
       continue;
@@ -117,7 +132,14 @@ export function planChecks(
     steps,
     errors,
     nodes: { probed: sampled.nodes.map((n) => n.name), total: ctx.sampledFrom ?? ctx.nodes.length },
-    counts: { checks: selected.length, totalExecs: steps.length, execsPerPodPerCheck: perCheck },
+    counts: {
+      checks: selected.length,
+      totalExecs: steps.length,
+      ...(detection !== undefined
+        ? { deviceDetection: { execs: detection.steps.length, fallbackAtMost: detection.fallbackAtMost } }
+        : {}),
+      execsPerPodPerCheck: perCheck,
+    },
     lines,
   };
 }

@@ -31,6 +31,7 @@ import { randomBytes } from "node:crypto";
 import { RUN_PROBE_LABEL, runNodeProbeDaemonSet } from "../lib/nodeProbeSpec";
 import type { ExecResult, LabPod } from "../checks/types";
 import { obj, path, str, type Json } from "./jsonRead";
+import { forbiddingLevel, podSecurityFix, podSecurityViolation } from "./podSecurity";
 
 /** Runs `kubectl ARGS` with optional stdin (KubectlExecutor.kubectl satisfies it). */
 export interface ProbeKubectl {
@@ -235,6 +236,21 @@ export async function startRunProbe(k: ProbeKubectl, opts: RunProbeOptions): Pro
     problems.push(`node probe ${name} not created: the run is being stopped`);
     return { name, pods: [], problems, remove };
   }
+  // Pod Security: a namespace enforcing baseline/restricted takes the DaemonSet and refuses its pods.
+  const ns = await k.kubectl(["get", "namespace", namespace, "-o", "json"], CALL_TIMEOUT_SECONDS);
+  let level: string | undefined;
+  try {
+    level = failed(ns) ? undefined : forbiddingLevel(path(JSON.parse(ns.stdout), "metadata", "labels"));
+  } catch {
+    level = undefined; // unreadable (or not allowed to read): the create's warning and the events tell
+  }
+  if (level !== undefined) {
+    created = false;
+    problems.push(
+      `node probe ${name} not created: namespace ${namespace} enforces Pod Security "${level}" (label pod-security.kubernetes.io/enforce=${level}), which accepts the DaemonSet and refuses its privileged host-network pods; ${podSecurityFix(namespace)}; node-level checks are inconclusive`,
+    );
+    return { name, pods: [], problems, remove };
+  }
   opts.onCreating?.(remove);
   log(
     `creating node probe ${name} in ${namespace} on ${opts.limitToNodes ? opts.nodes.join(", ") : "every node"}`,
@@ -253,6 +269,17 @@ export async function startRunProbe(k: ProbeKubectl, opts: RunProbeOptions): Pro
     if (created) await remove();
     return { name, pods: [], problems, remove };
   }
+
+  const refused = async (violation: string): Promise<RunProbe> => {
+    problems.push(
+      `node probe ${name}: Pod Security refuses its pods in namespace ${namespace} (${violation}); ${podSecurityFix(namespace)}; node-level checks are inconclusive`,
+    );
+    const p = await remove();
+    if (p !== undefined) problems.push(p);
+    return { name, pods: [], problems, remove };
+  };
+  const warned = podSecurityViolation(c.stderr);
+  if (warned !== undefined) return refused(warned);
 
   const timeout = opts.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS;
   const clock = opts.now ?? Date.now;
@@ -275,6 +302,24 @@ export async function startRunProbe(k: ProbeKubectl, opts: RunProbeOptions): Pro
       }
     }
     if (opts.nodes.every((n) => seen.ready.has(n)) || clock() >= deadline) break;
+    if (seen.ready.size === 0 && seen.waiting.size === 0) {
+      // No pod yet: did admission refuse them? (the DaemonSet controller's FailedCreate events)
+      const e = await k.kubectl(
+        [
+          "get",
+          "events",
+          "-n",
+          namespace,
+          "--field-selector",
+          `involvedObject.name=${name},reason=FailedCreate`,
+          "-o",
+          'jsonpath={range .items[*]}{.message}{"\\n"}{end}',
+        ],
+        Math.min(CALL_TIMEOUT_SECONDS, left),
+      );
+      const violation = failed(e) ? undefined : podSecurityViolation(e.stdout);
+      if (violation !== undefined) return refused(violation);
+    }
     await sleep(opts.pollMs ?? 2000);
   }
   const missing = opts.nodes.filter((n) => !seen.ready.has(n));

@@ -16,7 +16,8 @@
 # - otherwise, for a kind stack, a random passphrase is generated once into
 #   .pulumi/passphrase-STACK (mode 0600, git-ignored) and used from there: keep that file with the state;
 # - a stack with clusterMode existing never gets a generated or default passphrase: its kubeconfig
-#   is a real cluster's credentials, so the script stops and asks for one of the two variables.
+#   is a real cluster's credentials, so the script stops and asks for one of the two variables; an
+#   empty passphrase (or file) and the old `lab` default are refused too.
 #
 # The passphrase's salt (`encryptionsalt:`) is per-user secrets state: `pulumi stack init` writes it
 # into Pulumi.STACK.yaml (pulumi/pulumi sdk/go/common/workspace/project.go line 1237), and Pulumi
@@ -58,12 +59,38 @@ if [ -z "${PULUMI_BACKEND_URL:-}" ]; then
   export PULUMI_BACKEND_URL="file://$PWD/.pulumi"
 fi
 
-if [ -z "${PULUMI_CONFIG_PASSPHRASE+set}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
-  if [ -f "Pulumi.$stack.yaml" ] && grep -Eq '^[[:space:]]*cilium-ebpf-lab:clusterMode:[[:space:]]*"?existing' "Pulumi.$stack.yaml"; then
+existing_mode=0
+if [ -f "Pulumi.$stack.yaml" ] && grep -Eq '^[[:space:]]*cilium-ebpf-lab:clusterMode:[[:space:]]*"?existing' "Pulumi.$stack.yaml"; then
+  existing_mode=1
+fi
+if [ "$existing_mode" = 1 ]; then
+  # The passphrase Pulumi will use, read as Pulumi reads it (pulumi/pulumi readPassphrase, the
+  # passphrase secrets manager: PULUMI_CONFIG_PASSPHRASE when set, even empty; else the file's
+  # content with surrounding white space trimmed). Empty, or the old `lab` default: refused.
+  if [ -n "${PULUMI_CONFIG_PASSPHRASE+set}" ]; then
+    phrase_from="PULUMI_CONFIG_PASSPHRASE"
+    phrase=$PULUMI_CONFIG_PASSPHRASE
+  elif [ -n "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+    phrase_from="PULUMI_CONFIG_PASSPHRASE_FILE ($PULUMI_CONFIG_PASSPHRASE_FILE)"
+    if [ ! -r "$PULUMI_CONFIG_PASSPHRASE_FILE" ]; then
+      echo "stack $stack uses an existing cluster: $phrase_from cannot be read." >&2
+      exit 1
+    fi
+    phrase=$(cat "$PULUMI_CONFIG_PASSPHRASE_FILE")
+  else
     echo "stack $stack uses an existing cluster: its kubeconfig is encrypted with your passphrase." >&2
     echo "Set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) and run again; no default is used." >&2
     exit 1
   fi
+  trimmed=$(printf '%s' "$phrase" | tr -d ' \t\r\n')
+  if [ -z "$trimmed" ] || [ "$trimmed" = lab ]; then
+    echo "stack $stack uses an existing cluster: the passphrase from $phrase_from is empty or the old 'lab' default." >&2
+    echo "Set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to a passphrase of your own and run again." >&2
+    exit 1
+  fi
+  unset phrase trimmed
+fi
+if [ -z "${PULUMI_CONFIG_PASSPHRASE+set}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
   mkdir -p .pulumi
   pass_file=".pulumi/passphrase-$stack"
   if [ ! -s "$pass_file" ]; then

@@ -5,6 +5,7 @@
  * never touches a network) and the real check CLI.
  *
  *   npx ts-node scripts/measure-scale.ts [--tree DIR] [--mode one|per-check] [--nodes 3,10,50,200]
+ *     [--node-device auto|DEV] [--max-execs N]
  *
  * `--tree` runs another checkout's CLI (e.g. the code before issue 15); `--mode per-check` runs one
  * CLI per check at once (what the stack did: 14 Command resources), `one` a single CLI (the stack
@@ -69,10 +70,14 @@ fi
 echo "end $$ $(date +%s%N) $kind" >>"$FAKE_LOG"
 `;
 
-interface Figures {
+export interface Figures {
   nodes: number;
   mode: string;
   plannedExecs?: number;
+  /** `--node-device auto`: the plan's detection execs and the fallbacks they may add. */
+  plannedDeviceExecs?: { execs: number; fallbackAtMost: number };
+  /** The most `kubectl exec`s alive at once. */
+  maxExecsAtOnce: number;
   execs: number;
   gets: number;
   maxKubectlAtOnce: number;
@@ -81,10 +86,17 @@ interface Figures {
   dryRunSeconds: number;
 }
 
-function maxAtOnce(log: string): number {
+function maxAtOnce(log: string, only?: string): number {
+  const ends = new Map(
+    log
+      .split("\n")
+      .filter((l) => l.startsWith("end "))
+      .map((l) => [l.split(" ")[1], l.split(" ")[3]] as const),
+  );
   const events = log
     .split("\n")
     .filter((l) => l !== "")
+    .filter((l) => only === undefined || ends.get(l.split(" ")[1]) === only)
     .map((l) => l.split(" "))
     .map(([what, , ns]) => [Number(BigInt(ns) / 1000n), what === "start" ? 1 : -1] as const)
     .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
@@ -119,7 +131,18 @@ function runner(tree: string, args: string[], env: NodeJS.ProcessEnv, rssFile: s
   });
 }
 
-async function measure(tree: string, mode: string, n: number): Promise<Figures> {
+/** Extra flags of a run: `--node-device`, `--max-execs`. */
+export interface MeasureFlags {
+  readonly nodeDevice?: string;
+  readonly maxExecs?: number;
+}
+
+export async function measure(
+  tree: string,
+  mode: string,
+  n: number,
+  flags: MeasureFlags = {},
+): Promise<Figures> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "scale-"));
   try {
     const ctx = syntheticContext(n);
@@ -133,7 +156,11 @@ async function measure(tree: string, mode: string, n: number): Promise<Figures> 
     const log = path.join(dir, "kubectl.log");
     fs.writeFileSync(log, "");
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, FAKE_LOG: log, FAKE_DOCS: docs };
-    const base = ["--kubeconfig", "/dev/null", "--output", "json"];
+    const extra = [
+      ...(flags.nodeDevice !== undefined ? ["--node-device", flags.nodeDevice] : []),
+      ...(flags.maxExecs !== undefined ? ["--max-execs", String(flags.maxExecs)] : []),
+    ];
+    const base = ["--kubeconfig", "/dev/null", "--output", "json", ...extra];
 
     const started = Date.now();
     const names = mode === "per-check" ? ALL_CHECKS.map((d) => [d.name]) : [ALL_CHECKS.map((d) => d.name)];
@@ -163,13 +190,21 @@ async function measure(tree: string, mode: string, n: number): Promise<Figures> 
         ctxFile,
         "--output",
         "json",
+        ...extra,
       ],
       { cwd: tree, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 },
     );
     const dryRunSeconds = (Date.now() - dryStart) / 1000;
     let plannedExecs: number | undefined;
+    let plannedDeviceExecs: Figures["plannedDeviceExecs"];
     try {
-      plannedExecs = (JSON.parse(dry.stdout) as { counts: { totalExecs: number } }).counts.totalExecs;
+      const counts = (
+        JSON.parse(dry.stdout) as {
+          counts: { totalExecs: number; deviceDetection?: Figures["plannedDeviceExecs"] };
+        }
+      ).counts;
+      plannedExecs = counts.totalExecs;
+      plannedDeviceExecs = counts.deviceDetection;
     } catch {
       plannedExecs = undefined;
     }
@@ -177,9 +212,11 @@ async function measure(tree: string, mode: string, n: number): Promise<Figures> 
       nodes: n,
       mode,
       plannedExecs,
+      ...(plannedDeviceExecs !== undefined ? { plannedDeviceExecs } : {}),
       execs: ends.filter((l) => l.endsWith(" exec")).length,
       gets: ends.filter((l) => l.endsWith(" get")).length,
       maxKubectlAtOnce: maxAtOnce(text),
+      maxExecsAtOnce: maxAtOnce(text, "exec"),
       runnerPeakRssMb: Math.round(rss),
       runSeconds,
       dryRunSeconds,
@@ -192,8 +229,14 @@ async function measure(tree: string, mode: string, n: number): Promise<Figures> 
 async function mainScript(): Promise<void> {
   const tree = path.resolve(arg("--tree", ROOT));
   const mode = arg("--mode", "one");
+  const nodeDevice = arg("--node-device", "");
+  const maxExecs = arg("--max-execs", "");
+  const flags: MeasureFlags = {
+    ...(nodeDevice !== "" ? { nodeDevice } : {}),
+    ...(maxExecs !== "" ? { maxExecs: Number(maxExecs) } : {}),
+  };
   for (const n of arg("--nodes", "3,10,50,200").split(",").map(Number)) {
-    process.stdout.write(`${JSON.stringify(await measure(tree, mode, n))}\n`);
+    process.stdout.write(`${JSON.stringify(await measure(tree, mode, n, flags))}\n`);
   }
 }
 

@@ -32,7 +32,7 @@ describe("perf CLI", () => {
     const c = io();
     assert.equal(await main(["--help"], c.io), 0);
     assert.equal(c.out.join(""), PERF_USAGE);
-    assert.match(PERF_USAGE, /--duration SECONDS +measured iperf3 run length \(default 5; 1-120\)/);
+    assert.match(PERF_USAGE, /--duration SECONDS +measured iperf3 run length \(default 10; 1-120\)/);
     assert.match(
       PERF_USAGE,
       /--datapath-profile P +how Cilium is configured: lab \(debug datapath\), measurement, unknown/,
@@ -87,10 +87,11 @@ describe("perf CLI", () => {
       counts: { checks: number; totalExecs: number };
       steps: { command: string }[];
     };
-    assert.equal(plan.counts.checks, 11); // the CPU count, then one round
-    assert.equal(plan.counts.totalExecs, 14);
+    assert.equal(plan.counts.checks, 14); // the CPU probes, then one round
+    assert.equal(plan.counts.totalExecs, 27); // 5 CPU probes (every pod a pair uses) + 13 + 3 × fortio's 3
+    // Shown unpinned: the run chooses each pinned pair's CPUs from the pods' allowed lists.
     assert.ok(
-      plan.steps.some((s) => /iperf3 -c 10\.0\.0\.72 -p 5201 -O 1 -t 3 -P 1 -A 0,1 -i 0 -J/.test(s.command)),
+      plan.steps.some((s) => /iperf3 -c 10\.0\.0\.72 -p 5201 -O 1 -t 3 -P 1 -i 0 -J/.test(s.command)),
     );
   });
 
@@ -106,7 +107,10 @@ describe("perf CLI", () => {
         'case "$*" in',
         `  *"iperf3 -c"*) cat "${FIXTURES}/iperf3/loopback-single-stream.txt" ;;`,
         `  *"iperf3 -s"*) cat "${FIXTURES}/iperf3-server/one-off.txt" ;;`,
-        `  *" nproc"*) cat "${FIXTURES}/nproc/host.txt" ;;`,
+        `  *"fortio server"*) cat "${FIXTURES}/fortio/server-stdout.txt"; exit 124 ;;`,
+        `  *"-connection-reuse"*) cat "${FIXTURES}/fortio/http-crr-loopback.json" ;;`,
+        `  *"fortio load"*) cat "${FIXTURES}/fortio/tcp-rr-loopback.json" ;;`,
+        `  *"nproc; grep"*) cat "${FIXTURES}/cpus/host.txt" ;;`,
         `  *" ping "*"-i 0 "*) cat "${FIXTURES}/ping/iputils-busy-loopback-200.txt" ;;`,
         `  *" ping "*) cat "${FIXTURES}/ping/iputils-loopback-20.txt" ;;`,
         `  *curl*) cat "${FIXTURES}/curl/nodeport-backends-20.txt" ;;`,
@@ -151,8 +155,12 @@ describe("perf CLI", () => {
       assert.match(c.err.join(""), /perf: measuring 2 pairs in 3 rounds \(seed 3;/);
       assert.match(c.err.join(""), /perf: round 1 pod-to-pod-cross-node: throughput pass: 11914\.6 Mbit\/s/);
       const calls = fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n");
-      assert.equal(calls.length, 1 + 3 * 5); // nproc; per round server, client, busy and idle ping; curl
-      assert.match(calls[0], /exec -n default net -- nproc$/);
+      // The CPU probes of the 5 pods the pairs use; per round iperf3 server and client, fortio server
+      // and its two clients, busy and idle ping; curl.
+      assert.equal(calls.length, 5 + 3 * 8);
+      // The probes run at once (in any order), before any measurement.
+      assert.ok(calls.slice(0, 5).every((l) => /-- sh -c nproc; grep/.test(l)));
+      assert.ok(calls.some((l) => /exec -n default net -- sh -c nproc; grep/.test(l)));
       assert.ok(
         calls.some((l) => /exec -n default evescn-q7xhn -- timeout \d+ iperf3 -s -1 -p 5201$/.test(l)),
       );
@@ -175,10 +183,13 @@ describe("perf CLI --record", () => {
       assert.deepEqual(validateRecording(doc), []);
       assert.ok(doc.steps.length > 0);
       // The fake kubectl refused the network tools: the recording keeps that, as a real run would.
-      // The host's CPU count is read first (iperf3 pinning), then the pair's measurements, per round.
-      assert.equal(doc.steps[0].check, "host-cpus");
+      // The pods' CPUs are read first (iperf3 pinning), then the pair's measurements, per round.
+      const cpuSteps = doc.steps.findIndex((s) => s.check !== "host-cpus");
+      assert.ok(cpuSteps >= 1);
       assert.ok(
-        doc.steps.slice(1).every((s) => s.check.startsWith("pod-to-pod-same-node") && s.argv.length > 0),
+        doc.steps
+          .slice(cpuSteps)
+          .every((s) => s.check.startsWith("pod-to-pod-same-node") && s.argv.length > 0),
       );
       const kubeconfig = fake.kubectlCalls()[0].kubeconfig!;
       for (const secret of ["client-key-data", "127.0.0.1:40123", kubeconfig])

@@ -2,6 +2,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { spawnSync } from "child_process";
+import { parse as parseYaml } from "yaml";
 import { KubeconfigError, apiServerOf, isLoopbackHost, minifyKubeconfig } from "../../existing/kubeconfig";
 import { FAKE_KUBECONFIG } from "../helpers/pulumiMocks";
 
@@ -76,5 +78,74 @@ describe("kubeconfig reduced to one context (existing/kubeconfig, real kubectl c
     );
     assert.strictEqual(isLoopbackHost(at("https://127.0.0.1:40001").host), true);
     assert.strictEqual(isLoopbackHost("172.18.0.4"), false);
+  });
+
+  it("resolves tokenFile and an exec command ./bin/... against the kubeconfig's directory, as kubectl does", () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "lab-kc-rel-"));
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "lab-kc-copy-"));
+    try {
+      fs.writeFileSync(path.join(home, "token"), "not-a-real-token\n");
+      // Loopback port 9 (discard): nothing listens here, so kubectl stops at connecting, after it
+      // has read the token file.
+      const config = [
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters:",
+        "- cluster: {server: 'https://127.0.0.1:9', insecure-skip-tls-verify: true}",
+        "  name: c",
+        "contexts:",
+        "- context: {cluster: c, user: u}",
+        "  name: ctx",
+        "- context: {cluster: c, user: e}",
+        "  name: ectx",
+        "current-context: ctx",
+        "users:",
+        "- name: u",
+        "  user: {tokenFile: token}",
+        "- name: e",
+        "  user:",
+        "    exec: {apiVersion: client.authentication.k8s.io/v1, command: ./bin/get-token, interactiveMode: Never}",
+        "",
+      ].join("\n");
+      const file = path.join(home, "config");
+      fs.writeFileSync(file, config, { mode: 0o600 });
+      const token = minifyKubeconfig({ path: file });
+      const exec = minifyKubeconfig({ path: file, context: "ectx" });
+      type Users = { users: { user: { tokenFile?: string; exec?: { command: string } } }[] };
+      assert.strictEqual((parseYaml(token) as Users).users[0].user.tokenFile, path.join(home, "token"));
+      assert.strictEqual(
+        (parseYaml(exec) as Users).users[0].user.exec?.command,
+        path.join(home, "bin", "get-token"),
+      );
+      // A bare command is looked up on PATH: left as it is.
+      const bare = minifyKubeconfig({ path: file, context: "ectx" }).replace(
+        path.join(home, "bin", "get-token"),
+        "x",
+      );
+      assert.match(bare, /command: x/);
+      // The real kubectl with the copy in another directory (what the lab's runs use) finds the token.
+      const copy = path.join(elsewhere, "kubeconfig");
+      fs.writeFileSync(copy, token, { mode: 0o600 });
+      const r = spawnSync(
+        "kubectl",
+        ["--kubeconfig", copy, "get", "--raw", "/version", "--request-timeout=5s"],
+        {
+          encoding: "utf8",
+          cwd: elsewhere,
+          timeout: 20_000,
+        },
+      );
+      assert.doesNotMatch(r.stderr, /no such file/, r.stderr);
+      assert.match(r.stderr, /refused|connect/, r.stderr);
+      // As a value there is no directory to resolve against: refused, naming the reference.
+      assert.throws(
+        () => minifyKubeconfig({ text: config }),
+        (e: unknown) =>
+          e instanceof KubeconfigError && /relative path \(user\.tokenFile: token\)/.test(e.message),
+      );
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 });

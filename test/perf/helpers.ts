@@ -2,6 +2,7 @@
  * Replay helpers of the performance specs: real recorded outputs (test/fixtures/perf, see SOURCES.md)
  * answered per round, so a run of several rounds sees a real series, not one output repeated.
  */
+import { strict as assert } from "node:assert";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -30,7 +31,17 @@ export const isBusyPing = (argv: readonly string[]): boolean => argv[0] === "pin
 export const isIdlePing = (argv: readonly string[]): boolean => argv[0] === "ping" && argv.includes("0.2");
 export const isCurl = (argv: readonly string[]): boolean =>
   argv.includes("sh") && /curl/.test(argv.join(" "));
-export const isNproc = (argv: readonly string[]): boolean => argv[0] === "nproc";
+/** fortio (perf/tcpRr.ts): the server, the TCP_RR client, the TCP_CRR client. */
+export const isFortioServer = (argv: readonly string[]): boolean =>
+  argv.includes("fortio") && argv.includes("server");
+export const isFortioRr = (argv: readonly string[]): boolean =>
+  argv.includes("fortio") && argv.includes("load") && !argv.includes("-connection-reuse");
+export const isFortioCrr = (argv: readonly string[]): boolean =>
+  argv.includes("fortio") && argv.includes("load") && argv.includes("-connection-reuse");
+
+/** The CPU probe of perf/cpus.ts (nproc and Cpus_allowed_list), run in every pod a pair uses. */
+export const isNproc = (argv: readonly string[]): boolean =>
+  argv[0] === "sh" && /nproc; grep '\^Cpus_allowed_list:'/.test(argv[2] ?? "");
 
 /** The recorded quiet and noisy iperf3 series (five runs each over one veth path). */
 export const QUIET = [1, 2, 3, 4, 5].map((i) => fixture(`iperf3-rounds/veth-quiet-${i}.txt`));
@@ -40,8 +51,11 @@ export const NOISY = [1, 2, 3, 4, 5].map((i) => fixture(`iperf3-rounds/veth-nois
 export function healthy(delayMs = 0, overrides: Recording[] = []): Recording[] {
   return [
     ...overrides,
-    { pod: "*", argv: isNproc, stdout: fixture("nproc/host.txt"), delayMs },
+    { pod: "*", argv: isNproc, stdout: fixture("cpus/host.txt"), delayMs },
     { pod: "*", argv: isServer, stdout: fixture("iperf3-server/one-off.txt"), delayMs },
+    { pod: "*", argv: isFortioServer, stdout: fixture("fortio/server-stdout.txt"), exitCode: 124, delayMs },
+    { pod: "*", argv: isFortioRr, stdout: fixture("fortio/tcp-rr-loopback.json"), delayMs },
+    { pod: "*", argv: isFortioCrr, stdout: fixture("fortio/http-crr-loopback.json"), delayMs },
     { pod: "*", argv: isClient, stdout: QUIET[0], delayMs },
     { pod: "*", argv: isBusyPing, stdout: fixture("ping/iputils-busy-loopback-200.txt"), delayMs },
     { pod: "*", argv: isIdlePing, stdout: fixture("ping/iputils-loopback-20.txt"), delayMs },
@@ -86,3 +100,14 @@ export const clientTo =
   (address: string) =>
   (_t: ExecTarget, argv: readonly string[]): boolean =>
     isClient(argv) && argv[2].includes(`iperf3 -c ${address} `);
+
+/** The round holds the cross-node ratio's pairs as one contiguous A-B-B-A block (perf/abba.ts). */
+export function assertAbbaBlock(round: readonly string[]): void {
+  const at = round.indexOf("pod-to-pod-cross-node");
+  assert.deepEqual(round.slice(at, at + 4), [
+    "pod-to-pod-cross-node",
+    "node-to-node",
+    "node-to-node",
+    "pod-to-pod-cross-node",
+  ]);
+}

@@ -6,9 +6,13 @@ import { parseIperf3 } from "../../checks/parse/iperf3";
 import { PERF_PAIRS } from "../../perf/pairs";
 import { planPerformance, runPerformance, summarizePairs } from "../../perf/runner";
 import { median, roundOrders } from "../../perf/stats";
+import { withAbba } from "../../perf/abba";
+import { choosePinning, parseCpuList, parseCpuProbe } from "../../perf/cpus";
 import type { PerfPair } from "../../perf/types";
 import type { LabContext } from "../../checks/types";
 import {
+  assertAbbaBlock,
+  isFortioServer,
   clientTo,
   fixture,
   healthy,
@@ -43,11 +47,21 @@ describe("runPerformance (recorded outputs, rounds)", () => {
     const perf = await runPerformance(SEED, ex, FAST);
     assert.equal(perf.summary, "4/4 pairs measured");
     const names = PERF_PAIRS.map((p) => p.name);
-    assert.deepEqual(perf.order, roundOrders(names, 3, 7));
+    assert.deepEqual(
+      perf.order,
+      roundOrders(names, 3, 7).map((r) => withAbba(r)),
+    );
+    // Within each round the ratio's pairs run A-B-B-A, one block, the others once.
+    for (const round of perf.order) {
+      assertAbbaBlock(round);
+      assert.equal(round.length, 6);
+    }
     assert.notDeepEqual(roundOrders(names, 3, 7), roundOrders(names, 3, 8));
-    // The calls follow that order: nproc, then per round each pair's measurements.
+    // The calls follow that order: the CPU probes (one per pod a pair uses), then per round each
+    // pair's measurements.
     const calls = ex.base.calls;
-    assert.ok(isNproc(calls[0].argv));
+    const probes = calls.findIndex((c) => !isNproc(c.argv));
+    assert.equal(probes, 5, "net, the two peers' test pods, the two nodes' probes");
     const pairOf = (argv: readonly string[]): string | undefined => {
       const text = argv.join(" ");
       if (isCurl(argv)) return "pod-to-nodeport";
@@ -57,14 +71,17 @@ describe("runPerformance (recorded outputs, rounds)", () => {
       return undefined;
     };
     const seen = calls
-      .slice(1)
-      .filter((c) => !isServer(c.argv))
+      .slice(probes)
+      .filter((c) => !isServer(c.argv) && !isFortioServer(c.argv))
       .map((c) => pairOf(c.argv));
-    const expected = perf.order
-      .flat()
-      .flatMap((n) =>
-        n === "pod-to-nodeport" ? [n] : n === "node-to-node" || n.startsWith("pod-to-pod") ? [n, n, n] : [],
-      );
+    const expected = perf.order.flat().flatMap((n) =>
+      // iperf3 client, fortio TCP_RR and TCP_CRR, busy and idle ping.
+      n === "pod-to-nodeport"
+        ? [n]
+        : n === "node-to-node" || n.startsWith("pod-to-pod")
+          ? [n, n, n, n, n]
+          : [],
+    );
     assert.deepEqual(seen, expected);
     for (const p of perf.pairs) {
       assert.equal(p.rounds, 3, p.name);
@@ -75,7 +92,14 @@ describe("runPerformance (recorded outputs, rounds)", () => {
     }
     assert.deepEqual(perf.host, {
       cpus: 2,
-      pinning: "iperf3 -A 0,1: client on CPU 0, server on CPU 1, for every pair",
+      // Two CPUs (0-1 allowed everywhere): the client gets CPU 1, and the server has no CPU left that
+      // is neither 0 nor the client's, so nothing is pinned (perf/cpus.ts).
+      pinning: ["pod-to-pod-same-node", "pod-to-pod-cross-node", "node-to-node"]
+        .map(
+          (n) =>
+            `${n}: not pinned (the server pod has no CPU other than 0 and the client's 1); CPU use is reported`,
+        )
+        .join("; "),
     });
   });
 
@@ -121,9 +145,13 @@ describe("runPerformance (recorded outputs, rounds)", () => {
     const r = perf.ratios.crossNodePodVsNode;
     assert.equal(r.value, undefined);
     assert.equal(r.rounds, 5);
-    assert.match(r.withheld ?? "", /^the per-round ratios range from 0\.\d\d to 1\.\d\d: too noisy/);
+    assert.match(
+      r.withheld ?? "",
+      /^the 90% interval of the median ratio \d\.\d\d is 0\.\d\d–1\.\d\d: too noisy/,
+    );
     // The noisy series itself is printed with the few digits its spread allows.
-    assert.equal(fig(pair(perf.pairs, "pod-to-pod-cross-node"), "throughput")!.shown, "2100 (1100–2400)");
+    // Each round's figure is the mean of its two A-B-B-A runs (NOISY cycles through its 5 outputs).
+    assert.equal(fig(pair(perf.pairs, "pod-to-pod-cross-node"), "throughput")!.shown, "1800 (1700–2300)");
   });
 
   it("gives a ratio when both sides agree round by round (the same recorded run on both)", async () => {
@@ -131,13 +159,18 @@ describe("runPerformance (recorded outputs, rounds)", () => {
       { match: clientTo(CROSS), outputs: QUIET },
       { match: clientTo(NODE), outputs: QUIET },
     ]);
-    const perf = await runPerformance(SEED, ex, { ...FAST, only: ["pod-to-pod-cross-node", "node-to-node"] });
+    // Five rounds: the fewest a 90 % interval of the median ratio needs (perf/stats.ts).
+    const perf = await runPerformance(SEED, ex, {
+      ...FAST,
+      repeats: 5,
+      only: ["pod-to-pod-cross-node", "node-to-node"],
+    });
     assert.deepEqual(perf.ratios.crossNodePodVsNode, {
       compares: "pod-to-pod-cross-node throughput / node-to-node throughput",
       value: 1,
       min: 1,
       max: 1,
-      rounds: 3,
+      rounds: 5,
       shown: "1.000 (1.000–1.000)",
     });
     // The busy p50s are equal too, but printed to 1 µs (0.002 ms): the resolution alone forbids a ratio.
@@ -183,12 +216,41 @@ describe("runPerformance (recorded outputs, rounds)", () => {
     }
   });
 
-  it("pins nothing on a one-CPU host and says so", async () => {
+  it("pins a single-stream run to a CPU of each pod's allowed list, never CPU 0 nor the same, and never -P 2", () => {
+    // Parsed lists, not tool outputs: the captured cpus/*.txt are read by the parser tests.
+    assert.deepEqual(choosePinning(1, [0, 1, 2, 3], [0, 1, 2, 3]), { client: 1, server: 2 });
+    assert.deepEqual(choosePinning(1, [2, 3], [0, 2]), {
+      why: "the server pod has no CPU other than 0 and the client's 2",
+    });
+    assert.match(
+      (choosePinning(2, [0, 1, 2, 3], [0, 1, 2, 3]) as { why: string }).why,
+      /^2 streams: iperf3 -A would put every stream on one CPU/,
+    );
+    assert.deepEqual(parseCpuProbe(fixture("cpus/host.txt")), { nproc: 2, allowed: [0, 1] });
+    assert.deepEqual(parseCpuProbe(fixture("cpus/cpu1.txt")), { nproc: 1, allowed: [1] });
+    assert.deepEqual(parseCpuList("0-3,8,10-11"), [0, 1, 2, 3, 8, 10, 11]);
+    assert.equal(parseCpuList("0-3:2/4"), undefined);
+  });
+
+  it("pins nothing with two streams even with CPUs to spare, and says why", async () => {
+    const ex = new RecordedExecutor(healthy());
+    const perf = await runPerformance(SEED, ex, { ...FAST, streams: 2, only: ["pod-to-pod-same-node"] });
+    assert.match(
+      perf.host.pinning,
+      /^pod-to-pod-same-node: not pinned \(2 streams: iperf3 -A would put every stream on one CPU/,
+    );
+    assert.ok(ex.calls.filter((c) => isClient(c.argv)).every((c) => !c.argv[2].includes(" -A ")));
+  });
+
+  it("pins nothing when the pods may run on CPU 0 only, and says so", async () => {
     const ex = new RecordedExecutor(
-      healthy(0, [{ pod: "*", argv: isNproc, stdout: fixture("nproc/one-cpu.txt") }]),
+      healthy(0, [{ pod: "*", argv: isNproc, stdout: fixture("cpus/cpu0.txt") }]),
     );
     const perf = await runPerformance(SEED, ex, { ...FAST, only: ["node-to-node"] });
-    assert.deepEqual(perf.host, { cpus: 1, pinning: "nothing pinned: fewer than 2 CPUs" });
+    assert.deepEqual(perf.host, {
+      cpus: 1,
+      pinning: "node-to-node: not pinned (the client pod may run on CPU 0 only); CPU use is reported",
+    });
     const clients = ex.calls.filter((c) => isClient(c.argv));
     assert.ok(clients.length === 3 && clients.every((c) => !c.argv[2].includes(" -A ")));
   });
@@ -262,7 +324,10 @@ describe("runPerformance (recorded outputs, rounds)", () => {
     assert.equal(node.verdict, "inconclusive");
     assert.equal(node.reason, "no node-probe pod on cilium-kubeproxy-replacement-ebpf-worker");
     assert.deepEqual(node.evidence, []);
-    assert.equal(ex.calls.length, 1 + 3 * 4, "nproc, then only the cross-node pod pair");
+    // The CPU probes of net and the two test pods (no probe pod on worker: node-to-node has no plan,
+    // so neither node's probe is asked), then only the cross-node pod pair: 3 rounds of server,
+    // client, the fortio server and its two clients, busy and idle ping.
+    assert.equal(ex.calls.length, 3 + 3 * 7, "the CPU probes, then only the cross-node pod pair");
     assert.deepEqual(perf.ratios, {});
   });
 
@@ -305,13 +370,16 @@ describe("runPerformance (recorded outputs, rounds)", () => {
       [
         "host-cpus",
         "pod-to-pod-same-node-throughput",
+        "pod-to-pod-same-node-tcp-rr",
         "pod-to-pod-same-node-rr",
         "pod-to-pod-same-node-ping",
         "pod-to-pod-cross-node-throughput",
+        "pod-to-pod-cross-node-tcp-rr",
         "pod-to-pod-cross-node-rr",
         "pod-to-pod-cross-node-ping",
         "pod-to-nodeport-latency",
         "node-to-node-throughput",
+        "node-to-node-tcp-rr",
         "node-to-node-rr",
         "node-to-node-ping",
       ],

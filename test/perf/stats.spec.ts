@@ -7,7 +7,11 @@ import {
   decimalsFor,
   iputilsResolutionMs,
   median,
+  medianInterval,
+  normalQuantile,
   pairedRatio,
+  roundsForInterval,
+  seededRandom,
   roundOrders,
   roundTo,
   samplesFor,
@@ -15,6 +19,8 @@ import {
   supportedPercentile,
 } from "../../perf/stats";
 import { fixture, NOISY, QUIET } from "./helpers";
+import { simulateRounds } from "../../scripts/measure-ratio-rule";
+import fc from "fast-check";
 
 const mbps = (raw: string): number => parseIperf3(raw).receivedMbps!;
 
@@ -64,25 +70,74 @@ describe("perf statistics", () => {
     assert.match(r.withheld ?? "", /too noisy/);
   });
 
-  it("gives a ratio only with three paired rounds, to the digits their spread allows", () => {
+  it("gives a ratio only with the rounds a 90 % interval of the median needs (5), to the digits it allows", () => {
+    assert.equal(roundsForInterval(), 5);
     assert.match(
-      pairedRatio([1, 2], [1, 2]).withheld ?? "",
-      /2 round\(s\) with both sides measured; a ratio needs 3/,
+      pairedRatio([1, 2, 3, 4], [1, 2, 3, 4]).withheld ?? "",
+      /4 round\(s\) with both sides measured; a 90% interval of the median ratio needs 5/,
     );
-    assert.match(pairedRatio([1, undefined, 3, 4], [1, 2, 3, undefined]).withheld ?? "", /2 round/);
-    const r = pairedRatio([900, 950, 920], [1000, 1000, 1000]);
-    assert.deepEqual(r, { value: 0.92, min: 0.9, max: 0.95, rounds: 3, shown: "0.92 (0.90–0.95)" });
+    assert.match(
+      pairedRatio([1, undefined, 3, 4, 5, 6], [1, 2, 3, undefined, 5, 6]).withheld ?? "",
+      /4 round/,
+    );
+    const r = pairedRatio([900, 950, 920, 930, 910], [1000, 1000, 1000, 1000, 1000]);
+    assert.equal(r.value, 0.92);
+    assert.equal(r.rounds, 5);
+    // Rank (5 + 1)/2 − 1.645·√5/2 = 1.161: 0.161 of the way from x(1) to x(2), and from x(5) to x(4).
+    assert.ok(
+      Math.abs(r.min! - (0.9 + 0.161 * 0.01)) < 1e-3 && Math.abs(r.max! - (0.95 - 0.161 * 0.02)) < 1e-3,
+      JSON.stringify(r),
+    );
+    assert.equal(r.shown, "0.92 (0.90–0.95)");
     assert.equal(
-      pairedRatio([9, 9, 9], [10, 0, 10]).withheld?.startsWith("2 round"),
+      pairedRatio([9, 9, 9, 9, 9], [10, 0, 10, 10, 10]).withheld?.startsWith("4 round"),
       true,
       "a zero baseline is no round",
     );
     // Busy RTTs of a few µs printed to 1 µs: equal in every round, and still no ratio.
-    const coarse = pairedRatio([0.005, 0.005, 0.005], [0.003, 0.003, 0.003], iputilsResolutionMs);
+    const coarse = pairedRatio(Array(5).fill(0.005), Array(5).fill(0.003), iputilsResolutionMs);
     assert.equal(coarse.value, undefined);
-    assert.match(coarse.withheld ?? "", /from 1\.29 to 2\.20 \(with the tool's printed resolution\)/);
+    assert.match(coarse.withheld ?? "", /is 1\.29–2\.20 \(with the tool's printed resolution\)/);
     assert.equal(iputilsResolutionMs(0.5), 0.001);
     assert.equal(iputilsResolutionMs(5), 0.01);
+  });
+
+  it("the interval is the order statistics' (distribution-free): it moves only with the ranks, not the values' shape", () => {
+    const xs = [0.5, 0.91, 0.92, 0.93, 9];
+    const c = medianInterval(xs, xs)!;
+    // An outlier at either end moves the bounds by 0.161 of its gap to the next value, whatever its size.
+    const farther = medianInterval([0.1, 0.91, 0.92, 0.93, 90], [0.1, 0.91, 0.92, 0.93, 90])!;
+    assert.ok(c.lo > 0.5 && c.hi < 9);
+    assert.ok(farther.lo < c.lo && farther.hi > c.hi);
+    assert.equal(medianInterval([1, 2, 3, 4], [1, 2, 3, 4]), undefined);
+    assert.ok(Math.abs(normalQuantile(0.95) - 1.6448536) < 1e-6);
+  });
+
+  it("more rounds never give fewer answers (property: simulated withheld rate against the round count)", () => {
+    // Common random numbers: the rate at n1 rounds is read from the first n1 rounds of the same runs.
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0.01, max: 0.2, noNaN: true }),
+        fc.double({ min: 0.3, max: 2, noNaN: true }),
+        fc.integer({ min: 5, max: 25 }),
+        fc.integer({ min: 1, max: 15 }),
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        (noise, ratio, n1, more, seed) => {
+          const random = seededRandom(seed);
+          const runs = 300;
+          let fewer = 0;
+          let more_ = 0;
+          for (let i = 0; i < runs; i++) {
+            const { top, bottom } = simulateRounds(random, n1 + more, noise, ratio);
+            if (pairedRatio(top.slice(0, n1), bottom.slice(0, n1)).value === undefined) fewer += 1;
+            if (pairedRatio(top, bottom).value === undefined) more_ += 1;
+          }
+          // Withheld with more rounds at most as often, up to 4 % of Monte Carlo allowance.
+          return more_ / runs <= fewer / runs + 0.04;
+        },
+      ),
+      { seed: 25, numRuns: 40 },
+    );
   });
 
   it("orders the pairs per round with a seeded shuffle: the same seed, the same order", () => {

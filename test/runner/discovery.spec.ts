@@ -196,8 +196,15 @@ describe("buildLabContext (recorded kubectl JSON of the seed lab)", () => {
 });
 
 /** A fake KubectlRunner that answers from the recorded documents after a delay. */
-function fakeRunner(opts: { failing?: Record<string, string>; holdUntil?: number } = {}) {
+function fakeRunner(
+  opts: {
+    failing?: Record<string, string>;
+    holdUntil?: number;
+    mutate?: (d: ReturnType<typeof seedDocs>) => void;
+  } = {},
+) {
   const docs = seedDocs();
+  opts.mutate?.(docs);
   const queries = discoveryQueries();
   const calls: string[][] = [];
   let running = 0;
@@ -248,6 +255,47 @@ function selections(q: Record<string, string[]>): Record<string, string[]> {
 }
 
 describe("discoverLabContext", () => {
+  it("leaves a node without a CiliumNode (joining) out of the run, with its pods, and says so", async () => {
+    const cp = "cilium-kubeproxy-replacement-ebpf-control-plane";
+    const { runner } = fakeRunner({
+      mutate: (d) =>
+        (d.ciliumNodes.items = d.ciliumNodes.items.filter(
+          (i: { metadata: { name: string } }) => i.metadata.name !== cp,
+        )),
+    });
+    const d = await discoverLabContext(runner);
+    assert.ok(d.context !== undefined, JSON.stringify(d.problems));
+    assert.deepEqual(
+      d.context.nodes.map((n) => n.name),
+      ["cilium-kubeproxy-replacement-ebpf-worker", "cilium-kubeproxy-replacement-ebpf-worker2"],
+    );
+    for (const pods of [d.context.testPods, d.context.ciliumPods, d.context.probePods]) {
+      assert.ok(pods.length > 0 && pods.every((p) => p.node !== cp), JSON.stringify(pods));
+    }
+    const warned = d.problems.filter((p) => p.message.includes(cp));
+    assert.equal(warned.length, 1, JSON.stringify(d.problems));
+    assert.equal(warned[0].fatal, false);
+    assert.match(warned[0].message, /has no CiliumNode object \(joining.*left out of the run and its sample/);
+  });
+
+  it("is fatal, saying why, when the client's node has no CiliumNode", async () => {
+    const w2 = "cilium-kubeproxy-replacement-ebpf-worker2";
+    const { runner } = fakeRunner({
+      mutate: (d) =>
+        (d.ciliumNodes.items = d.ciliumNodes.items.filter(
+          (i: { metadata: { name: string } }) => i.metadata.name !== w2,
+        )),
+    });
+    const d = await discoverLabContext(runner);
+    assert.equal(d.context, undefined);
+    assert.ok(
+      d.problems.some(
+        (p) => p.fatal && /client pod runs on node .*worker2, which has no CiliumNode/.test(p.message),
+      ),
+      JSON.stringify(d.problems),
+    );
+  });
+
   it("runs the ten kubectl gets in parallel, each with a timeout, and builds the context", async () => {
     // Each get is held until all ten have started (a barrier, up to 5 s), so "in parallel" is shown by
     // how many ran at once, not by a wall-clock bound (issue 21). One after the other: 1 at once.

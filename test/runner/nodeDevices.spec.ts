@@ -5,6 +5,10 @@ import type { ExecResult, Executor, ExecTarget, LabContext } from "../../checks/
 import { deviceOn } from "../../checks/defs/common";
 import { nodeRoutes } from "../../checks/defs/addressing";
 import { commonDevice, detectNodeDevices, withNodeDevices } from "../../runner/nodeDevices";
+import { planChecks } from "../../runner/plan";
+import { sampleNodeNames } from "../../runner/sample";
+import { ALL_CHECKS } from "../../checks/defs";
+import { syntheticContext } from "../helpers/syntheticLab";
 import { SEED_CONTEXT, judgeCase } from "../checks/defs/seedContext";
 
 const FIX = path.join(__dirname, "..", "fixtures");
@@ -142,5 +146,55 @@ describe("node device per node (runner/nodeDevices)", () => {
       (report.datapath.nodeDevices as Record<string, { device: string }>)[cp].device,
       "eth0",
     );
+  });
+
+  it("at 200 nodes detects only on the sampled nodes, through the limiter", async () => {
+    const ctx = syntheticContext(200);
+    let running = 0;
+    let peak = 0;
+    const seen: string[] = [];
+    const executor: Executor = {
+      exec: async (target) => {
+        seen.push(target.pod);
+        running += 1;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setTimeout(r, 5));
+        running -= 1;
+        // No device in the status: every sampled node also falls back to its probe's route.
+        return {
+          stdout: "",
+          stderr: "",
+          exitCode: 1,
+          timedOut: false,
+          command: "kubectl exec",
+          durationMs: 5,
+        };
+      },
+    };
+    const d = await detectNodeDevices(ctx, executor, { maxConcurrentExecs: 2 });
+    assert.deepStrictEqual(Object.keys(d.devices).sort(), [...sampleNodeNames(ctx)].sort());
+    assert.strictEqual(seen.length, 6);
+    assert.strictEqual(peak, 2);
+    const all = await detectNodeDevices(syntheticContext(12), executor, {
+      allNodes: true,
+      maxConcurrentExecs: 3,
+    });
+    assert.strictEqual(Object.keys(all.devices).length, 12);
+    assert.strictEqual(peak, 3);
+  });
+
+  it("is in the dry-run plan: one status exec per sampled node, counted in totalExecs", () => {
+    const ctx = syntheticContext(200);
+    const without = planChecks(ALL_CHECKS, ctx);
+    const plan = planChecks(ALL_CHECKS, ctx, undefined, { detectDevices: true });
+    assert.deepStrictEqual(plan.counts.deviceDetection, { execs: 3, fallbackAtMost: 3 });
+    assert.strictEqual(plan.counts.totalExecs, without.counts.totalExecs + 3);
+    const steps = plan.steps.filter((s) => s.check === "node-device");
+    assert.deepStrictEqual(
+      steps.map((s) => s.step),
+      sampleNodeNames(ctx).map((n) => `device:${n}`),
+    );
+    assert.ok(steps.every((s) => s.container === "cilium-agent"));
+    assert.strictEqual(without.counts.deviceDetection, undefined);
   });
 });

@@ -93,6 +93,73 @@ describe("run node probe (runner/runNodeProbe.ts)", () => {
     assert.match([...r.waiting.values()][0], /Pending \(ImagePullBackOff: Back-off pulling image\)/);
   });
 
+  describe("Pod Security (runner/podSecurity.ts): stops at once with the fix instead of waiting 180 s", () => {
+    const PSA = path.join(FIXTURES, "podsecurity");
+    const WARNING = fs.readFileSync(path.join(PSA, "create-warning-k8s-netperf-31.txt"), "utf8");
+    const EVENT = fs.readFileSync(path.join(PSA, "failedcreate-event-certsuite-547.txt"), "utf8");
+    /** The run with the default 180 s wait on a clock that never moves: only an early stop ends it. */
+    const opts = { ...RUN, readyTimeoutSeconds: 180, pollMs: 1, log: () => {} };
+
+    it("creates nothing in a namespace that enforces baseline or restricted (its label)", async () => {
+      for (const level of ["baseline", "restricted"]) {
+        // Not a tool's output: a namespace object with the label `kubectl label ns lab pod-security.kubernetes.io/enforce=<level>` sets.
+        const nsDoc = { metadata: { name: "lab", labels: { "pod-security.kubernetes.io/enforce": level } } };
+        const k = stand({
+          "get daemonsets": { stdout: EMPTY },
+          "get namespace": { stdout: JSON.stringify(nsDoc) },
+        });
+        const p = await startRunProbe(k, opts);
+        assert.deepEqual(p.pods, []);
+        assert.equal(k.calls.filter((c) => c[0] === "create").length, 0);
+        assert.match(p.problems[0], new RegExp(`enforces Pod Security "${level}"`));
+        assert.match(
+          p.problems[0],
+          /kubectl label --overwrite namespace lab pod-security\.kubernetes\.io\/enforce=privileged/,
+        );
+      }
+      const privileged = { metadata: { labels: { "pod-security.kubernetes.io/enforce": "privileged" } } };
+      const k = stand({
+        "get daemonsets": { stdout: EMPTY },
+        "get namespace": { stdout: JSON.stringify(privileged) },
+        "get pods": { stdout: JSON.stringify(RECORDED_PROBES) },
+      });
+      assert.equal((await startRunProbe(k, opts)).pods.length, 3);
+    });
+
+    it("deletes the DaemonSet when kubectl's create warns that its pods would violate PodSecurity", async () => {
+      const k = stand({
+        "get daemonsets": { stdout: EMPTY },
+        create: { stdout: "daemonset.apps/x\n", stderr: WARNING },
+      });
+      const p = await startRunProbe(k, opts);
+      assert.deepEqual(p.pods, []);
+      assert.match(
+        p.problems[0],
+        /Pod Security refuses its pods in namespace lab \(would violate PodSecurity "restricted:latest": host namespaces/,
+      );
+      assert.equal(k.calls.filter((c) => c[0] === "get" && c[1] === "pods").length, 0, "no wait");
+      assert.deepEqual(k.calls.at(-1)?.slice(0, 3), ["delete", "daemonset", "node-probe-run-abc123"]);
+    });
+
+    it("stops at the first poll when the DaemonSet's FailedCreate events say violates PodSecurity", async () => {
+      const k = stand({
+        "get daemonsets": { stdout: EMPTY },
+        "get pods": { stdout: EMPTY },
+        "get events": { stdout: EVENT },
+      });
+      const p = await startRunProbe(k, { ...opts, now: () => 0 });
+      assert.match(p.problems[0], /violates PodSecurity "restricted:latest"/);
+      assert.match(p.problems[0], /nodeProbe keep .* or off/);
+      assert.equal(k.calls.filter((c) => c[0] === "get" && c[1] === "pods").length, 1);
+      const events = k.calls.find((c) => c[1] === "events") ?? [];
+      assert.ok(
+        events.includes("involvedObject.name=node-probe-run-abc123,reason=FailedCreate"),
+        events.join(" "),
+      );
+      assert.deepEqual(k.calls.at(-1)?.slice(0, 3), ["delete", "daemonset", "node-probe-run-abc123"]);
+    });
+  });
+
   it("deletes a DaemonSet whose create timed out (it may have reached the API server)", async () => {
     const k = stand({ "get daemonsets": { stdout: EMPTY }, create: { timedOut: true, exitCode: undefined } });
     const p = await startRunProbe(k, { ...RUN, log: () => {} });

@@ -103,6 +103,40 @@ describe("scripts/lab.sh (stub pulumi and npm)", function () {
     }
   });
 
+  it("refuses an existing-cluster stack whose passphrase is empty or the old `lab` default", () => {
+    const dir = project("config:\n  cilium-ebpf-lab:clusterMode: existing\n");
+    const stubs = makeStubs({ pulumi: ENV_DUMP, npm: "true" });
+    try {
+      const empty = path.join(dir, "empty-pass");
+      fs.writeFileSync(empty, " \n");
+      const lab = path.join(dir, "lab-pass");
+      fs.writeFileSync(lab, "lab\n");
+      const own = path.join(dir, "own-pass");
+      fs.writeFileSync(own, "a passphrase of my own\n");
+      const cases: [Record<string, string>, RegExp][] = [
+        [{ PULUMI_CONFIG_PASSPHRASE: "" }, /from PULUMI_CONFIG_PASSPHRASE is empty or the old 'lab' default/],
+        [{ PULUMI_CONFIG_PASSPHRASE: "lab" }, /is empty or the old 'lab' default/],
+        [{ PULUMI_CONFIG_PASSPHRASE_FILE: empty }, /PULUMI_CONFIG_PASSPHRASE_FILE .* is empty/],
+        [{ PULUMI_CONFIG_PASSPHRASE_FILE: lab }, /is empty or the old 'lab' default/],
+        [{ PULUMI_CONFIG_PASSPHRASE_FILE: path.join(dir, "absent") }, /cannot be read/],
+        // Pulumi uses the variable when it is set, even empty, whatever the file holds.
+        [{ PULUMI_CONFIG_PASSPHRASE: "", PULUMI_CONFIG_PASSPHRASE_FILE: own }, /is empty/],
+      ];
+      for (const [env, message] of cases) {
+        const r = run(dir, stubs, ["up", "lab"], env);
+        assert.strictEqual(r.status, 1, JSON.stringify(env));
+        assert.match(r.stderr, message);
+      }
+      assert.ok(!stubs.calls().some((c) => c[0] === "pulumi"), "pulumi never ran");
+      assert.ok(!fs.existsSync(path.join(dir, ".pulumi", "passphrase-lab")));
+      const ok = run(dir, stubs, ["preview", "lab"], { PULUMI_CONFIG_PASSPHRASE_FILE: own });
+      assert.strictEqual(ok.status, 0, ok.stderr);
+    } finally {
+      stubs.remove();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("for a kind stack: local backend, a random 0600 passphrase file, stack init, preflight, then up with the policy pack", () => {
     const dir = project('config:\n  cilium-ebpf-lab:workers: "2"\n');
     // `stack select` fails (no stack yet): init follows.
