@@ -64,7 +64,11 @@ if [ "$kind" = get ]; then
   [ -z "$f" ] && f=client
   cat "$FAKE_DOCS/$f.json"
 else
+  # Every exec announces the readiness markers that gate traffic steps: tcpdump's (captures) and
+  # cilium monitor's (checks/defs/pathTrace.ts TRACE_READY, the trace before redirect-neigh's ping),
+  # so every planned exec runs, as in a real run.
   echo "listening on fake" >&2
+  echo "Press Ctrl-C to quit" >&2
   sleep 0.5
 fi
 echo "end $$ $(date +%s%N) $kind" >>"$FAKE_LOG"
