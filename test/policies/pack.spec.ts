@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import * as path from "node:path";
 import {
   ResourceValidationPolicy,
@@ -135,6 +135,33 @@ describe("the cilium-ebpf-lab policy pack", () => {
     }
     // @pulumi/policy needs the SDK as a peer: the root's single copy.
     assert.ok(declared["@pulumi/pulumi"] !== undefined);
+  });
+
+  it("depends on nothing of this stack's components: what it shares with them is in lib/ (issue 23)", () => {
+    // Follows every relative import from the entry point, as Node would load the pack.
+    const root = path.resolve(POLICIES_DIR, "..");
+    const seen = new Set<string>();
+    const queue = [path.join(POLICIES_DIR, "index.ts")];
+    while (queue.length > 0) {
+      const file = queue.pop() as string;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      if (file.endsWith(".json")) continue;
+      const text = readFileSync(file, "utf8");
+      for (const m of text.matchAll(/from "(\.{1,2}\/[^"]*)"/g)) {
+        const base = path.resolve(path.dirname(file), m[1]);
+        queue.push(
+          [base, `${base}.ts`, path.join(base, "index.ts")].find(
+            (f) => existsSync(f) && statSync(f).isFile(),
+          ) ?? assert.fail(`${m[1]} in ${file}`),
+        );
+      }
+    }
+    const outside = [...seen]
+      .map((f) => path.relative(root, f))
+      .filter((f) => !["policies", "lib", "data"].includes(f.split(path.sep)[0]));
+    assert.deepEqual(outside, []);
+    assert.ok(seen.has(path.join(root, "lib", "valuePaths.ts")));
   });
 
   describe("on the stack the lab declares", () => {
