@@ -4,6 +4,7 @@
  */
 import { Policies } from "@pulumi/policy";
 import { withConfigChecked } from "./lib/config";
+import { ciliumConfigDatapathRequired } from "./rules/cilium-config-datapath-required";
 import { ciliumBpfMasqueradeRequired } from "./rules/cilium-bpf-masquerade-required";
 import { ciliumDirectNodeRoutesRequired } from "./rules/cilium-direct-node-routes-required";
 import { ciliumHostLegacyRoutingDisallowed } from "./rules/cilium-host-legacy-routing-disallowed";
@@ -28,6 +29,8 @@ export const policies: Policies = [
   ciliumK8sServiceHostRequired,
   ciliumHostLegacyRoutingDisallowed,
   ciliumUnknownValuesReported,
+  // What a chart rendered (helm.v4.Chart shows no values to the engine: its children are judged).
+  ciliumConfigDatapathRequired,
   // The kind cluster (resource policies on lab:index:KindCluster).
   kindDefaultCniDisabled,
   kindKubeProxyDisabled,

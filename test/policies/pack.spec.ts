@@ -34,6 +34,7 @@ const MANDATORY = [
   "cilium-direct-node-routes-required",
   "cilium-k8s-service-host-required",
   "cilium-host-legacy-routing-disallowed",
+  "cilium-config-datapath-required",
   "kind-default-cni-disabled",
   "kind-kube-proxy-disabled",
   "kube-proxy-disallowed",
@@ -162,6 +163,21 @@ describe("the cilium-ebpf-lab policy pack", () => {
       .filter((f) => !["policies", "lib", "data"].includes(f.split(path.sep)[0]));
     assert.deepEqual(outside, []);
     assert.ok(seen.has(path.join(root, "lib", "valuePaths.ts")));
+  });
+
+  it("is applied by every pulumi up/preview command the README shows (issue 23)", () => {
+    const readme = readFileSync(path.join(POLICIES_DIR, "..", "README.md"), "utf8");
+    const blocks = [...readme.matchAll(/```(?:sh|bash)\n([\s\S]*?)```/g)].flatMap((m) => m[1].split("\n"));
+    // Code spans with arguments: `pulumi up` alone in prose names the command, it is no command line.
+    const spans = [
+      ...readme.replace(/```[\s\S]*?```/g, "").matchAll(/`([^`\n]*pulumi (?:up|preview) [^`\n]*)`/g),
+    ].map((m) => m[1]);
+    const commands = [...blocks, ...spans].filter((l) => /\bpulumi (up|preview)\b/.test(l));
+    assert.ok(commands.length > 0);
+    assert.deepEqual(
+      commands.filter((c) => !/--policy-pack policies/.test(c)),
+      [],
+    );
   });
 
   describe("on the stack the lab declares", () => {
