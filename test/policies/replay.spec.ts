@@ -98,4 +98,13 @@ describe("the pack replaying the real engine's requests (test/fixtures/engine)",
         !notApplicable.includes("kind-kube-proxy-disabled"),
     );
   });
+
+  it("the README quotes what the CLI printed when the pack's SDK is missing", () => {
+    const line = cli("pack-sdk-missing")
+      .split("\n")
+      .find((l) => l.startsWith("error: policy pack "));
+    assert.ok(line);
+    const readme = readFileSync(path.join(FIXTURES, "..", "..", "..", "README.md"), "utf8");
+    assert.ok(readme.includes(`\n${line}\n`), line);
+  });
 });
