@@ -20,6 +20,12 @@
  */
 
 import { Policy, ResourceValidation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+
+/** A config property listing object names (a JSON schema with its default), for policies that match names. */
+export function namesProperty(names: readonly string[], description: string): PolicyConfigJSONSchema {
+  return { type: "array", items: { type: "string" }, default: [...names], description };
+}
 
 /** Anything with the engine's `getConfig` (resource and stack validation args). */
 export interface HasConfig {

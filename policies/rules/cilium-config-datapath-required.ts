@@ -25,7 +25,7 @@
  * Source: https://docs.cilium.io/en/stable/network/concepts/routing/#native-routing
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { configOf } from "../lib/config";
+import { configOf, namesProperty } from "../lib/config";
 import { found, need } from "../lib/props";
 import { TYPES, validateResourceOfToken } from "../lib/types";
 
@@ -57,12 +57,7 @@ export const ciliumConfigDatapathRequired: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
-      names: {
-        type: "array",
-        items: { type: "string" },
-        default: DEFAULTS.names,
-        description: "Names of the ConfigMap the Cilium agent reads.",
-      },
+      names: namesProperty(DEFAULTS.names, "Names of the ConfigMap the Cilium agent reads."),
     },
   },
   validateResource: validateResourceOfToken(TYPES.configMap, (props, args, report) => {

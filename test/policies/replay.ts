@@ -98,31 +98,38 @@ function providerOf(
   return out;
 }
 
-function analyzeRequest(r: Record<string, unknown>): analyzerproto.AnalyzeRequest {
-  const req = new analyzerproto.AnalyzeRequest();
-  req.setType(String(r.type));
-  req.setUrn(String(r.urn));
-  req.setName(String(r.name));
-  req.setProperties(struct(r.properties) as never);
-  req.setOptions(options(r.options as Record<string, unknown> | undefined));
+/** The setters AnalyzeRequest and AnalyzerResource share. */
+interface ResourceMessage {
+  setType(v: string): unknown;
+  setUrn(v: string): unknown;
+  setName(v: string): unknown;
+  setProperties(v: never): unknown;
+  setOptions(v: analyzerproto.AnalyzerResourceOptions): unknown;
+  setProvider(v: analyzerproto.AnalyzerProviderResource): unknown;
+}
+
+/** Fills a request's resource fields from its protobuf JSON. */
+function fill<M extends ResourceMessage>(msg: M, r: Record<string, unknown>): M {
+  msg.setType(String(r.type));
+  msg.setUrn(String(r.urn));
+  msg.setName(String(r.name));
+  msg.setProperties(struct(r.properties) as never);
+  msg.setOptions(options(r.options as Record<string, unknown> | undefined));
   const provider = providerOf(r.provider as Record<string, unknown> | undefined);
-  if (provider) req.setProvider(provider);
-  return req;
+  if (provider) msg.setProvider(provider);
+  return msg;
+}
+
+function analyzeRequest(r: Record<string, unknown>): analyzerproto.AnalyzeRequest {
+  return fill(new analyzerproto.AnalyzeRequest(), r);
 }
 
 function stackRequest(r: Record<string, unknown>): analyzerproto.AnalyzeStackRequest {
   const req = new analyzerproto.AnalyzeStackRequest();
   req.setResourcesList(
     ((r.resources ?? []) as Record<string, unknown>[]).map((x) => {
-      const res = new analyzerproto.AnalyzerResource();
-      res.setType(String(x.type));
-      res.setUrn(String(x.urn));
-      res.setName(String(x.name));
-      res.setProperties(struct(x.properties) as never);
-      res.setOptions(options(x.options as Record<string, unknown> | undefined));
+      const res = fill(new analyzerproto.AnalyzerResource(), x);
       if (typeof x.parent === "string") res.setParent(x.parent);
-      const provider = providerOf(x.provider as Record<string, unknown> | undefined);
-      if (provider) res.setProvider(provider);
       return res;
     }),
   );
