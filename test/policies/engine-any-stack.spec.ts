@@ -144,17 +144,25 @@ describe("the pack on resources of any stack (defect 3), as the engine calls it"
   });
 
   it("merges readable valueYamlFiles under the values, and names the ones it cannot read", async () => {
+    // A Chart component: a helm.v3.Release never shows valueYamlFiles to the pack, the provider's Check
+    // merges them into values first (recorded: test/fixtures/engine/values-file, test/policies/replay.spec.ts).
     const release = named(structuredClone(base), "cilium-release");
-    const withFile = extraResource("kubernetes:helm.sh/v3:Release", "cilium-files", {
-      ...release.inputs,
-      values: { ...(release.inputs.values as Obj), bpf: { monitorAggregation: "none" } },
-      valueYamlFiles: [
-        { [specialSigKey]: specialAssetSig, text: "bpf:\n  masquerade: false\n" },
-        { [specialSigKey]: specialAssetSig, path: "/nonexistent/cilium-values.yaml" },
-        // Relative: read from the program's directory, this repository (policies/lib/programDir.ts).
-        { [specialSigKey]: specialAssetSig, path: "Pulumi.dev.yaml" },
-      ],
-    });
+    const withFile = extraResource(
+      "kubernetes:helm.sh/v3:Chart",
+      "cilium-files",
+      {
+        chart: "cilium",
+        fetchOpts: { repo: "https://helm.cilium.io", version: (release.inputs as Obj).version },
+        values: { ...(release.inputs.values as Obj), bpf: { monitorAggregation: "none" } },
+        valueYamlFiles: [
+          { [specialSigKey]: specialAssetSig, text: "bpf:\n  masquerade: false\n" },
+          { [specialSigKey]: specialAssetSig, path: "/nonexistent/cilium-values.yaml" },
+          // Relative: read from the program's directory, this repository (policies/lib/programDir.ts).
+          { [specialSigKey]: specialAssetSig, path: "Pulumi.dev.yaml" },
+        ],
+      },
+      { custom: false },
+    );
     const found = await run(withFile);
     assert.deepEqual(found.map((d) => d.policy).sort(), [
       "cilium-bpf-masquerade-required",

@@ -11,7 +11,22 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Diag, FIXTURES, calls, loadRecording, recordedDiags, replay } from "./replay";
 
-const CURRENT = ["empty", "kind-command", "kind-config-file", "typo-resource", "typo-stack"];
+const CURRENT = [
+  "empty",
+  "kind-command",
+  "kind-config-file",
+  "typo-resource",
+  "typo-stack",
+  "kube-proxy-daemonset",
+  "tunnel-values",
+  "legacy-host-routing",
+  "helm-v3-chart",
+  "helm-v4-chart",
+  "values-file",
+  "compliant",
+  "lab-dev",
+  "lab-current",
+];
 
 /** The CLI's output of a recording. */
 function cli(name: string): string {
@@ -106,5 +121,71 @@ describe("the pack replaying the real engine's requests (test/fixtures/engine)",
     assert.ok(line);
     const readme = readFileSync(path.join(FIXTURES, "..", "..", "..", "README.md"), "utf8");
     assert.ok(readme.includes(`\n${line}\n`), line);
+  });
+
+  /** The one violation a recording's preview printed, and the policy that reported it. */
+  function violated(name: string): string[] {
+    return calls(loadRecording(`${name}/analyzer.jsonl`), "Analyze").flatMap((c) =>
+      recordedDiags(c.response)
+        .filter((d) => d.enforcementLevel === "MANDATORY")
+        .map((d) => d.policyName),
+    );
+  }
+
+  it("each policy's violation through the real CLI: the policy, and the preview stopped", () => {
+    const expected: Record<string, string[]> = {
+      "kube-proxy-daemonset": ["kube-proxy-disallowed"],
+      "tunnel-values": ["cilium-native-routing-required"],
+      "legacy-host-routing": ["cilium-host-legacy-routing-disallowed"],
+      "helm-v3-chart": ["cilium-native-routing-required"],
+      "values-file": ["cilium-native-routing-required"],
+      "kind-command": ["kind-default-cni-disabled", "kind-kube-proxy-disabled"],
+      compliant: [],
+    };
+    for (const [name, policies] of Object.entries(expected)) {
+      assert.deepEqual(violated(name).sort(), policies, name);
+      assert.match(cli(name), policies.length > 0 ? /rc=1\n$/ : /rc=0\n$/, name);
+      for (const p of policies) assert.match(cli(name), new RegExp(`- \\[mandatory\\]  ${p}  \\(`), name);
+    }
+  });
+
+  it("a helm.v3.Release reaches the pack after the provider's Check: value files merged into values", () => {
+    const [release] = calls(loadRecording("values-file/analyzer.jsonl"), "Analyze").filter(
+      (c) => c.request.type === "kubernetes:helm.sh/v3:Release",
+    );
+    const props = release.request.properties as Record<string, unknown>;
+    // pulumi-kubernetes v4.32.0 provider/pkg/provider/helm_release.go decodeRelease (lines 289-326).
+    assert.equal(props.valueYamlFiles, undefined);
+    assert.equal((props.values as Record<string, unknown>).routingMode, "tunnel");
+    // Check also adds the provider's defaults (an autonamed release, the default namespace).
+    assert.match(String(props.name), /^cilium-[0-9a-f]{8}$/);
+    assert.equal(props.namespace, "default");
+  });
+
+  it("a helm.v4.Chart with no reachable cluster never reaches the pack: the provider's Construct fails first", () => {
+    const types = calls(loadRecording("helm-v4-chart/analyzer.jsonl"), "Analyze").map((c) => c.request.type);
+    assert.ok(!types.includes("kubernetes:helm.sh/v4:Chart"));
+    assert.match(
+      cli("helm-v4-chart"),
+      /configured Kubernetes cluster is unreachable: unable to load schema information from the API server/,
+    );
+  });
+
+  it("the lab in kind mode stops in the program without a Docker daemon (docker.getNetwork at preview)", () => {
+    for (const stack of ["lab-dev", "lab-current"]) {
+      const preview = JSON.parse(readFileSync(path.join(FIXTURES, stack, "preview.json"), "utf8")) as {
+        diagnostics: { message: string; severity: string }[];
+      };
+      const errors = preview.diagnostics.filter((d) => d.severity === "error").map((d) => d.message);
+      assert.ok(
+        errors.some((m) =>
+          m.includes(
+            "invocation of docker:index/getNetwork:getNetwork returned an error: docker native provider returned an unexpected error from Configure: failed to connect to any docker daemon",
+          ),
+        ),
+        stack,
+      );
+      assert.equal(calls(loadRecording(`${stack}/analyzer.jsonl`), "AnalyzeStack").length, 0, stack);
+    }
   });
 });
