@@ -22,6 +22,7 @@ const CURRENT = [
   "legacy-host-routing",
   "helm-v3-chart",
   "helm-v4-chart",
+  "helm-v4-render",
   "values-file",
   "compliant",
   "lab-dev",
@@ -187,5 +188,28 @@ describe("the pack replaying the real engine's requests (test/fixtures/engine)",
       );
       assert.equal(calls(loadRecording(`${stack}/analyzer.jsonl`), "AnalyzeStack").length, 0, stack);
     }
+  });
+
+  it("a helm.v4.Chart reaches the pack with empty inputs; its rendered cilium-config is judged (1955ded let it pass)", async () => {
+    const rec = loadRecording("helm-v4-render/analyzer.jsonl");
+    const analyzed = calls(rec, "Analyze");
+    const chart = analyzed.find((c) => c.request.type === "kubernetes:helm.sh/v4:Chart");
+    assert.deepEqual(chart?.request.properties, {});
+    assert.deepEqual(recordedDiags(chart?.response), []);
+    const configMap = analyzed.find((c) => c.request.name === "cilium:default/cilium-config");
+    assert.equal((configMap?.request.options as Record<string, unknown>).parent, chart?.request.urn);
+    assert.deepEqual(violated("helm-v4-render"), ["cilium-config-datapath-required"]);
+    assert.match(
+      cli("helm-v4-render"),
+      /found tunnel=vxlan and no routing-mode \(want tunnel: disabled before 1\.14\) in ConfigMap cilium-config/,
+    );
+    // The pack before this issue: the same preview passed.
+    assert.match(cli("helm-v4-render-1955ded"), /✅ cilium-ebpf-lab@v0\.1\.0[\s\S]*rc=0\n$/);
+    // Today's pack answers the old recording's requests with the violation.
+    const now = await replay(loadRecording("helm-v4-render-1955ded/analyzer.jsonl"));
+    assert.deepEqual(
+      now.flatMap((r) => r.now.diags).map((d) => d.policyName),
+      ["cilium-config-datapath-required"],
+    );
   });
 });
