@@ -212,4 +212,15 @@ describe("the pack replaying the real engine's requests (test/fixtures/engine)",
       ["cilium-config-datapath-required"],
     );
   });
+
+  it("the README's violation sample is what the real CLI printed (the header names the --policy-pack path given)", () => {
+    const readme = readFileSync(path.join(FIXTURES, "..", "..", "..", "README.md"), "utf8");
+    const m = /<!-- policy-violation-sample -->\n```text\n([\s\S]*?)\n```/.exec(readme);
+    assert.ok(m);
+    const printed = cli("kube-proxy-daemonset").split("\n");
+    for (const line of m[1].split("\n")) {
+      const expected = line.replace("(local: policies)", "(local: /work/build/i23/run/lab/policies)");
+      assert.ok(printed.includes(expected), line);
+    }
+  });
 });
