@@ -27,6 +27,8 @@ const CURRENT = [
   "compliant",
   "lab-dev",
   "lab-current",
+  "phase-up",
+  "phase-preview-after-up",
 ];
 
 /** The CLI's output of a recording. */
@@ -221,6 +223,20 @@ describe("the pack replaying the real engine's requests (test/fixtures/engine)",
     for (const line of m[1].split("\n")) {
       const expected = line.replace("(local: policies)", "(local: /work/build/i23/run/lab/policies)");
       assert.ok(printed.includes(expected), line);
+    }
+  });
+
+  it("at up and at the preview after it, AnalyzeStack sees every resource's outputs (the Commands' stdout)", () => {
+    for (const name of ["phase-up", "phase-preview-after-up"]) {
+      const [stack] = calls(loadRecording(`${name}/analyzer.jsonl`), "AnalyzeStack");
+      const resources = stack.request.resources as {
+        type: string;
+        name: string;
+        properties: Record<string, unknown>;
+      }[];
+      const cluster = resources.find((r) => r.name === "cluster");
+      assert.match(String(cluster?.properties.stdout), /^cluster-\d+$/, name);
+      assert.match(cli(name), /rc=0\n$/, name);
     }
   });
 });
