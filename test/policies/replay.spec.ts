@@ -29,6 +29,10 @@ const CURRENT = [
   "lab-current",
   "phase-up",
   "phase-preview-after-up",
+  // The same runs through the CLI built from v3.259.0, the newest tag.
+  "kube-proxy-daemonset-v3.259.0",
+  "helm-v4-render-v3.259.0",
+  "typo-resource-v3.259.0",
 ];
 
 /** The CLI's output of a recording. */
