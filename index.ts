@@ -141,6 +141,7 @@ function main() {
   const cilium = cfg.installCilium
     ? new CiliumRelease("cilium", {
         version: cfg.ciliumVersion,
+        chart: cfg.ciliumChart,
         provider,
         deletedWith,
         // Existing mode: destroy leaves Cilium running unless uninstalling it was chosen.

@@ -1,14 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { CILIUM_HELM_REPO, ChartSource } from "../lib/configChart";
 import { CiliumSettings, ciliumValues } from "./ciliumValues";
-
-/** Where the chart comes from. */
-export const CILIUM_HELM_REPO = "https://helm.cilium.io";
 
 /** Arguments of {@link CiliumRelease}. */
 export interface CiliumReleaseArgs {
   /** Cilium chart version (also the agent version). */
   readonly version: string;
+  /** Where the chart comes from (`ciliumChart`); the Cilium Helm repository when undefined. */
+  readonly chart?: ChartSource;
   /**
    * The lab's intent; the builder writes it in the keys that exist in `version`. Only the API server
    * address may be unknown at preview; everything else is plain, so policies judge it at preview.
@@ -51,6 +51,7 @@ export class CiliumRelease extends pulumi.ComponentResource {
 
   constructor(name: string, args: CiliumReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
     const values = ciliumValues(args.version, args.settings);
+    const chart = args.chart ?? { kind: "repository", repo: CILIUM_HELM_REPO, chart: "cilium" };
     super("lab:index:CiliumRelease", name, { version: args.version, values }, opts);
 
     this.release = new k8s.helm.v3.Release(
@@ -58,9 +59,9 @@ export class CiliumRelease extends pulumi.ComponentResource {
       {
         // `cilium` like the seed's `helm install cilium`, so `ds/cilium` and `cilium-config` exist.
         name: "cilium",
-        chart: "cilium",
+        chart: chart.chart,
         version: args.version,
-        repositoryOpts: { repo: CILIUM_HELM_REPO },
+        ...(chart.kind === "repository" ? { repositoryOpts: { repo: chart.repo } } : {}),
         namespace: "kube-system",
         values,
         timeout: args.timeoutSeconds ?? 900,

@@ -6,10 +6,12 @@
  * and what is allowed. `index.ts` calls it before declaring any resource, so a bad value stops
  * `pulumi preview` with nothing created.
  */
+import { validateChartKey } from "./configChart";
 import { CONFIG_KEYS } from "./configKeys";
 import { validateClusterKeys } from "./configCluster";
 import { validateModeKeys } from "./configMode";
 import { validatePerformanceKeys } from "./configPerformance";
+import { projectRoot } from "./projectRoot";
 import { configReader, type Raw } from "./configReader";
 import { ConfigError, type ClusterMode, type LabConfig } from "./configTypes";
 import { validateWorkloadKeys } from "./configWorkload";
@@ -34,6 +36,8 @@ export function validateConfig(raw: Raw): LabConfig {
   }
 
   const cluster = validateClusterKeys(r);
+  // A chart archive is relative to the program's directory, the project root (Pulumi.yaml).
+  const ciliumChart = validateChartKey(r, cluster.ciliumVersion, projectRoot(__dirname));
   const workload = validateWorkloadKeys(r);
   const mode = validateModeKeys(r, cluster);
   const perf = validatePerformanceKeys(r);
@@ -45,6 +49,7 @@ export function validateConfig(raw: Raw): LabConfig {
     kubernetesVersion: cluster.kubernetesVersion,
     workers: cluster.workers,
     ciliumVersion: cluster.ciliumVersion,
+    ciliumChart,
     nativeRoutingCidr: cluster.nativeRoutingCidr as string,
     podCidr: cluster.podCidr as string,
     podCidrMaskSize: cluster.podCidrMaskSize,

@@ -47,6 +47,11 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
   },
   workers: { default: "2", description: "Number of kind worker nodes (1-10)." },
   ciliumVersion: { default: "1.13.0-rc5", description: `Cilium chart version (${SUPPORTED_RANGE}).` },
+  ciliumChart: {
+    default: "",
+    description:
+      "Where the Cilium chart comes from: a Helm repository URL (default https://helm.cilium.io), oci://host/path, or a chart archive cilium-<ciliumVersion>.tgz relative to the project.",
+  },
   nativeRoutingCidr: {
     default: "10.0.0.0/8",
     description: "ipv4NativeRoutingCIDR: traffic to it is routed natively and not masqueraded.",

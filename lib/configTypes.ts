@@ -12,6 +12,12 @@ export type ClusterMode = "kind" | "existing";
 export type NodeProbeMode = "run" | "keep" | "off";
 
 /** The validated configuration of one lab stack. */
+/** How the release names its chart: `chart` and, for a repository, `repo`. */
+export type ChartSource =
+  | { readonly kind: "repository"; readonly repo: string; readonly chart: "cilium" }
+  | { readonly kind: "oci"; readonly chart: string }
+  | { readonly kind: "file"; readonly chart: string };
+
 export interface LabConfig {
   readonly clusterName: string;
   readonly nodeImage: string;
@@ -19,6 +25,8 @@ export interface LabConfig {
   readonly kubernetesVersion?: string;
   readonly workers: number;
   readonly ciliumVersion: string;
+  /** Where the Cilium chart comes from (`ciliumChart`, lib/configChart.ts). */
+  readonly ciliumChart: ChartSource;
   readonly nativeRoutingCidr: string;
   readonly podCidr: string;
   readonly podCidrMaskSize: number;

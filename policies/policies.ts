@@ -3,6 +3,8 @@
  * the analyzer server), so tests and the stack's own checks import it freely.
  */
 import { Policies } from "@pulumi/policy";
+import { withConfigChecked } from "./lib/config";
+import { ciliumConfigDatapathRequired } from "./rules/cilium-config-datapath-required";
 import { ciliumBpfMasqueradeRequired } from "./rules/cilium-bpf-masquerade-required";
 import { ciliumDirectNodeRoutesRequired } from "./rules/cilium-direct-node-routes-required";
 import { ciliumHostLegacyRoutingDisallowed } from "./rules/cilium-host-legacy-routing-disallowed";
@@ -17,6 +19,7 @@ import { kubeProxyDisallowed } from "./rules/kube-proxy-disallowed";
 import { nativeCidrNodeNetworkDisjoint } from "./rules/native-cidr-node-network-disjoint";
 import { nodeportInRange } from "./rules/nodeport-in-range";
 
+/** Each policy checks its own config first, on every call (lib/config.ts `withConfigChecked`). */
 export const policies: Policies = [
   // The Cilium Helm release (resource policies, judged in the keys of the chart version).
   ciliumNativeRoutingRequired,
@@ -26,6 +29,8 @@ export const policies: Policies = [
   ciliumK8sServiceHostRequired,
   ciliumHostLegacyRoutingDisallowed,
   ciliumUnknownValuesReported,
+  // What a chart rendered (helm.v4.Chart shows no values to the engine: its children are judged).
+  ciliumConfigDatapathRequired,
   // The kind cluster (resource policies on lab:index:KindCluster).
   kindDefaultCniDisabled,
   kindKubeProxyDisabled,
@@ -34,4 +39,4 @@ export const policies: Policies = [
   nodeportInRange,
   nativeCidrNodeNetworkDisjoint,
   controlPlaneTaintTolerated,
-];
+].map(withConfigChecked);

@@ -1,4 +1,7 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { parse } from "yaml";
 import {
   FAKE_KUBECONFIG,
@@ -232,5 +235,32 @@ describe("the stack with bad config (under mocks)", () => {
     );
     assert.match(err.message, /cilium-ebpf-lab:nodePort = "80": must be an integer in 30000-32767/);
     assert.deepStrictEqual(err.resources, []);
+  });
+});
+
+describe("the stack with another chart source (ciliumChart, under mocks)", () => {
+  it("installs a chart archive on disk, with no repository", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chart-"));
+    const archive = path.join(dir, "cilium-1.13.0-rc5.tgz");
+    fs.writeFileSync(archive, "");
+    const rel = one(await runLab({ config: { ciliumChart: archive } }), "kubernetes:helm.sh/v3:Release");
+    assert.strictEqual(rel.inputs.chart, archive);
+    assert.strictEqual(rel.inputs.repositoryOpts, undefined);
+    assert.strictEqual(rel.inputs.version, "1.13.0-rc5");
+  });
+
+  it("installs from a mirror repository or an OCI registry", async () => {
+    const mirror = one(
+      await runLab({ config: { ciliumChart: "https://charts.example.internal/cilium/" } }),
+      "kubernetes:helm.sh/v3:Release",
+    );
+    assert.strictEqual(mirror.inputs.chart, "cilium");
+    assert.deepStrictEqual(mirror.inputs.repositoryOpts, { repo: "https://charts.example.internal/cilium" });
+    const oci = one(
+      await runLab({ config: { ciliumChart: "oci://quay.io/cilium/charts" } }),
+      "kubernetes:helm.sh/v3:Release",
+    );
+    assert.strictEqual(oci.inputs.chart, "oci://quay.io/cilium/charts/cilium");
+    assert.strictEqual(oci.inputs.repositoryOpts, undefined);
   });
 });

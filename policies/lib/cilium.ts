@@ -16,6 +16,7 @@ import {
   keyStatus,
 } from "../../lib/chartIndex";
 import { helmValuesOf } from "./helmValues";
+import { programDir, projectOfUrn } from "./programDir";
 import { Plain, need, peek, show } from "./props";
 import { HELM_TYPES, TYPES, validateResourceOfToken } from "./types";
 
@@ -110,7 +111,10 @@ export function validateCiliumRelease(
       report(`${rule}, and ${unsupportedVersionMessage(version)}`);
       return;
     }
-    const { values, unreadable } = await helmValuesOf(args.props as Record<string, unknown>);
+    const { values, unreadable } = await helmValuesOf(
+      args.props as Record<string, unknown>,
+      programDir(projectOfUrn(args.urn)),
+    );
     check(
       { version: version as string, indexedVersion, minor: semver.minor(version as string), values },
       report,

@@ -19,6 +19,14 @@
  * engine inside `properties`, so they carry `additionalProperties: false` themselves.
  */
 
+import { Policy, ResourceValidation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+
+/** A config property listing object names (a JSON schema with its default), for policies that match names. */
+export function namesProperty(names: readonly string[], description: string): PolicyConfigJSONSchema {
+  return { type: "array", items: { type: "string" }, default: [...names], description };
+}
+
 /** Anything with the engine's `getConfig` (resource and stack validation args). */
 export interface HasConfig {
   getConfig<T extends object>(): T;
@@ -50,4 +58,50 @@ export function configOf<T extends object>(policy: string, defaults: T, args: Ha
     if (given[key] !== undefined) out[key] = given[key];
   }
   return out as T;
+}
+
+/** The defaults of a policy's config: its schema's `default`s. */
+function schemaDefaults(policy: Policy): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
+    out[key] = typeof schema === "object" ? schema.default : undefined;
+  }
+  return out;
+}
+
+/**
+ * The policy with its config checked first, on every call, whatever it is shown. A resource policy is
+ * called for every resource (pulumi-policy server.ts `makeAnalyzeRpcFun` runs each policy on each
+ * Analyze request; only a `validateResourceOfType` function is skipped for other types, and the
+ * pack uses none), so its typo is refused at the first Analyze of every preview (the stack
+ * resource's own, as the recordings in test/fixtures/engine show), not only when the policy meets a
+ * resource of its type. A stack policy is called once per preview, by AnalyzeStack, which the engine
+ * sends after all steps and only when none failed (README "Policy pack").
+ */
+export function withConfigChecked(
+  policy: ResourceValidationPolicy | StackValidationPolicy,
+): ResourceValidationPolicy | StackValidationPolicy {
+  const defaults = schemaDefaults(policy);
+  if ("validateStack" in policy) {
+    const validate = policy.validateStack;
+    return {
+      ...policy,
+      validateStack: (args, report) => {
+        configOf(policy.name, defaults, args);
+        return validate(args, report);
+      },
+    };
+  }
+  const validations = policy.validateResource;
+  if (validations === undefined) return policy;
+  const checked =
+    (v: ResourceValidation): ResourceValidation =>
+    (args, report) => {
+      configOf(policy.name, defaults, args);
+      return v(args, report);
+    };
+  return {
+    ...policy,
+    validateResource: Array.isArray(validations) ? validations.map(checked) : checked(validations),
+  };
 }

@@ -10,8 +10,8 @@
  * FileAsset path is relative to the program's directory, but a Node policy pack runs in its own
  * directory (pulumi/pulumi sdk/nodejs/cmd/pulumi-language-nodejs/main.go lines 1744-1747: "node
  * policy packs used to always run with the working directory set to the policy pack directory"), so
- * relative paths are read from this repository's root, the project the pack belongs to (the pack
- * runs only inside it: see README "Policy pack"). A file that cannot be read is named, not guessed.
+ * relative paths are read from the program's directory, found as ./programDir.ts says (the project of
+ * the resource's URN). A file that cannot be read is named, not guessed.
  */
 import { readFile } from "node:fs/promises";
 import * as path from "node:path";
@@ -24,14 +24,14 @@ export interface HelmValues {
   readonly unreadable: readonly string[];
 }
 
-/** The project directory: the repository root, two levels above policies/lib. */
-const PROJECT_DIR = path.resolve(__dirname, "..", "..");
-
 /** The proxy's hook that returns the real object (pulumi-policy proxy.ts `getSpecialProxyTarget`, not typed). */
 const PROXY_TARGET = "__getSpecialProxyTarget";
 
 /** Reads one asset of `valueYamlFiles` (a proxied asset object): its YAML, or why not. */
-async function readAsset(entry: unknown): Promise<{ doc?: unknown; problem?: string }> {
+async function readAsset(
+  entry: unknown,
+  base: string | undefined,
+): Promise<{ doc?: unknown; problem?: string }> {
   const target = ((entry as Record<string, unknown>)?.[PROXY_TARGET] ?? entry) as Record<string, unknown>;
   try {
     let text: string;
@@ -39,7 +39,10 @@ async function readAsset(entry: unknown): Promise<{ doc?: unknown; problem?: str
       text = String(await target.text);
     } else if (target && target.path !== undefined) {
       const file = String(await target.path);
-      text = await readFile(path.resolve(PROJECT_DIR, file), "utf8");
+      if (!path.isAbsolute(file) && base === undefined) {
+        return { problem: `${file}: relative, and the program's directory was not found` };
+      }
+      text = await readFile(path.resolve(base ?? "/", file), "utf8");
     } else {
       return { problem: "a values file that is neither a FileAsset nor a StringAsset" };
     }
@@ -61,7 +64,10 @@ export function mergeValues(base: Plain, over: Plain): Plain {
  * The values of a Helm resource's props (the raw, proxied props: assets need the real objects).
  * An unknown `values` or file list throws the engine's error, as reading it directly would.
  */
-export async function helmValuesOf(rawProps: Record<string, unknown>): Promise<HelmValues> {
+export async function helmValuesOf(
+  rawProps: Record<string, unknown>,
+  base: string | undefined,
+): Promise<HelmValues> {
   const props = snapshot(rawProps);
   const inline = need(props, "values") ?? {};
   const files = rawProps.valueYamlFiles; // throws UnknownValueError when unknown at preview
@@ -69,7 +75,7 @@ export async function helmValuesOf(rawProps: Record<string, unknown>): Promise<H
   const unreadable: string[] = [];
   if (Array.isArray(files)) {
     for (let i = 0; i < files.length; i++) {
-      const { doc, problem } = await readAsset(files[i]);
+      const { doc, problem } = await readAsset(files[i], base);
       if (problem !== undefined) unreadable.push(`valueYamlFiles[${i}]: ${problem}`);
       else merged = mergeValues(merged, doc);
     }

@@ -6,11 +6,14 @@
  * provider, pkg/resource/deploy/step_generator.go lines 1264-1310 and 3450-3465, commit 1b59498), and any
  * stack's `command:local:Command` that runs `kind create cluster` (./kindCommand.ts).
  */
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { parse } from "yaml";
 import { configOf } from "./config";
 import { Plain, found, isRecord, need, peek } from "./props";
 import { KindCreate, kindCreateOf } from "./kindCommand";
+import { programDir, projectOfUrn } from "./programDir";
 import { TYPES, validateResourceOfToken } from "./types";
 
 /** The parsed kind config, or why it could not be read. */
@@ -77,7 +80,7 @@ export function kindSettingPolicy(spec: KindSettingRule): ResourceValidationPoli
         const create = kindCreateOf(props);
         if (create === undefined)
           args.notApplicable("Policy only applies to Commands that run kind create cluster");
-        judgeCommand(spec, create as KindCreate, want, report);
+        judgeCommand(spec, withFileRead(create as KindCreate, args.urn), want, args, report);
         return;
       }
       const arg = need(props, spec.arg);
@@ -103,15 +106,44 @@ export function kindSettingPolicy(spec: KindSettingRule): ResourceValidationPoli
   };
 }
 
+/**
+ * A `--config <file>` read where kind reads it: the Command's `dir` (relative to the program's
+ * directory), else the program's directory (./programDir.ts). Unchanged when it cannot be read.
+ */
+function withFileRead(create: KindCreate, urn: string): KindCreate {
+  if (create.config.kind !== "file") return create;
+  const { path: file, dir } = create.config;
+  const base = programDir(projectOfUrn(urn));
+  const cwd = dir !== undefined && path.isAbsolute(dir) ? dir : base && path.resolve(base, dir ?? ".");
+  const full = path.isAbsolute(file) ? file : cwd && path.resolve(cwd, file);
+  if (full === undefined || !existsSync(full)) return create;
+  try {
+    return {
+      ...create,
+      config: { kind: "text", text: readFileSync(full, "utf8"), from: `the file ${full}` },
+    };
+  } catch {
+    return create;
+  }
+}
+
 /** The kind setting in the config a Command gives `kind create cluster` (the only place it can be). */
 function judgeCommand(
   spec: KindSettingRule,
   create: KindCreate,
   want: string,
+  args: { notApplicable(reason?: string): never },
   report: (message: string) => void,
 ): void {
   const yamlKey = `networking.${spec.arg}`;
   const where = "kind create cluster in this Command";
+  if (create.config.kind === "file") {
+    // Not readable here (no program directory found, or no such file, which kind itself then
+    // refuses at up): not judged rather than a violation that would block a compliant stack.
+    args.notApplicable(
+      `kind create cluster --config ${create.config.path}: the file is not readable from the policy pack, so ${yamlKey} was not judged`,
+    );
+  }
   if (create.config.kind === "unreadable") {
     report(
       `${spec.rule}: found ${create.config.problem}; give kind its config on the Command's stdin (--config -) or write the file from a heredoc in create, with ${yamlKey}: ${want}`,

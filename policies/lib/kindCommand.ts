@@ -14,8 +14,10 @@
  * `env`, ...), `--config -` fed by the Command's `stdin`, by a heredoc on the same line
  * (`kind create cluster --config - <<EOF`) or piped from one (`cat <<EOF | kind create cluster
  * --config=-`), and `--config <file>` where the script writes `<file>` from a heredoc
- * (`cat > <file> <<EOF`, `cat <<EOF > <file>`, `tee <file> <<EOF`). Anything else is reported as not
- * readable, never guessed.
+ * (`cat > <file> <<EOF`, `cat <<EOF > <file>`, `tee <file> <<EOF`). Any other `--config <file>` is
+ * a file kind reads from the Command's working directory: its `dir` input, else the provider's own
+ * working directory (pulumi-command v1.2.1 provider/pkg/provider/local/commandOutputs.go lines 73-77,
+ * `cmd.Dir = *in.Dir` or `os.Getwd()`), which is the program's directory: ./kind.ts reads it there.
  */
 import { parse } from "shell-quote";
 import { Plain, need } from "./props";
@@ -24,6 +26,8 @@ import { Plain, need } from "./props";
 export type KindConfigText =
   | { readonly kind: "text"; readonly text: string; readonly from: string }
   | { readonly kind: "none" }
+  /** `--config <file>` the script does not write: kind reads it from the Command's `dir` (or the program's). */
+  | { readonly kind: "file"; readonly path: string; readonly dir?: string }
   | { readonly kind: "unreadable"; readonly problem: string };
 
 /** A `kind create cluster` found in a command. */
@@ -164,12 +168,10 @@ export function kindCreateOf(props: Plain): KindCreate | undefined {
         config: { kind: "text", text: body, from: `the file ${configPath} the command writes` },
       };
     }
+    const dir = need(props, "dir");
     return {
       image: imageKnown,
-      config: {
-        kind: "unreadable",
-        problem: `kind create cluster --config ${configPath}, a file the command does not write from a heredoc (the pack reads only what the Command's inputs hold)`,
-      },
+      config: { kind: "file", path: configPath, ...(typeof dir === "string" && dir !== "" ? { dir } : {}) },
     };
   }
   return undefined;

@@ -21,7 +21,7 @@
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { INDEXED_VERSIONS, keyStatus, suggestKey } from "../../lib/chartIndex";
-import { flattenValuePaths } from "../../components/ciliumValues";
+import { flattenValuePaths } from "../../lib/valuePaths";
 import { validateCiliumRelease } from "../lib/cilium";
 import { configOf } from "../lib/config";
 import { isRecord, peek, show, withoutUnknowns } from "../lib/props";

@@ -20,7 +20,7 @@
  * Source: https://docs.cilium.io/en/stable/network/kubernetes/kubeproxy-free/
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { configOf } from "../lib/config";
+import { configOf, namesProperty } from "../lib/config";
 import { describeObject, metadataOf } from "../lib/stack";
 import { isConfigMapType, isDaemonSetType } from "../lib/types";
 import { need, snapshot } from "../lib/props";
@@ -43,12 +43,7 @@ export const kubeProxyDisallowed: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
-      names: {
-        type: "array",
-        items: { type: "string" },
-        default: DEFAULTS.names,
-        description: "Object names that identify kube-proxy.",
-      },
+      names: namesProperty(DEFAULTS.names, "Object names that identify kube-proxy."),
       labels: {
         type: "object",
         additionalProperties: { type: "string" },

@@ -3,7 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import Ajv from "ajv";
 import { parse } from "yaml";
-import { CiliumSettings, ciliumValues, flattenValuePaths } from "../../components/ciliumValues";
+import { CiliumSettings, ciliumValues } from "../../components/ciliumValues";
+import { flattenValuePaths } from "../../lib/valuePaths";
 import { INDEXED_VERSIONS, indexedVersionFor, keyStatus } from "../../lib/chartIndex";
 
 /** The seed's settings, with a cluster name short enough for the 1.16+ charts. */

@@ -296,6 +296,37 @@ const CASES: Record<string, KeyCase> = {
       ),
     ),
   },
+  ciliumChart: {
+    valid: one("ciliumChart")(
+      fc.oneof(
+        fc.domain().map((d) => `https://${d}/charts`),
+        fc.domain().map((d) => `oci://${d}/cilium/charts`),
+        fc.constant(""),
+      ),
+    ),
+    check: (cfg, raw) =>
+      assert.strictEqual(
+        cfg.ciliumChart.kind === "repository" ? cfg.ciliumChart.repo : cfg.ciliumChart.chart,
+        raw.ciliumChart === ""
+          ? "https://helm.cilium.io"
+          : raw.ciliumChart.startsWith("oci://")
+            ? `${raw.ciliumChart}/cilium`
+            : raw.ciliumChart,
+      ),
+    invalid: one("ciliumChart")(
+      fc.oneof(
+        hostile,
+        fc.constantFrom(
+          "https://",
+          "oci://",
+          "https://exa mple.org",
+          "https://example.org/?q=1",
+          "cilium-1.18.12.tgz",
+          "missing/cilium-1.13.0-rc5.tgz",
+        ),
+      ),
+    ),
+  },
   nativeRoutingCidr: {
     valid: cidrCombo,
     check: (cfg, raw) => {

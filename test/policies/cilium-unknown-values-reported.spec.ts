@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { flattenValuePaths } from "../../components/ciliumValues";
+import { flattenValuePaths } from "../../lib/valuePaths";
 import { ciliumUnknownValuesReported as policy } from "../../policies/rules/cilium-unknown-values-reported";
 import { V13, V18, assertOneViolation, helmRelease, runResourcePolicy, withValue } from "./helpers";
 

@@ -10,6 +10,7 @@ import * as assert from "node:assert/strict";
 import Ajv from "ajv";
 import { policies } from "../../policies/policies";
 import { PolicyConfigError } from "../../policies/lib/config";
+import { PROJECT } from "../helpers/pulumiMocks";
 import { V18, configDefaults, labStack, runPolicyOver } from "./helpers";
 
 /** The schema the engine validates a policy's config against (convertSchema). */
@@ -33,6 +34,19 @@ describe("policy config", () => {
           err.message.startsWith(`policy ${p.name}: unknown config property "notASetting"`) &&
           Object.keys(configDefaults(p)).every((k) => err.message.includes(JSON.stringify(k))),
       );
+    });
+  }
+
+  for (const p of policies) {
+    it(`${p.name} refuses the typo whatever the stack holds: a stack of its root resource only (issue 23)`, async () => {
+      // The first Analyze request of every preview is the stack resource's (test/fixtures/engine).
+      const root = { type: "pulumi:pulumi:Stack", name: `${PROJECT}-dev`, props: {} };
+      await assert.rejects(
+        () => runPolicyOver(p, [root], { notASetting: true }),
+        (err: unknown) => err instanceof PolicyConfigError && err.message.includes('"notASetting"'),
+      );
+      // And without the typo, nothing to say about it.
+      assert.deepEqual(await runPolicyOver(p, [root], {}), []);
     });
   }
 

@@ -3,7 +3,8 @@
  * (defect 5), called the way the engine calls it (./engine.ts).
  */
 import * as assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { specialAssetSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { printViolation } from "./display";
@@ -81,6 +82,29 @@ describe("the pack on resources of any stack (defect 3), as the engine calls it"
     assert.match(found[1].message, /without --config \(kind's defaults, so kind then installs kindnet\)/);
   });
 
+  it("reads a --config file from the Command's dir, and never blocks when it cannot (issue 23)", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "kind-config-"));
+    const kindYaml = (networking: string[]) =>
+      ["kind: Cluster", "apiVersion: kind.x-k8s.io/v1alpha4", "networking:", ...networking, ""].join("\n");
+    writeFileSync(
+      path.join(dir, "kind.yaml"),
+      kindYaml(["  disableDefaultCNI: true", "  kubeProxyMode: none"]),
+    );
+    writeFileSync(path.join(dir, "proxy.yaml"), kindYaml(["  disableDefaultCNI: true"]));
+    const command = (name: string, file: string) =>
+      extraResource("command:local:Command", name, { create: `kind create cluster --config ${file}`, dir });
+    const found = await run(
+      command("compliant", "kind.yaml"),
+      command("with-proxy", "proxy.yaml"),
+      command("no-file", "missing.yaml"),
+    );
+    assert.deepEqual(
+      found.map((d) => [d.policy, d.urn.split("::").pop()]),
+      [["kind-kube-proxy-disabled", "with-proxy"]],
+    );
+    assert.match(found[0].message, new RegExp(`\\(the file ${path.join(dir, "proxy.yaml")}\\)`));
+  });
+
   it("judges Cilium installed by helm.v4.Chart and helm.v3.Chart, version-aware", async () => {
     const v4 = extraResource(
       "kubernetes:helm.sh/v4:Chart",
@@ -120,17 +144,25 @@ describe("the pack on resources of any stack (defect 3), as the engine calls it"
   });
 
   it("merges readable valueYamlFiles under the values, and names the ones it cannot read", async () => {
+    // A Chart component: a helm.v3.Release never shows valueYamlFiles to the pack, the provider's Check
+    // merges them into values first (recorded: test/fixtures/engine/values-file, test/policies/replay.spec.ts).
     const release = named(structuredClone(base), "cilium-release");
-    const withFile = extraResource("kubernetes:helm.sh/v3:Release", "cilium-files", {
-      ...release.inputs,
-      values: { ...(release.inputs.values as Obj), bpf: { monitorAggregation: "none" } },
-      valueYamlFiles: [
-        { [specialSigKey]: specialAssetSig, text: "bpf:\n  masquerade: false\n" },
-        { [specialSigKey]: specialAssetSig, path: "/nonexistent/cilium-values.yaml" },
-        // Relative: read from the repository root (the pack runs in policies/).
-        { [specialSigKey]: specialAssetSig, path: "Pulumi.dev.yaml" },
-      ],
-    });
+    const withFile = extraResource(
+      "kubernetes:helm.sh/v3:Chart",
+      "cilium-files",
+      {
+        chart: "cilium",
+        fetchOpts: { repo: "https://helm.cilium.io", version: (release.inputs as Obj).version },
+        values: { ...(release.inputs.values as Obj), bpf: { monitorAggregation: "none" } },
+        valueYamlFiles: [
+          { [specialSigKey]: specialAssetSig, text: "bpf:\n  masquerade: false\n" },
+          { [specialSigKey]: specialAssetSig, path: "/nonexistent/cilium-values.yaml" },
+          // Relative: read from the program's directory, this repository (policies/lib/programDir.ts).
+          { [specialSigKey]: specialAssetSig, path: "Pulumi.dev.yaml" },
+        ],
+      },
+      { custom: false },
+    );
     const found = await run(withFile);
     assert.deepEqual(found.map((d) => d.policy).sort(), [
       "cilium-bpf-masquerade-required",

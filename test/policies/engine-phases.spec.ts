@@ -5,6 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import { policies } from "../../policies/policies";
+import { calls, loadRecording } from "./replay";
 import {
   Diagnostic,
   EngineResource,
@@ -12,6 +13,7 @@ import {
   Phase,
   analyze,
   declare,
+  extraResource,
   kubeProxyDaemonSet,
   violations,
 } from "./engine";
@@ -135,6 +137,18 @@ const CASES: Case[] = [
     defect: 1,
     fires: ALWAYS,
     breaks: (rs) => [...rs, kubeProxyDaemonSet()],
+  },
+  {
+    policy: "cilium-config-datapath-required",
+    what: "a chart's rendered cilium-config in tunnel mode (the real render of helm-v4-render)",
+    fires: ALWAYS,
+    breaks: (rs) => {
+      const analyzed = calls(loadRecording("helm-v4-render/analyzer.jsonl"), "Analyze");
+      const configMap = analyzed.find((c) => c.request.name === "cilium:default/cilium-config");
+      assert.ok(configMap);
+      const inputs = configMap.request.properties as Record<string, unknown>;
+      return [...rs, extraResource("kubernetes:core/v1:ConfigMap", "cilium-config", inputs)];
+    },
   },
   {
     policy: "nodeport-in-range",

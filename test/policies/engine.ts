@@ -29,7 +29,13 @@
  * (pulumi-policy server.ts `makeReportViolationFun`, lines 837-840), "can't run policy ... during
  * preview" advisories for unknown values, the level from the pack.
  *
- * Not modelled: provider Check (defaults a provider adds to inputs), policy config (the module-level
+ * Compared with the real engine (./realGraph.spec.ts, recordings in test/fixtures/engine): the
+ * components and the preflight Command reach the pack with exactly these inputs; the engine also
+ * analyzes the stack resource and each default provider, which no policy judges.
+ *
+ * Not modelled: provider Check (defaults a provider adds to inputs; for a helm.v3.Release it also
+ * merges `valueYamlFiles` into `values`, so the pack never sees value files on a Release: recorded
+ * in test/fixtures/engine/values-file), policy config (the module-level
  * config of server.js is set only by the Configure RPC, which is not exported: config behaviour is
  * tested with ./helpers.ts), remediations.
  */

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import * as path from "node:path";
 import {
   ResourceValidationPolicy,
@@ -34,6 +34,7 @@ const MANDATORY = [
   "cilium-direct-node-routes-required",
   "cilium-k8s-service-host-required",
   "cilium-host-legacy-routing-disallowed",
+  "cilium-config-datapath-required",
   "kind-default-cni-disabled",
   "kind-kube-proxy-disabled",
   "kube-proxy-disallowed",
@@ -135,6 +136,48 @@ describe("the cilium-ebpf-lab policy pack", () => {
     }
     // @pulumi/policy needs the SDK as a peer: the root's single copy.
     assert.ok(declared["@pulumi/pulumi"] !== undefined);
+  });
+
+  it("depends on nothing of this stack's components: what it shares with them is in lib/ (issue 23)", () => {
+    // Follows every relative import from the entry point, as Node would load the pack.
+    const root = path.resolve(POLICIES_DIR, "..");
+    const seen = new Set<string>();
+    const queue = [path.join(POLICIES_DIR, "index.ts")];
+    while (queue.length > 0) {
+      const file = queue.pop() as string;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      if (file.endsWith(".json")) continue;
+      const text = readFileSync(file, "utf8");
+      for (const m of text.matchAll(/from "(\.{1,2}\/[^"]*)"/g)) {
+        const base = path.resolve(path.dirname(file), m[1]);
+        queue.push(
+          [base, `${base}.ts`, path.join(base, "index.ts")].find(
+            (f) => existsSync(f) && statSync(f).isFile(),
+          ) ?? assert.fail(`${m[1]} in ${file}`),
+        );
+      }
+    }
+    const outside = [...seen]
+      .map((f) => path.relative(root, f))
+      .filter((f) => !["policies", "lib", "data"].includes(f.split(path.sep)[0]));
+    assert.deepEqual(outside, []);
+    assert.ok(seen.has(path.join(root, "lib", "valuePaths.ts")));
+  });
+
+  it("is applied by every pulumi up/preview command the README shows (issue 23)", () => {
+    const readme = readFileSync(path.join(POLICIES_DIR, "..", "README.md"), "utf8");
+    const blocks = [...readme.matchAll(/```(?:sh|bash)\n([\s\S]*?)```/g)].flatMap((m) => m[1].split("\n"));
+    // Code spans with arguments: `pulumi up` alone in prose names the command, it is no command line.
+    const spans = [
+      ...readme.replace(/```[\s\S]*?```/g, "").matchAll(/`([^`\n]*pulumi (?:up|preview) [^`\n]*)`/g),
+    ].map((m) => m[1]);
+    const commands = [...blocks, ...spans].filter((l) => /\bpulumi (up|preview)\b/.test(l));
+    assert.ok(commands.length > 0);
+    assert.deepEqual(
+      commands.filter((c) => !/--policy-pack policies/.test(c)),
+      [],
+    );
   });
 
   describe("on the stack the lab declares", () => {
