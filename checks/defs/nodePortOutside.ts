@@ -225,11 +225,25 @@ function judgeOutside(ctx: LabContext, results: ReadonlyMap<string, ExecResult>)
       tableRead ||= nat.tableRead;
     }
   }
-  if (found.length > 0)
-    return pass(
-      `BPF NodePort forwarded requests from outside the nodes to a backend on another node: ${found.join("; ")}${missing.length > 0 ? ` (not found for: ${missing.join("; ")})` : ""}`,
+  // Every forwarded answer must show Cilium's SNAT: one without it was forwarded by something else
+  // (or its table was not readable), and a pass would rest on part of the evidence.
+  if (found.length > 0 && missing.length > 0)
+    return inconclusive(
+      `some answers from other nodes show Cilium's NodePort SNAT (${found.join("; ")}), others do not: ${missing.join("; ")}`,
       facts,
     );
+  if (found.length > 0) {
+    const forwarding = new Set(remote.map((a) => a.node.name));
+    const unused = ctx.nodes.map((n) => n.name).filter((n) => !forwarding.has(n));
+    const note =
+      unused.length === 0
+        ? ""
+        : `; BPF NAT table not needed on ${list(unused)}: every answer there came from its own pod`;
+    return pass(
+      `BPF NodePort forwarded requests from outside the nodes to a backend on another node: ${found.join("; ")}${note}`,
+      facts,
+    );
+  }
   const why = `answered from another node, but no BPF NAT entry shows Cilium's NodePort SNAT: ${missing.join("; ")}`;
   if (tableRead && settingOf(ctx, "kube-proxy-replacement") !== undefined)
     return differsFrom(

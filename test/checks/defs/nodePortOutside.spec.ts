@@ -33,7 +33,7 @@ describe("nodeport-from-outside", () => {
       kase: "healthy",
       verdict: "pass",
       reason:
-        /^BPF NodePort forwarded requests from outside the nodes to a backend on another node: http:\/\/172\.18\.0\.4:32000\/ \(.*-control-plane\) from 172\.18\.0\.1:41830 → evescn-q7xhn \(10\.0\.0\.72\) on .*-worker, SNAT in .*-control-plane's BPF NAT table: `TCP OUT 172\.18\.0\.1:41830 -> 10\.0\.0\.72:80 XLATE_SRC 172\.18\.0\.4:41830 .*`; .*172\.18\.0\.3:32000.* → evescn-jzms5/,
+        /^BPF NodePort forwarded requests from outside the nodes to a backend on another node: http:\/\/172\.18\.0\.4:32000\/ \(.*-control-plane\) from 172\.18\.0\.1:41830 → evescn-q7xhn \(10\.0\.0\.72\) on .*-worker, SNAT in .*-control-plane's BPF NAT table: `TCP OUT 172\.18\.0\.1:41830 -> 10\.0\.0\.72:80 XLATE_SRC 172\.18\.0\.4:41830 .*`; .*172\.18\.0\.3:32000.* → evescn-jzms5.*; BPF NAT table not needed on .*-worker2: every answer there came from its own pod$/,
       facts: {
         nodePortFromOutside: {
           answers: [
@@ -73,6 +73,13 @@ describe("nodeport-from-outside", () => {
       verdict: "inconclusive",
       reason:
         /no BPF NAT entry shows Cilium's NodePort SNAT: .*no BPF NAT entry for 172\.18\.0\.1:41830 → 10\.0\.0\.72:80 in cilium-mfc5w's `cilium bpf nat list` \(2 entries\).*this evidence cannot tell$/,
+    },
+    {
+      title: "is inconclusive, not pass, when one forwarded answer shows Cilium's SNAT and another does not",
+      kase: "partial-nat",
+      verdict: "inconclusive",
+      reason:
+        /^some answers from other nodes show Cilium's NodePort SNAT .*others do not: .*172\.18\.0\.1:52426 → evescn-zx9kk .*no BPF NAT entry for 172\.18\.0\.1:52426 → 10\.0\.1\.63:80/,
     },
     {
       title: "fails when the NodePort answers the runner's host on some nodes but not on another",
