@@ -72,6 +72,14 @@ export function pingCommand(ip: string, opts: PingOptions = {}): string[] {
  */
 export const CURL_WRITE_OUT = "\\n%{remote_ip}:%{remote_port} %{http_code}\\n";
 
+/**
+ * {@link CURL_WRITE_OUT} with the connection's own end appended: `<remote> <code> <local ip>:<local
+ * port>` (curl's `local_ip` / `local_port` write-out variables), so a judge can find the flow in a
+ * node's tables.
+ */
+export const CURL_WRITE_OUT_LOCAL =
+  "\\n%{remote_ip}:%{remote_port} %{http_code} %{local_ip}:%{local_port}\\n";
+
 export interface CurlOptions {
   /** Seconds one attempt may take (`--max-time`). Defaults to 5. */
   readonly maxTimeSeconds?: number;
@@ -80,6 +88,8 @@ export interface CurlOptions {
    * NodePort plumbing that is still being programmed after a rollout. Defaults to 0.
    */
   readonly retries?: number;
+  /** Write out the local end too ({@link CURL_WRITE_OUT_LOCAL}). Defaults to false. */
+  readonly local?: boolean;
 }
 
 /** Seconds a {@link curlCommand} can take at worst (every attempt timing out, plus the retry delays). */
@@ -105,7 +115,8 @@ export function curlCommand(url: string, opts: CurlOptions = {}): string[] {
           "--retry-max-time",
           String(curlWorstCaseSeconds(opts)),
         ];
-  return ["curl", "-sS", "--max-time", maxTime, ...retry, "-w", CURL_WRITE_OUT, url];
+  const writeOut = opts.local === true ? CURL_WRITE_OUT_LOCAL : CURL_WRITE_OUT;
+  return ["curl", "-sS", "--max-time", maxTime, ...retry, "-w", writeOut, url];
 }
 
 /** What {@link parseCurlOutput} reads from a {@link curlCommand}'s output. */
@@ -115,13 +126,15 @@ export interface CurlOutput {
   readonly body: string;
   /** `ip:port` curl connected to; undefined when it never connected. */
   readonly remote?: string;
+  /** `ip:port` of curl's own end ({@link CURL_WRITE_OUT_LOCAL}); undefined when not written or not connected. */
+  readonly local?: string;
   /** HTTP status; undefined when no write-out line was found; 0 when no response came back. */
   readonly httpCode?: number;
   /** curl's own error lines (`curl: (7) Failed to connect ...`). */
   readonly errors: readonly string[];
 }
 
-const WRITE_OUT_LINE = /^(?<remote>\S*:\d*) (?<code>\d{3})$/;
+const WRITE_OUT_LINE = /^(?<remote>\S*:\d*) (?<code>\d{3})(?: (?<local>\S*:\d*))?$/;
 
 /** Reads a {@link curlCommand}'s output: body, write-out line, curl errors. Never throws. */
 export function parseCurlOutput(raw: string): CurlOutput {
@@ -137,6 +150,7 @@ export function parseCurlOutput(raw: string): CurlOutput {
   if (index < 0) return { raw, body: raw.trim(), errors };
   const m = WRITE_OUT_LINE.exec(lines[index].trim());
   const remote = m?.groups?.remote ?? "";
+  const local = m?.groups?.local;
   const body = lines
     .slice(0, index)
     .filter((l) => !/^curl: \(\d+\)/.test(l.trim()) && !/^Warning: /.test(l.trim()))
@@ -146,6 +160,7 @@ export function parseCurlOutput(raw: string): CurlOutput {
     raw,
     body,
     remote: /^:0?$/.test(remote) ? undefined : remote,
+    ...(local === undefined || /^:0?$/.test(local) ? {} : { local }),
     httpCode: Number(m?.groups?.code),
     errors,
   };

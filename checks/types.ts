@@ -41,12 +41,21 @@ export interface CheckResult {
   readonly durationMs: number;
 }
 
-/** Where a command runs: inside a pod (optionally a container of it) in a namespace. */
+/**
+ * Where a command runs: inside a pod (optionally a container of it) in a namespace, or, with `host`,
+ * on the machine the check runner runs on (outside every node: a client the nodes' cgroup hooks never
+ * see). A host target's `namespace` and `pod` only name it in the evidence and the recordings
+ * ({@link RUNNER_HOST}).
+ */
 export interface ExecTarget {
   readonly namespace: string;
   readonly pod: string;
   readonly container?: string;
+  readonly host?: boolean;
 }
+
+/** The runner's own machine as a target (the check runner runs `argv` there with a bound, no kubectl). */
+export const RUNNER_HOST: ExecTarget = { namespace: "", pod: "runner-host", host: true };
 
 /** What an executor returns for one command. Never throws for a failing command. */
 export interface ExecResult {

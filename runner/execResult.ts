@@ -24,8 +24,12 @@ export function toExecResult(result: ProcessResult, command: string): ExecResult
   };
 }
 
-/** `kubectl exec -n NS POD [-c C] -- argv...` as a person would type it (no kubeconfig, no context). */
+/**
+ * `kubectl exec -n NS POD [-c C] -- argv...` as a person would type it (no kubeconfig, no context);
+ * for the runner's host (`target.host`) the argv itself, which runs there.
+ */
 export function kubectlExecDisplay(target: ExecTarget, argv: readonly string[]): string {
+  if (target.host === true) return shellJoin(argv);
   return shellJoin(["kubectl", ...execArgs(target, argv)]);
 }
 

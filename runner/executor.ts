@@ -30,7 +30,8 @@ export interface KubectlExecutorOptions {
 }
 
 /**
- * Runs probe commands with `kubectl exec`. The command in the evidence is the `kubectl exec ...`
+ * Runs probe commands with `kubectl exec` (and those of the runner's host, {@link ExecTarget.host},
+ * on this machine). The command in the evidence is the `kubectl exec ...`
  * part only: the kubeconfig path (a temporary file, or a user's home) and the context stay out of the
  * published results.
  *
@@ -69,6 +70,10 @@ export class KubectlExecutor implements Executor {
    * stream, commit 030880a5; the newer protocol versions build on it: not checked line by line).
    */
   exec(target: ExecTarget, argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
+    // The runner's host: argv runs here, bounded by the step timeout (+2 s to reap), without kubectl;
+    // no kubeconfig or context reaches it.
+    if (target.host === true)
+      return this.run([...argv], kubectlExecDisplay(target, argv), opts.timeoutSeconds + 2, opts.onOutput);
     return this.run(
       this.execArgv(target, argv, opts.timeoutSeconds),
       kubectlExecDisplay(target, argv),

@@ -49,8 +49,9 @@ export interface NetnsExecutorOptions extends LocalExecutorOptions {
 export class NetnsExecutor implements Executor {
   constructor(private readonly opts: NetnsExecutorOptions = {}) {}
 
-  /** The argv that is spawned (and shown). */
+  /** The argv that is spawned (and shown); the runner's host is this machine's own (root) namespace. */
   execArgv(target: ExecTarget, argv: readonly string[]): string[] {
+    if (target.host === true) return [...argv];
     return ["ip", "netns", "exec", `${this.opts.prefix ?? ""}${target.pod}`, ...argv];
   }
 

@@ -19,6 +19,8 @@ export interface PlannedStep {
   readonly pod: string;
   /** null: the pod's default container. */
   readonly container: string | null;
+  /** The runner's own machine ({@link ExecTarget.host}): the command runs there, not in a pod. */
+  readonly host: boolean;
   readonly argv: readonly string[];
   /** The exact command (kubectl exec …, shell-quoted). */
   readonly command: string;
@@ -108,6 +110,7 @@ export function planChecks(
         namespace: s.target.namespace,
         pod: s.target.pod,
         container: s.target.container ?? null,
+        host: s.target.host === true,
         argv: [...s.argv],
         command: render(s.target, s.argv),
         timeoutSeconds: effectiveTimeout(s, opts.stepTimeoutCap),
@@ -119,7 +122,9 @@ export function planChecks(
     perCheck[def.name] = pods;
   }
   const lines = steps.flatMap((s) => {
-    const where = `${s.namespace}/${s.pod}${s.container === null ? "" : ` (${s.container})`}`;
+    const where = s.host
+      ? "the runner's host"
+      : `${s.namespace}/${s.pod}${s.container === null ? "" : ` (${s.container})`}`;
     const extra = [
       `timeout ${s.timeoutSeconds}s`,
       ...(s.delayMs > 0 ? [`+${s.delayMs}ms`] : []),

@@ -33,6 +33,7 @@ import { readRecording } from "../runner/recording";
 import { recordingAnswerer } from "../test/helpers/fakeApiExec";
 import { objectsFromDocs } from "../test/helpers/fakeApiObjects";
 import { REAL_KUBECTL, runRealKubectl, startFakeApiServer } from "../test/helpers/fakeApiServer";
+import { writeOfflineCurl } from "../test/helpers/offlineCurl";
 import { seedDocs } from "../test/helpers/fakes";
 import { syntheticContext, syntheticDocs } from "../test/helpers/syntheticLab";
 import { sampleTree, type TreePeaks } from "./procTree";
@@ -97,6 +98,8 @@ export async function measureRun(opts: RunOptions): Promise<RunMeasurement> {
     exec: answers,
   });
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "measure-home-"));
+  fs.mkdirSync(path.join(home, "bin"));
+  writeOfflineCurl(path.join(home, "bin"));
   try {
     const started = Date.now();
     // A checkout from before cli/run.js (8eab6a1 and older) ran its TypeScript through ts-node.
@@ -120,7 +123,8 @@ export async function measureRun(opts: RunOptions): Promise<RunMeasurement> {
       {
         cwd: tree,
         // The real kubectl first on PATH; nothing else of the caller's environment (no KUBECONFIG).
-        env: { PATH: `${path.dirname(REAL_KUBECTL)}:/bin`, HOME: home, ...server.env },
+        // The tests' offline curl first: the runner's-host step must not contact the fake nodes' addresses.
+        env: { PATH: `${home}/bin:${path.dirname(REAL_KUBECTL)}:/bin`, HOME: home, ...server.env },
         stdio: ["ignore", "pipe", "pipe"],
       },
     );

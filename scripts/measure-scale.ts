@@ -23,6 +23,7 @@ import * as path from "path";
 
 import { ALL_CHECKS } from "../checks/defs";
 import type { DocKey } from "../runner/discoveryTypes";
+import { writeOfflineCurl } from "../test/helpers/offlineCurl";
 import { syntheticContext, syntheticDocs } from "../test/helpers/syntheticLab";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -77,6 +78,7 @@ echo "end $$ $(date +%s%N) $kind" >>"$FAKE_LOG"
 export interface Figures {
   nodes: number;
   mode: string;
+  /** The `kubectl exec`s the dry run plans (the runner's-host step is not one). */
   plannedExecs?: number;
   /** `--node-device auto`: the plan's detection execs and the fallbacks they may add. */
   plannedDeviceExecs?: { execs: number; fallbackAtMost: number };
@@ -157,6 +159,7 @@ export async function measure(
     const bin = path.join(dir, "bin");
     fs.mkdirSync(bin);
     fs.writeFileSync(path.join(bin, "kubectl"), FAKE_KUBECTL, { mode: 0o755 });
+    writeOfflineCurl(bin);
     const log = path.join(dir, "kubectl.log");
     fs.writeFileSync(log, "");
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, FAKE_LOG: log, FAKE_DOCS: docs };
@@ -202,12 +205,13 @@ export async function measure(
     let plannedExecs: number | undefined;
     let plannedDeviceExecs: Figures["plannedDeviceExecs"];
     try {
-      const counts = (
-        JSON.parse(dry.stdout) as {
-          counts: { totalExecs: number; deviceDetection?: Figures["plannedDeviceExecs"] };
-        }
-      ).counts;
-      plannedExecs = counts.totalExecs;
+      const plan = JSON.parse(dry.stdout) as {
+        counts: { totalExecs: number; deviceDetection?: Figures["plannedDeviceExecs"] };
+        steps: { host?: boolean }[];
+      };
+      const counts = plan.counts;
+      // kubectl execs only: the runner's-host step (nodeport-from-outside's curl) runs here.
+      plannedExecs = counts.totalExecs - plan.steps.filter((s) => s.host === true).length;
       plannedDeviceExecs = counts.deviceDetection;
     } catch {
       plannedExecs = undefined;

@@ -8,6 +8,7 @@ import { bpfAttachPoints } from "./attach";
 import { noKubeProxy } from "./kubeProxy";
 import { bpfMasquerade } from "./masquerade";
 import { pingCrossNode, pingSameNode } from "./ping";
+import { nodeportFromOutside } from "./nodePortOutside";
 import { redirectNeigh } from "./redirectNeigh";
 import { redirectPeerCrossNode, redirectPeerSameNode } from "./redirectPeer";
 import { ciliumAgentStatus } from "./status";
@@ -21,6 +22,7 @@ export const ALL_CHECKS: readonly CheckDefinition[] = Object.freeze([
   pingSameNode,
   pingCrossNode,
   nodeportFromPod,
+  nodeportFromOutside,
   clusteripFromPod,
   noKubeProxy,
   serviceTable,
@@ -38,6 +40,7 @@ export {
   clusteripFromPod,
   noKubeProxy,
   nodeRoutes,
+  nodeportFromOutside,
   nodeportFromPod,
   pingCrossNode,
   pingSameNode,

@@ -37,6 +37,7 @@ import {
   stepById,
 } from "./common";
 import { type HostRouting, LEGACY_CAUSES, LEGACY_KEYS, hostRoutingOf, legacyStatusLine } from "./hostRouting";
+import { agentTraceStep, describeEvent, requestTrace, traceStepHostRouting } from "./pathTrace";
 import { readPing } from "./ping";
 import {
   describeSeen,
@@ -58,7 +59,16 @@ interface PeerPlan {
   readonly dst: LabPod;
   /** Nodes whose lxc devices are captured: the source's, then the destination's when different. */
   readonly nodes: readonly string[];
+  /**
+   * Cross-node only: the destination agent's trace stream runs during the ping (step `trace`, its
+   * `status` section giving the host routing mode). Same-node traces separate nothing (both modes show
+   * `<- endpoint` / `-> endpoint`, ../shared/reference.md "Path traces"), so that plan reads the status
+   * alone (step `host-routing`).
+   */
+  readonly traceDestination: boolean;
 }
+
+const TRACE_STEP = "trace";
 
 function vethStepId(node: string): string {
   return `veths:${node}`;
@@ -66,6 +76,7 @@ function vethStepId(node: string): string {
 
 function peerSteps(plan: PeerPlan | undefined, ctx: LabContext): ProbeStep[] {
   if (plan === undefined) return [];
+  const agent = agentOn(ctx, plan.dst.node);
   const filter = icmpBetween(plan.src.ip, plan.dst.ip);
   const captures = plan.nodes.filter((node) => probeOn(ctx, node) !== undefined);
   const steps: ProbeStep[] = [
@@ -74,8 +85,12 @@ function peerSteps(plan: PeerPlan | undefined, ctx: LabContext): ProbeStep[] {
       target: podTarget(plan.src),
       argv: shCommand(sourceScript(plan.dst.ip)),
       timeoutSeconds: PING_DEADLINE_SECONDS + 5 + STEP_MARGIN_SECONDS,
-      // The ping starts once every capture listens.
-      startAfter: ["destination", ...captures.map(vethStepId)].map((step) => ({ step, when: "ready" })),
+      // The ping starts once every capture listens (and the destination agent's trace stream, if any).
+      startAfter: [
+        "destination",
+        ...captures.map(vethStepId),
+        ...(plan.traceDestination && agent !== undefined ? [TRACE_STEP] : []),
+      ].map((step) => ({ step, when: "ready" })),
     },
     {
       id: "destination",
@@ -94,8 +109,8 @@ function peerSteps(plan: PeerPlan | undefined, ctx: LabContext): ProbeStep[] {
       readyWhen: CAPTURE_READY,
     });
   }
-  const agent = agentOn(ctx, plan.dst.node);
-  if (agent !== undefined) {
+  if (agent !== undefined && plan.traceDestination) steps.push(agentTraceStep(TRACE_STEP, agent));
+  else if (agent !== undefined) {
     steps.push({
       id: "host-routing",
       target: agentTarget(agent),
@@ -144,17 +159,19 @@ function judgeVeth(
  * main). Older trees of the 1.13 era keep `redirect_ep(ctx, ifindex, needs_backlog)` in
  * bpf/lib/common.h: `if (needs_backlog || !is_defined(ENABLE_HOST_ROUTING)) return ctx_redirect(...)`,
  * `ctx_redirect_peer` otherwise (found in the code index, not pinned to the 1.13.0-rc5 tag: the tag
- * itself is unverified). The check names bpf_redirect_peer, so it never passes here: `differs`
+ * itself is unverified). The same holds when the destination agent's trace shows the echo request
+ * arriving `<- host` (from cilium_host: the kernel routed it there, the Legacy path of
+ * ../shared/reference.md "Path traces"). The check names bpf_redirect_peer, so it never passes here: `differs`
  * where the cluster's own cilium-config explains Legacy host routing and the veths show what that
  * mode implies (both directions), else `fail`, naming the status line and the usual causes.
  */
 function judgeLegacy(
   ctx: LabContext,
-  agent: string | undefined,
+  legacy: readonly string[],
   veths: Judgement,
   facts: Readonly<Record<string, unknown>>,
 ): Judgement {
-  const statusLine = legacyStatusLine(agent);
+  const statusLine = legacy.join("; ");
   const notUsed = "bpf_redirect_peer is not used with Legacy host routing (both directions cross the veths)";
   if (veths.verdict === "pass") {
     const explained = differsFrom(ctx, LEGACY_KEYS, `${statusLine}: ${notUsed}; ${veths.reason}`, facts);
@@ -166,6 +183,65 @@ function judgeLegacy(
     `${statusLine}: ${notUsed}. The lab asks for BPF host routing; usual causes: ${LEGACY_CAUSES}. Veths: ${veths.reason}`,
     facts,
   );
+}
+
+/** What the destination agent's trace says about the echo requests' delivery (cross-node only). */
+interface DestinationTrace {
+  /** The kernel's path: the request arrived `<- host` (from cilium_host) before delivery. */
+  readonly kernel?: string;
+  /** Said in the reason next to the veths: the delivery seen, or why the trace tells nothing. */
+  readonly note?: string;
+  readonly points?: readonly string[];
+}
+
+/**
+ * The destination agent's host routing mode and trace. With BPF host routing the receiver shows
+ * `<- network` then `-> endpoint` for the request; with Legacy host routing the kernel routes it to
+ * cilium_host first (`<- host` before `-> endpoint`) (../shared/reference.md "Path traces"). The
+ * `-> endpoint` event says Cilium's program delivered the request to the endpoint, in either mode: it
+ * is evidence next to the veths, never a pass by itself; `<- host` for the request is the kernel's
+ * path. Lost events, no event of the flow, or a stream that did not run: the trace tells nothing
+ * (said in the reason, not a failure).
+ */
+function destinationEvidence(
+  plan: PeerPlan,
+  all: readonly ProbeStep[],
+  results: ReadonlyMap<string, ExecResult>,
+): { routing: { mode: HostRouting; note?: string; agent?: string }; trace: DestinationTrace } {
+  const missing = "no Cilium agent on the destination node to read the host routing mode";
+  if (!plan.traceDestination)
+    return { routing: hostRoutingOf(stepById(all, "host-routing"), results, missing), trace: {} };
+  const step = stepById(all, TRACE_STEP);
+  if (step === undefined) return { routing: { mode: undefined, note: missing }, trace: {} };
+  const sections = usableSections(step, results);
+  if (!sections.ok)
+    return {
+      routing: {
+        mode: undefined,
+        note: `host routing mode and destination trace unknown (${sections.judgement.reason})`,
+      },
+      trace: {},
+    };
+  const routing = traceStepHostRouting(step, sections.sections);
+  const trace = requestTrace(step, sections.sections, plan.src.ip, plan.dst.ip);
+  if ("judgement" in trace)
+    return { routing, trace: { note: `destination trace tells nothing: ${trace.judgement.reason}` } };
+  const where = `the trace of ${step.target.pod} (${plan.dst.node})`;
+  const fromHost = trace.events.find((e) => e.point === "from-host");
+  if (fromHost !== undefined)
+    return {
+      routing,
+      trace: {
+        points: trace.points,
+        kernel: `${where} shows the echo request arriving from cilium_host (\`${fromHost.line}\`): the kernel routed it, the Legacy host routing path`,
+      },
+    };
+  const delivered = trace.events.find((e) => e.point === "to-endpoint");
+  const note =
+    delivered === undefined
+      ? `${where} shows the echo request only at ${trace.points.join(", ")}, not its delivery`
+      : `${where} shows the echo request at ${trace.points.join(", ")}: Cilium's program delivered it \`${describeEvent(delivered)}\`${delivered.endpoint === undefined ? "" : ` (endpoint ${delivered.endpoint})`}, with no \`<- host\``;
+  return { routing, trace: { points: trace.points, note } };
 }
 
 function judgePeer(
@@ -219,11 +295,8 @@ function judgePeer(
   const dstIf = iflinkOf(destinationStep, results);
   if ("judgement" in dstIf) return dstIf.judgement;
 
-  const routing = hostRoutingOf(
-    stepById(all, "host-routing"),
-    results,
-    "no Cilium agent on the destination node to read the host routing mode",
-  );
+  const dest = destinationEvidence(plan, all, results);
+  const routing = dest.routing;
   const parts: Judgement[] = [];
   const facts: Record<string, unknown> = {};
   for (const [role, pod, ifindex] of [
@@ -244,24 +317,38 @@ function judgePeer(
     facts[`${role}Veth`] = { dev: capture.dev, request: seen.request, reply: seen.reply };
     parts.push(judgeVeth(role, capture.dev, pod, seen, routing.mode));
   }
-  const factsOut = { [factKey]: { hostRouting: routing.mode ?? "unknown", ...facts } };
+  const traceFacts = dest.trace.points === undefined ? {} : { destinationTrace: dest.trace.points };
+  const factsOut = { [factKey]: { hostRouting: routing.mode ?? "unknown", ...facts, ...traceFacts } };
   const verdict = combine(parts, factsOut);
-  if (routing.mode === "Legacy") return judgeLegacy(ctx, routing.agent, verdict, factsOut);
-  if (routing.mode === "BPF") return verdict;
+  const legacy = [
+    ...(routing.mode === "Legacy" ? [legacyStatusLine(routing.agent)] : []),
+    ...(dest.trace.kernel === undefined ? [] : [dest.trace.kernel]),
+  ];
+  if (legacy.length > 0) return judgeLegacy(ctx, legacy, verdict, factsOut);
+  const traceNote = dest.trace.note === undefined ? "" : `; ${dest.trace.note}`;
+  if (routing.mode === "BPF")
+    return verdict.verdict === "pass" ? { ...verdict, reason: `${verdict.reason}${traceNote}` } : verdict;
   // Mode unknown: a match with the BPF expectation is still a pass (noted); anything else cannot be judged.
   if (verdict.verdict === "pass")
-    return { ...verdict, reason: `${verdict.reason} (${routing.note}; judged as BPF host routing)` };
+    return {
+      ...verdict,
+      reason: `${verdict.reason}${traceNote} (${routing.note}; judged as BPF host routing)`,
+    };
   return inconclusive(`${verdict.reason} (${routing.note}, so the expectation is unknown)`, verdict.facts);
 }
 
 function samePlan(ctx: LabContext): PeerPlan | undefined {
   const dst = sameNodePeer(ctx);
-  return dst === undefined ? undefined : { src: ctx.client, dst, nodes: [ctx.client.node] };
+  return dst === undefined
+    ? undefined
+    : { src: ctx.client, dst, nodes: [ctx.client.node], traceDestination: false };
 }
 
 function crossPlan(ctx: LabContext): PeerPlan | undefined {
   const dst = crossNodePeer(ctx);
-  return dst === undefined ? undefined : { src: ctx.client, dst, nodes: [ctx.client.node, dst.node] };
+  return dst === undefined
+    ? undefined
+    : { src: ctx.client, dst, nodes: [ctx.client.node, dst.node], traceDestination: true };
 }
 
 export const redirectPeerSameNode: CheckDefinition = {
@@ -283,7 +370,7 @@ export const redirectPeerSameNode: CheckDefinition = {
 export const redirectPeerCrossNode: CheckDefinition = {
   name: "redirect-peer-cross-node",
   proves:
-    "Between pods on different nodes, bpf_redirect_peer delivers packets arriving from the network straight into the destination pod: its host-side veth shows only the echo reply and the source's only the echo request.",
+    "Between pods on different nodes, bpf_redirect_peer delivers packets arriving from the network straight into the destination pod: its host-side veth shows only the echo reply and the source's only the echo request, the destination agent reports BPF host routing, and its trace, where it shows the request, shows Cilium delivering it `-> endpoint` and never arriving `<- host` (the kernel's path).",
   restsOn: LEGACY_KEYS,
   steps: (ctx) => peerSteps(crossPlan(ctx), ctx),
   judge: (ctx, results) =>

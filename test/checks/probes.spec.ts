@@ -1,6 +1,8 @@
 import { strict as assert } from "assert";
 import { spawn, spawnSync } from "child_process";
 import * as http from "http";
+import * as fs from "fs";
+import * as path from "path";
 import type { AddressInfo } from "net";
 
 import {
@@ -114,6 +116,23 @@ describe("probe builders (checks/probes)", () => {
       assert.equal(out.body, "");
       assert.deepEqual(out.errors, [
         "curl: (7) Failed to connect to 172.18.0.3 port 32000 after 0 ms: Couldn't connect to server",
+      ]);
+    });
+
+    it("reads curl's local end from the local write-out (captured curl 7.88.1), and none when it never connected", () => {
+      const dir = path.join(__dirname, "..", "fixtures", "probes", "curl-local");
+      const ok = parseCurlOutput(fs.readFileSync(path.join(dir, "answered.txt"), "utf8"));
+      assert.equal(ok.httpCode, 200);
+      assert.equal(ok.remote, "127.0.0.1:38080");
+      assert.equal(ok.local, "127.0.0.1:38680");
+      assert.equal(ok.body, "PodName: evescn-zx9kk | PodIP: eth0 10.0.1.63/32");
+      const refused = parseCurlOutput(fs.readFileSync(path.join(dir, "refused.txt"), "utf8"));
+      assert.equal(refused.httpCode, 0);
+      assert.equal(refused.local, undefined);
+      assert.match(refused.errors[0], /^curl: \(7\) Failed to connect to 127\.0\.0\.1 port 38081/);
+      assert.deepEqual(curlCommand("http://x/", { local: true }).slice(-2), [
+        "\\n%{remote_ip}:%{remote_port} %{http_code} %{local_ip}:%{local_port}\\n",
+        "http://x/",
       ]);
     });
 

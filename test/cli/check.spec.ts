@@ -232,7 +232,12 @@ describe("check CLI: usage", () => {
       ALL_CHECKS.map((d) => d.name),
     );
     assert.equal(plan.counts.totalExecs, plan.steps.length);
-    assert.ok(plan.steps.every((s) => s.command.startsWith("kubectl exec -n ")));
+    assert.ok(plan.steps.every((s) => s.host || s.command.startsWith("kubectl exec -n ")));
+    // nodeport-from-outside's curl runs on the runner's own host: the plan prints the command itself.
+    assert.deepEqual(
+      plan.steps.filter((s) => s.host).map((s) => [s.check, s.step, s.command.slice(0, 6)]),
+      [["nodeport-from-outside", "curl", "sh -c "]],
+    );
   });
 
   it("rejects an unknown flag with exit 2 as a real process (npm run check)", function () {

@@ -49,6 +49,7 @@ describe("the cluster's own Cilium (existing/ciliumProfile, runner/profileVerdic
     assert.deepStrictEqual(d[1].checks, [
       "cilium-agent-status",
       "nodeport-from-pod",
+      "nodeport-from-outside",
       "no-kube-proxy",
       "service-table",
       "bpf-attach-points",

@@ -10,6 +10,7 @@ import * as path from "node:path";
 
 import { RUN_PROBE_LABEL } from "../../lib/nodeProbeSpec";
 import type { DocKey, KubectlDocs } from "../../runner/discoveryTypes";
+import { writeOfflineCurl } from "./offlineCurl";
 
 export const FIXTURES = path.join(__dirname, "..", "fixtures", "context");
 export const SEED_CONTEXT_FILE = path.join(FIXTURES, "seed-lab.json");
@@ -363,6 +364,7 @@ export function makeFakeBin(extraEnv: Record<string, string> = {}): FakeBin {
   fs.writeFileSync(path.join(dir, "kubectl"), FAKE_KUBECTL, { mode: 0o755 });
   fs.writeFileSync(path.join(dir, "probe-pods.jq"), JQ_PROBE_PODS);
   fs.writeFileSync(path.join(dir, "kind"), FAKE_KIND, { mode: 0o755 });
+  writeOfflineCurl(dir);
   const kubectlLog = path.join(dir, "kubectl.log");
   const kindLog = path.join(dir, "kind.log");
   const lines = (file: string): string[] =>

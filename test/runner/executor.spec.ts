@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+import { RUNNER_HOST } from "../../checks/types";
 import { kubectlExecDisplay } from "../../runner/execResult";
 import { KubectlExecutor } from "../../runner/executor";
 import { liveProcessGroupCount, terminateAllProcesses } from "../../runner/processGroups";
@@ -221,6 +222,23 @@ describe("KubectlExecutor", () => {
     assert.equal(JSON.parse(r.stdout).items.length, 3);
   });
 
+  it("runs a runner's-host step on this machine without kubectl, shown as its own argv, bounded by the step timeout", async () => {
+    const ex = new KubectlExecutor({
+      kubeconfig: "/tmp/secret/kubeconfig",
+      context: "kind-lab",
+      env: fake.env,
+    });
+    const r = await ex.exec(RUNNER_HOST, ["sh", "-c", "echo here"], { timeoutSeconds: 5 });
+    assert.equal(fake.kubectlCalls().length, 0);
+    assert.equal(r.stdout, "here\n");
+    assert.equal(r.exitCode, 0);
+    assert.equal(r.command, "sh -c 'echo here'");
+    const started = Date.now();
+    const slow = await ex.exec(RUNNER_HOST, ["sleep", "30"], { timeoutSeconds: 1 });
+    assert.equal(slow.timedOut, true);
+    assert.ok(Date.now() - started < 10000, `took ${Date.now() - started} ms`);
+  });
+
   it("reports a kubectl that is not installed as a result, not an exception", async () => {
     const ex = new KubectlExecutor({ kubectl: path.join(fake.dir, "missing-kubectl") });
     const r = await ex.exec({ namespace: "default", pod: "net" }, ["true"], { timeoutSeconds: 3 });
@@ -281,6 +299,15 @@ describe("kubectlExecDisplay", () => {
   });
 });
 
+describe("kubectlExecDisplay of the runner's host", () => {
+  it("is the argv itself, which runs there", () => {
+    assert.equal(
+      kubectlExecDisplay(RUNNER_HOST, ["curl", "-sS", "http://172.18.0.2:32000/"]),
+      "curl -sS http://172.18.0.2:32000/",
+    );
+  });
+});
+
 describe("NetnsExecutor (real network namespaces)", function () {
   const prefix = `lab-ex-${process.pid}-`;
   const a = `${prefix}a`;
@@ -325,6 +352,14 @@ describe("NetnsExecutor (real network namespaces)", function () {
     assert.equal(r.exitCode, 0, r.stderr);
     assert.match(r.stdout, /1 (packets )?received/);
     assert.equal(r.command, `ip netns exec ${a} ping -c 1 -W 2 192.0.2.2`);
+  });
+
+  it("runs a runner's-host step in this machine's own namespace", async () => {
+    const ex = new NetnsExecutor({ prefix });
+    const r = await ex.exec(RUNNER_HOST, ["sh", "-c", "ls /sys/class/net"], { timeoutSeconds: 5 });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(r.command, "sh -c 'ls /sys/class/net'");
+    assert.ok(!r.stdout.split("\n").includes("va"), r.stdout);
   });
 
   it("sees only the namespace's own interfaces", async () => {

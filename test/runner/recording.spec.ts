@@ -9,13 +9,14 @@ import {
   assertNoSecrets,
   readRecording,
   ReplayExecutor,
+  toRecordedStep,
   validateRecording,
   writeRecording,
   type RecordingDocument,
 } from "../../runner/recording";
 import type { RunReport } from "../../runner/results";
 import { runChecks } from "../../runner/runner";
-import type { CheckDefinition, LabContext } from "../../checks/types";
+import { RUNNER_HOST, type CheckDefinition, type LabContext } from "../../checks/types";
 import { buildSeedRecording } from "../../scripts/build-seed-recording";
 import { makeFakeBin, SEED_CONTEXT_FILE } from "../helpers/fakes";
 import { syntheticContext } from "../helpers/syntheticLab";
@@ -117,6 +118,32 @@ describe("the recording format", () => {
     assert.equal((await replay.exec(target, step.argv, opts)).stdout, "first\n");
     assert.equal((await replay.exec(target, step.argv, opts)).stdout, "second\n");
     await assert.rejects(replay.exec(target, step.argv, opts), /no \(further\) run of step/);
+  });
+
+  it("records a runner's-host step under its name and replays it as the command that ran there, or reports a different one", async () => {
+    const argv = ["sh", "-c", "curl -sS http://172.18.0.2:32000/"];
+    const rec = toRecordedStep(
+      "nodeport-from-outside",
+      { id: "curl", target: RUNNER_HOST, argv },
+      {
+        stdout: "answer\n",
+        stderr: "",
+        exitCode: 0,
+        timedOut: false,
+        command: "x",
+        durationMs: 5,
+      },
+    );
+    assert.equal(rec.pod, "runner-host");
+    assert.deepEqual(validateRecording({ version: 1, context: ctx, steps: [rec] }), []);
+    const opts = { timeoutSeconds: 5, step: { check: "nodeport-from-outside", step: "curl" } };
+    const r = await new ReplayExecutor([rec]).exec(RUNNER_HOST, argv, opts);
+    assert.equal(r.command, "sh -c 'curl -sS http://172.18.0.2:32000/'");
+    assert.equal(r.stdout, "answer\n");
+    await assert.rejects(
+      new ReplayExecutor([rec]).exec(RUNNER_HOST, ["sh", "-c", "true"], opts),
+      /was recorded running `sh -c 'curl -sS http:\/\/172\.18\.0\.2:32000\/'`, but the plan runs `sh -c true`/,
+    );
   });
 
   it("refuses to write kubeconfig credentials or the kubeconfig's path", () => {

@@ -10,7 +10,14 @@ import { LocalExecutor, NetnsExecutor, RecordedExecutor } from "../../runner/loc
 import { summarize, toStackOutputs } from "../../runner/results";
 import { planChecks } from "../../runner/plan";
 import { runChecks } from "../../runner/runner";
-import type { CheckDefinition, ExecResult, Judgement, LabContext, ProbeStep } from "../../checks/types";
+import {
+  RUNNER_HOST,
+  type CheckDefinition,
+  type ExecResult,
+  type Judgement,
+  type LabContext,
+  type ProbeStep,
+} from "../../checks/types";
 import { canUseNetns, SEED_CONTEXT_FILE } from "../helpers/fakes";
 import { ManualClock, ScriptedExecutor, tick } from "../helpers/scheduling";
 
@@ -395,6 +402,27 @@ describe("planChecks", () => {
       "-c",
       script,
     ]);
+  });
+
+  it("prints a runner's-host step as the command itself, run on the runner's host, and marks it in the plan", () => {
+    const def = check(
+      "outside",
+      () => [
+        {
+          id: "curl",
+          target: RUNNER_HOST,
+          argv: ["curl", "-sS", "http://172.18.0.2:32000/"],
+          timeoutSeconds: 5,
+        },
+      ],
+      allZero,
+    );
+    const plan = planChecks([def], ctx);
+    assert.deepEqual(plan.lines, [
+      "# outside/curl on the runner's host, timeout 5s",
+      "curl -sS http://172.18.0.2:32000/",
+    ]);
+    assert.equal(plan.steps[0].host, true);
   });
 
   it("reports a check whose steps() throws instead of failing the plan", () => {

@@ -15,9 +15,12 @@ describe("a 200-node run with --node-device auto (scripts/measure-scale.ts)", fu
   this.timeout(120_000);
 
   it("makes at most 60 execs, never more than --max-execs at once, and the dry run counts detection", async () => {
-    const f = await measure(ROOT, "one", 200, { nodeDevice: "auto", maxExecs: 4 });
+    // 5: the largest group that must run at once (redirect-peer-cross-node: the ping, the pod's capture,
+    // two veth captures and the destination agent's trace); the limiter clamps a larger group to the
+    // limit and admits it whole (runner/schedule.ts), so a smaller limit is exceeded by design.
+    const f = await measure(ROOT, "one", 200, { nodeDevice: "auto", maxExecs: 5 });
     assert.ok(f.execs <= 60, JSON.stringify(f));
-    assert.ok(f.maxExecsAtOnce <= 4, JSON.stringify(f));
+    assert.ok(f.maxExecsAtOnce <= 5, JSON.stringify(f));
     // The nine documents and cilium-config (the native-routing CIDR: read when --native-cidr is not given).
     assert.equal(f.gets, 10, JSON.stringify(f));
     // The sample's 3 status execs are in the plan; the fake agents show no device, so each of the 3

@@ -33,7 +33,7 @@ function scripts(ctx: LabContext): { check: string; step: ProbeStep; script: str
 const AWKWARD_CONTEXT: LabContext = { ...SEED_CONTEXT, nodeDevice: "enp0s3'$(x)" };
 
 describe("the check suite (checks/defs)", () => {
-  it("lists 14 checks in a stable order", () => {
+  it("lists 15 checks in a stable order", () => {
     assert.deepEqual(
       ALL_CHECKS.map((c) => c.name),
       [
@@ -43,6 +43,7 @@ describe("the check suite (checks/defs)", () => {
         "ping-same-node",
         "ping-cross-node",
         "nodeport-from-pod",
+        "nodeport-from-outside",
         "clusterip-from-pod",
         "no-kube-proxy",
         "service-table",
@@ -107,7 +108,7 @@ describe("the check suite (checks/defs)", () => {
     });
   }
 
-  it("makes 38 execs for the seed's 3-node lab", () => {
+  it("makes 42 execs for the seed's 3-node lab (one of them on the runner's host)", () => {
     const perCheck = Object.fromEntries(ALL_CHECKS.map((c) => [c.name, c.steps(SEED_CONTEXT).length]));
     assert.deepEqual(perCheck, {
       "cilium-agent-status": 3,
@@ -116,6 +117,7 @@ describe("the check suite (checks/defs)", () => {
       "ping-same-node": 1,
       "ping-cross-node": 1,
       "nodeport-from-pod": 1,
+      "nodeport-from-outside": 4,
       "clusterip-from-pod": 1,
       "no-kube-proxy": 4,
       "service-table": 3,
@@ -127,7 +129,7 @@ describe("the check suite (checks/defs)", () => {
     });
     assert.equal(
       Object.values(perCheck).reduce((a, b) => a + b, 0),
-      38,
+      42,
     );
   });
 

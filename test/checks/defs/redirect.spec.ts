@@ -5,7 +5,7 @@ import { redirectPeerCrossNode, redirectPeerSameNode } from "../../../checks/def
 import { TRACE_READY } from "../../../checks/defs/pathTrace";
 import { CAPTURE_READY } from "../../../checks/probes";
 import type { LabContext } from "../../../checks/types";
-import { SEED_CONTEXT, WORKER2, judgeCase, runCases } from "./seedContext";
+import { SEED_CONTEXT, WORKER, WORKER2, judgeCase, runCases } from "./seedContext";
 
 /** The seed lab on a cluster whose own cilium-config asks for Legacy host routing. */
 const LEGACY_CLUSTER: LabContext = {
@@ -154,11 +154,25 @@ describe("redirect-peer-same-node", () => {
 });
 
 describe("redirect-peer-cross-node", () => {
-  it("captures on the veths of both nodes and reads the destination node's host routing mode", () => {
+  it("captures on the veths of both nodes; the ping waits for the destination agent's trace stream too", () => {
     const steps = redirectPeerCrossNode.steps(SEED_CONTEXT);
     assert.deepEqual(
-      steps.map((s) => s.target.pod),
-      ["net", "evescn-q7xhn", "node-probe-w2m9q", "node-probe-w1k7d", "cilium-6bt7g"],
+      steps.map((s) => [s.id, s.target.pod, s.readyWhen ?? null]),
+      [
+        ["source", "net", null],
+        ["destination", "evescn-q7xhn", CAPTURE_READY],
+        [`veths:${WORKER2}`, "node-probe-w2m9q", CAPTURE_READY],
+        [`veths:${WORKER}`, "node-probe-w1k7d", CAPTURE_READY],
+        ["trace", "cilium-6bt7g", TRACE_READY],
+      ],
+    );
+    assert.deepEqual(
+      (steps[0].startAfter ?? []).map((g) => `${g.step}:${g.when}`),
+      ["destination:ready", `veths:${WORKER2}:ready`, `veths:${WORKER}:ready`, "trace:ready"],
+    );
+    assert.match(
+      steps[4].argv[2],
+      /=== status[\s\S]*timeout 30 cilium status[\s\S]*=== trace[\s\S]*timeout -s INT -k 2 10 cilium monitor --type trace/,
     );
   });
 
@@ -169,7 +183,39 @@ describe("redirect-peer-cross-node", () => {
       kase: "healthy",
       verdict: "pass",
       reason:
-        /lxc56a9c4b40736, the host-side veth of destination evescn-q7xhn \(.*-worker\) saw only the echo reply/,
+        /lxc56a9c4b40736, the host-side veth of destination evescn-q7xhn \(.*-worker\) saw only the echo reply; the trace of cilium-6bt7g \(.*-worker\) shows the echo request at from-network, to-endpoint: Cilium's program delivered it `to-endpoint ifindex lxc56a9c4b40736` \(endpoint 2114\), with no `<- host`$/,
+      facts: {
+        redirectPeerCrossNode: {
+          hostRouting: "BPF",
+          sourceVeth: { dev: "lxcbf5cb1e7ceb0", request: true, reply: false },
+          destinationVeth: { dev: "lxc56a9c4b40736", request: false, reply: true },
+          destinationTrace: ["from-network", "to-endpoint"],
+        },
+      },
+    },
+    {
+      title:
+        "fails when the destination's trace shows the request arriving from cilium_host (the kernel routed it), even with a BPF status",
+      kase: "trace-from-host",
+      verdict: "fail",
+      reason:
+        /^the trace of cilium-6bt7g \(.*-worker\) shows the echo request arriving from cilium_host \(`<- host flow .*`\): the kernel routed it, the Legacy host routing path: bpf_redirect_peer is not used/,
+    },
+    {
+      title:
+        "still passes on the veths when the destination's trace lost events, saying the trace tells nothing",
+      kase: "trace-lost",
+      verdict: "pass",
+      reason:
+        /saw only the echo reply; destination trace tells nothing: the trace stream of cilium-6bt7g lost 12 events, so a missing event proves nothing$/,
+    },
+    {
+      title:
+        "judges the veths as BPF host routing when the destination's trace step timed out, and says both are unknown",
+      kase: "trace-timed-out",
+      verdict: "pass",
+      reason:
+        /saw only the echo reply \(host routing mode and destination trace unknown \("trace" on cilium-6bt7g timed out after 52 s\); judged as BPF host routing\)$/,
     },
     {
       title: "fails when the request shows on the destination's host-side veth",
