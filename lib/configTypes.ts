@@ -19,6 +19,10 @@ export interface LabConfig {
   readonly kubernetesVersion?: string;
   readonly workers: number;
   readonly ciliumVersion: string;
+  /** Helm chart repository of the Cilium chart (lib/configChart.ts). */
+  readonly ciliumChartRepo: string;
+  /** Absolute path of a local Cilium chart (.tgz or directory); when set, no repository is used. */
+  readonly ciliumChart?: string;
   readonly nativeRoutingCidr: string;
   readonly podCidr: string;
   readonly podCidrMaskSize: number;
