@@ -76,6 +76,8 @@ export interface RecordedOptions {
   readonly retainOnDelete?: boolean;
   /** URNs of the resources this one depends on (dependsOn, parents' and inputs' dependencies). */
   readonly dependencies: readonly string[];
+  /** URN of the parent as the program registered it ("" for the stack's children). */
+  readonly parent: string;
 }
 
 /**
@@ -90,6 +92,7 @@ interface RegisterRequest {
   getDeletedwith(): string;
   getDeletebeforereplace(): boolean;
   getDependenciesList(): string[];
+  getParent(): string;
   hasRetainondelete(): boolean;
   getRetainondelete(): boolean | undefined;
 }
@@ -105,6 +108,7 @@ if (!proto.__labPatched) {
       deleteBeforeReplace: req.getDeletebeforereplace(),
       retainOnDelete: req.hasRetainondelete() ? req.getRetainondelete() : undefined,
       dependencies: req.getDependenciesList(),
+      parent: req.getParent(),
     });
     return original.call(this, req, cb);
   };
@@ -208,6 +212,7 @@ export async function runLab(opts: RunOptions = {}): Promise<RunResult> {
             deletedWith: "",
             deleteBeforeReplace: false,
             dependencies: [],
+            parent: "",
           },
         });
         return { id: engineLikeId(args.type, args.name, inputs), state };
