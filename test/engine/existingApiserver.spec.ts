@@ -166,25 +166,37 @@ describe("existing mode: the real engine's runs against a kube-apiserver, replay
     assert.deepStrictEqual(opsOf("cilium-release"), ["update"]);
   });
 
-  it("deletes through the providers exactly the resources the real destroy deleted (the release retained)", async () => {
-    const resources = await mocked();
-    // Components and the provider resource have no provider Delete; a retained resource is only
-    // dropped from the state (the engine skips Delete for retainOnDelete).
-    const expected = resources
-      .filter((r) => r.custom && !r.type.startsWith("pulumi:providers:") && r.options.retainOnDelete !== true)
-      .map((r) => r.name)
-      .sort();
-    const grpc = readJson("destroy-1.grpc.json") as { method: string; urn?: string }[];
-    const deleted = [
-      ...new Set(grpc.filter((g) => g.method === "Delete").map((g) => (g.urn as string).split("::").pop())),
-    ].sort();
-    assert.deepStrictEqual(deleted, expected);
-    const release = steps("destroy-1.events.json").find((s) => s.type === "kubernetes:helm.sh/v3:Release");
-    assert.strictEqual(release?.op, "delete");
-    assert.strictEqual(release.old?.retainOnDelete, true);
-    assert.match(
-      fs.readFileSync(path.join(DIR, "after-destroy-1.txt"), "utf8"),
-      /^daemonset\.apps\/cilium$/m,
-    );
-  });
+  const destroys = [
+    { file: "destroy-1", extra: {}, releaseDeleted: false, left: /^daemonset\.apps\/cilium$/m },
+    {
+      file: "destroy-uninstall",
+      extra: { ciliumVersion: "1.18.12", uninstallCiliumOnDestroy: "true" },
+      releaseDeleted: true,
+      left: /^\$ helm list -n kube-system -o json\n\[\]$/m,
+    },
+  ];
+  for (const d of destroys) {
+    it(`deletes through the providers exactly what the real ${d.file} deleted (release deleted: ${d.releaseDeleted})`, async () => {
+      const resources = await mocked(d.extra);
+      // Components and the provider resource have no provider Delete; a retained resource is only
+      // dropped from the state (the engine skips Delete for retainOnDelete).
+      const expected = resources
+        .filter(
+          (r) => r.custom && !r.type.startsWith("pulumi:providers:") && r.options.retainOnDelete !== true,
+        )
+        .map((r) => r.name)
+        .sort();
+      const grpc = readJson(`${d.file}.grpc.json`) as { method: string; urn?: string }[];
+      const deleted = [
+        ...new Set(grpc.filter((g) => g.method === "Delete").map((g) => (g.urn as string).split("::").pop())),
+      ].sort();
+      assert.deepStrictEqual(deleted, expected);
+      assert.strictEqual(deleted.includes("cilium-release"), d.releaseDeleted);
+      const release = steps(`${d.file}.events.json`).find((s) => s.type === "kubernetes:helm.sh/v3:Release");
+      assert.strictEqual(release?.op, "delete");
+      assert.strictEqual(release.old?.retainOnDelete ?? false, !d.releaseDeleted);
+      const after = d.file === "destroy-1" ? "after-destroy-1.txt" : "after-destroy-uninstall.txt";
+      assert.match(fs.readFileSync(path.join(DIR, after), "utf8"), d.left);
+    });
+  }
 });
