@@ -199,4 +199,33 @@ describe("existing mode: the real engine's runs against a kube-apiserver, replay
       assert.match(fs.readFileSync(path.join(DIR, after), "utf8"), d.left);
     });
   }
+
+  it("shows the recovery that worked: the release's real URN, --target-dependents on its state delete", () => {
+    const readme = fs.readFileSync(path.resolve(__dirname, "..", "..", "README.md"), "utf8");
+    const release = steps("up-1.events.json").find((s) => s.type === "kubernetes:helm.sh/v3:Release");
+    assert.ok(release);
+    const urn = release.urn.replace("urn:pulumi:apiserver::", "urn:pulumi:<stack>::");
+    const lines = readme.split("\n").filter((l) => /pulumi state delete .*CiliumRelease/.test(l));
+    assert.ok(lines.length > 0, "the README shows no state delete of the release");
+    for (const line of lines) {
+      assert.ok(line.includes(`'${urn}'`), `not the release's real URN: ${line}`);
+      assert.match(
+        line,
+        /--target-dependents/,
+        `refused by the real CLI without --target-dependents: ${line}`,
+      );
+    }
+    const refused = fs.readFileSync(path.join(DIR, "state-delete.txt"), "utf8");
+    assert.match(refused, /can't be safely deleted because the following resources depend on it/);
+    assert.match(fs.readFileSync(path.join(DIR, "state-delete-2.txt"), "utf8"), /^Resource deleted$/m);
+    // Why the state delete at all (uninstallCiliumOnDestroy true): the provider refused the release's
+    // Delete on the stopped API server though PULUMI_K8S_DELETE_UNREACHABLE was true.
+    const stopped = readJson("destroy-6-stopped.grpc.json") as {
+      method: string;
+      urn?: string;
+      errors?: string[];
+    };
+    const refusal = stopped.find((g) => g.method === "Delete" && g.urn?.endsWith("::cilium-release"));
+    assert.match(String(refusal?.errors), /can't delete Helm Release with unreachable cluster/);
+  });
 });
