@@ -166,7 +166,7 @@ describe("existing mode: the real engine's runs against a kube-apiserver, replay
     assert.deepStrictEqual(opsOf("cilium-release"), ["update"]);
   });
 
-  const destroys = [
+  const destroys: { file: string; extra: Record<string, string>; releaseDeleted: boolean; left: RegExp }[] = [
     { file: "destroy-1", extra: {}, releaseDeleted: false, left: /^daemonset\.apps\/cilium$/m },
     {
       file: "destroy-uninstall",
@@ -224,7 +224,7 @@ describe("existing mode: the real engine's runs against a kube-apiserver, replay
       method: string;
       urn?: string;
       errors?: string[];
-    };
+    }[];
     const refusal = stopped.find((g) => g.method === "Delete" && g.urn?.endsWith("::cilium-release"));
     assert.match(String(refusal?.errors), /can't delete Helm Release with unreachable cluster/);
   });
