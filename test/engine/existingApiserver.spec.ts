@@ -228,4 +228,21 @@ describe("existing mode: the real engine's runs against a kube-apiserver, replay
     const refusal = stopped.find((g) => g.method === "Delete" && g.urn?.endsWith("::cilium-release"));
     assert.match(String(refusal?.errors), /can't delete Helm Release with unreachable cluster/);
   });
+
+  it("installs a local chart (ciliumChart) with the inputs the real up sent: the path, the version, no repository", async () => {
+    const chart = path.join(dir, "cilium-1.18.12.tgz");
+    fs.writeFileSync(chart, "");
+    const resources = await mocked({
+      ciliumVersion: "1.18.12",
+      ciliumChart: chart,
+      ciliumChartRepo: "https://helm.cilium.io",
+    });
+    const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release");
+    const real = steps("up-local-chart.events.json").find((s) => s.type === "kubernetes:helm.sh/v3:Release");
+    const inputs = real?.new?.inputs as Record<string, unknown>;
+    assert.strictEqual(path.basename(String(release?.inputs.chart)), path.basename(String(inputs.chart)));
+    assert.strictEqual(release?.inputs.version, inputs.version);
+    assert.strictEqual(release?.inputs.repositoryOpts, undefined);
+    assert.strictEqual(inputs.repositoryOpts, undefined);
+  });
 });
