@@ -141,7 +141,8 @@ function main() {
   const cilium = cfg.installCilium
     ? new CiliumRelease("cilium", {
         version: cfg.ciliumVersion,
-        chart: cfg.ciliumChart,
+        chartRepo: cfg.ciliumChartRepo,
+        localChart: cfg.ciliumChart,
         provider,
         deletedWith,
         // Existing mode: destroy leaves Cilium running unless uninstalling it was chosen.

@@ -1,19 +1,29 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CILIUM_HELM_REPO, ChartSource } from "../lib/configChart";
+import { DEFAULT_CILIUM_CHART_REPO } from "../lib/configKeys";
 import { CiliumSettings, ciliumValues } from "./ciliumValues";
+
+/** Where the chart comes from unless the stack says otherwise. */
+export const CILIUM_HELM_REPO = DEFAULT_CILIUM_CHART_REPO;
 
 /** Arguments of {@link CiliumRelease}. */
 export interface CiliumReleaseArgs {
   /** Cilium chart version (also the agent version). */
   readonly version: string;
-  /** Where the chart comes from (`ciliumChart`); the Cilium Helm repository when undefined. */
-  readonly chart?: ChartSource;
   /**
    * The lab's intent; the builder writes it in the keys that exist in `version`. Only the API server
    * address may be unknown at preview; everything else is plain, so policies judge it at preview.
    */
   readonly settings: CiliumSettings<pulumi.Input<string>>;
+  /** Helm chart repository URL of the chart (config ciliumChartRepo). Defaults to helm.cilium.io. */
+  readonly chartRepo?: string;
+  /**
+   * Absolute path of a local chart (.tgz or directory; config ciliumChart, whose validation ensures
+   * it is the chart of `version`). When set no repository is used: the provider loads a chart that
+   * exists on disk and ignores the version (pulumi/pulumi-kubernetes
+   * provider/pkg/provider/helm_release.go, snapshot 94977969, lines 1586-1592, locateChart).
+   */
+  readonly localChart?: string;
   /** Kubernetes provider of the lab cluster. */
   readonly provider: k8s.Provider;
   /**
@@ -51,7 +61,6 @@ export class CiliumRelease extends pulumi.ComponentResource {
 
   constructor(name: string, args: CiliumReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
     const values = ciliumValues(args.version, args.settings);
-    const chart = args.chart ?? { kind: "repository", repo: CILIUM_HELM_REPO, chart: "cilium" };
     super("lab:index:CiliumRelease", name, { version: args.version, values }, opts);
 
     this.release = new k8s.helm.v3.Release(
@@ -59,9 +68,14 @@ export class CiliumRelease extends pulumi.ComponentResource {
       {
         // `cilium` like the seed's `helm install cilium`, so `ds/cilium` and `cilium-config` exist.
         name: "cilium",
-        chart: chart.chart,
-        version: args.version,
-        ...(chart.kind === "repository" ? { repositoryOpts: { repo: chart.repo } } : {}),
+        // A local chart keeps `version`: the policy pack reads the version from the inputs.
+        ...(args.localChart !== undefined
+          ? { chart: args.localChart, version: args.version }
+          : {
+              chart: "cilium",
+              version: args.version,
+              repositoryOpts: { repo: args.chartRepo ?? CILIUM_HELM_REPO },
+            }),
         namespace: "kube-system",
         values,
         timeout: args.timeoutSeconds ?? 900,

@@ -6,12 +6,11 @@
  * and what is allowed. `index.ts` calls it before declaring any resource, so a bad value stops
  * `pulumi preview` with nothing created.
  */
-import { validateChartKey } from "./configChart";
 import { CONFIG_KEYS } from "./configKeys";
+import { validateChartKeys } from "./configChart";
 import { validateClusterKeys } from "./configCluster";
 import { validateModeKeys } from "./configMode";
 import { validatePerformanceKeys } from "./configPerformance";
-import { projectRoot } from "./projectRoot";
 import { configReader, type Raw } from "./configReader";
 import { ConfigError, type ClusterMode, type LabConfig } from "./configTypes";
 import { validateWorkloadKeys } from "./configWorkload";
@@ -24,6 +23,7 @@ export { ConfigError, PROJECT, type ClusterMode, type ConfigProblem, type LabCon
  * Validates raw config strings (as `pulumi.Config.get` returns them) and applies defaults once.
  * Unknown keys under the project namespace are rejected too, since a typo would otherwise be ignored.
  * The sections run in this order, so problems are listed in it: cluster (lib/configCluster.ts),
+ * chart source (lib/configChart.ts),
  * workload and checks (lib/configWorkload.ts), cluster mode (lib/configMode.ts), performance
  * (lib/configPerformance.ts).
  */
@@ -36,8 +36,7 @@ export function validateConfig(raw: Raw): LabConfig {
   }
 
   const cluster = validateClusterKeys(r);
-  // A chart archive is relative to the program's directory, the project root (Pulumi.yaml).
-  const ciliumChart = validateChartKey(r, cluster.ciliumVersion, projectRoot(__dirname));
+  const chart = validateChartKeys(r, cluster);
   const workload = validateWorkloadKeys(r);
   const mode = validateModeKeys(r, cluster);
   const perf = validatePerformanceKeys(r);
@@ -49,7 +48,8 @@ export function validateConfig(raw: Raw): LabConfig {
     kubernetesVersion: cluster.kubernetesVersion,
     workers: cluster.workers,
     ciliumVersion: cluster.ciliumVersion,
-    ciliumChart,
+    ciliumChartRepo: chart.ciliumChartRepo,
+    ciliumChart: chart.ciliumChart,
     nativeRoutingCidr: cluster.nativeRoutingCidr as string,
     podCidr: cluster.podCidr as string,
     podCidrMaskSize: cluster.podCidrMaskSize,

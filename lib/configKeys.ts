@@ -26,6 +26,9 @@ export const DEFAULT_NODE_IMAGE =
  */
 export const DEFAULT_NODE_NETWORK = "172.16.10.0/24";
 
+/** The chart repository of the Cilium chart unless `ciliumChartRepo` says otherwise (lib/configChart.ts). */
+export const DEFAULT_CILIUM_CHART_REPO = "https://helm.cilium.io";
+
 /** One config key: its default (as the raw string Pulumi would hold) and its documentation. */
 export interface KeySpec {
   readonly default?: string;
@@ -47,10 +50,15 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
   },
   workers: { default: "2", description: "Number of kind worker nodes (1-10)." },
   ciliumVersion: { default: "1.13.0-rc5", description: `Cilium chart version (${SUPPORTED_RANGE}).` },
+  ciliumChartRepo: {
+    default: DEFAULT_CILIUM_CHART_REPO,
+    description:
+      "http(s) URL of the Helm chart repository the Cilium chart is downloaded from (a mirror, or one inside an air-gapped lab).",
+  },
   ciliumChart: {
     default: "",
     description:
-      "Where the Cilium chart comes from: a Helm repository URL (default https://helm.cilium.io), oci://host/path, or a chart archive cilium-<ciliumVersion>.tgz relative to the project.",
+      "Absolute path of a local Cilium chart instead of a repository: a packaged cilium-<ciliumVersion>.tgz or an unpacked directory named cilium whose Chart.yaml has version ciliumVersion.",
   },
   nativeRoutingCidr: {
     default: "10.0.0.0/8",

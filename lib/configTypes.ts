@@ -12,12 +12,6 @@ export type ClusterMode = "kind" | "existing";
 export type NodeProbeMode = "run" | "keep" | "off";
 
 /** The validated configuration of one lab stack. */
-/** How the release names its chart: `chart` and, for a repository, `repo`. */
-export type ChartSource =
-  | { readonly kind: "repository"; readonly repo: string; readonly chart: "cilium" }
-  | { readonly kind: "oci"; readonly chart: string }
-  | { readonly kind: "file"; readonly chart: string };
-
 export interface LabConfig {
   readonly clusterName: string;
   readonly nodeImage: string;
@@ -25,8 +19,10 @@ export interface LabConfig {
   readonly kubernetesVersion?: string;
   readonly workers: number;
   readonly ciliumVersion: string;
-  /** Where the Cilium chart comes from (`ciliumChart`, lib/configChart.ts). */
-  readonly ciliumChart: ChartSource;
+  /** Helm chart repository of the Cilium chart (lib/configChart.ts). */
+  readonly ciliumChartRepo: string;
+  /** Absolute path of a local Cilium chart (.tgz or directory); when set, no repository is used. */
+  readonly ciliumChart?: string;
   readonly nativeRoutingCidr: string;
   readonly podCidr: string;
   readonly podCidrMaskSize: number;

@@ -138,10 +138,13 @@ case "$action" in
       release="urn:pulumi:$stack::cilium-ebpf-lab::lab:index:CiliumRelease\$kubernetes:helm.sh/v3:Release::cilium-release"
       cat >&2 <<EOT
 pulumi destroy failed. If the cluster is already gone (deleted by hand, or an existing cluster you
-removed), the Kubernetes provider cannot delete the Helm release on it whatever deleteUnreachable
-says (pulumi/pulumi-kubernetes#2675). A kind stack deletes the release with its cluster; otherwise
-drop the release from the state and run destroy again, letting the provider drop the other objects:
-  pulumi state delete '$release' --yes
+removed), let the Kubernetes provider drop its objects from the state (a kind stack deletes the
+release with its cluster; an existing-mode release kept on destroy needs nothing more):
+  PULUMI_K8S_DELETE_UNREACHABLE=true bash scripts/lab.sh destroy $stack
+With uninstallCiliumOnDestroy true the provider refuses to delete the Helm release on an unreachable
+cluster whatever that variable says (pulumi/pulumi-kubernetes#2675): drop it, and what depends on it,
+from the state first (recorded with the real CLI: test/fixtures/engine/existing-apiserver/):
+  pulumi state delete '$release' --target-dependents --yes
   PULUMI_K8S_DELETE_UNREACHABLE=true bash scripts/lab.sh destroy $stack
 EOT
       exit 1

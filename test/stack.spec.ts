@@ -238,7 +238,7 @@ describe("the stack with bad config (under mocks)", () => {
   });
 });
 
-describe("the stack with another chart source (ciliumChart, under mocks)", () => {
+describe("the stack with another chart source (ciliumChart, ciliumChartRepo, under mocks)", () => {
   it("installs a chart archive on disk, with no repository", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chart-"));
     const archive = path.join(dir, "cilium-1.13.0-rc5.tgz");
@@ -249,18 +249,12 @@ describe("the stack with another chart source (ciliumChart, under mocks)", () =>
     assert.strictEqual(rel.inputs.version, "1.13.0-rc5");
   });
 
-  it("installs from a mirror repository or an OCI registry", async () => {
+  it("installs from a mirror repository (ciliumChartRepo)", async () => {
     const mirror = one(
-      await runLab({ config: { ciliumChart: "https://charts.example.internal/cilium/" } }),
+      await runLab({ config: { ciliumChartRepo: "https://charts.example.internal/cilium/" } }),
       "kubernetes:helm.sh/v3:Release",
     );
     assert.strictEqual(mirror.inputs.chart, "cilium");
     assert.deepStrictEqual(mirror.inputs.repositoryOpts, { repo: "https://charts.example.internal/cilium" });
-    const oci = one(
-      await runLab({ config: { ciliumChart: "oci://quay.io/cilium/charts" } }),
-      "kubernetes:helm.sh/v3:Release",
-    );
-    assert.strictEqual(oci.inputs.chart, "oci://quay.io/cilium/charts/cilium");
-    assert.strictEqual(oci.inputs.repositoryOpts, undefined);
   });
 });

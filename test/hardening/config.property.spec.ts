@@ -296,34 +296,47 @@ const CASES: Record<string, KeyCase> = {
       ),
     ),
   },
-  ciliumChart: {
-    valid: one("ciliumChart")(
+  ciliumChartRepo: {
+    valid: fc
+      .tuple(
+        fc.constantFrom("http", "https"),
+        fc.array(fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,8}[a-z0-9])?$/), { minLength: 1, maxLength: 4 }),
+        fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }),
+        fc.array(fc.stringMatching(/^[A-Za-z0-9._~-]{1,12}$/), { maxLength: 3 }),
+        fc.boolean(),
+      )
+      .map(([scheme, labels, port, segments, slash]) => ({
+        ciliumChartRepo: `${scheme}://${labels.join(".")}${port === undefined ? "" : `:${port}`}${segments.map((x) => `/${x}`).join("")}${slash ? "/" : ""}`,
+      })),
+    check: (cfg, raw) => assert.strictEqual(cfg.ciliumChartRepo, raw.ciliumChartRepo?.replace(/\/+$/, "")),
+    invalid: one("ciliumChartRepo")(
       fc.oneof(
-        fc.domain().map((d) => `https://${d}/charts`),
-        fc.domain().map((d) => `oci://${d}/cilium/charts`),
-        fc.constant(""),
+        hostile,
+        hostile.map((h) => `https://mirror.example/${h}`),
+        fc.constantFrom(
+          "",
+          "helm.cilium.io",
+          "oci://registry.example/cilium",
+          "ftp://mirror.example",
+          "https://user:pass@mirror.example",
+          "https://mirror.example/charts?x=1",
+          "https://mirror.example/charts#x",
+          "https://mirror example",
+        ),
       ),
     ),
-    check: (cfg, raw) =>
-      assert.strictEqual(
-        cfg.ciliumChart.kind === "repository" ? cfg.ciliumChart.repo : cfg.ciliumChart.chart,
-        raw.ciliumChart === ""
-          ? "https://helm.cilium.io"
-          : raw.ciliumChart.startsWith("oci://")
-            ? `${raw.ciliumChart}/cilium`
-            : raw.ciliumChart,
-      ),
+  },
+  ciliumChart: {
+    // cilium-<ciliumVersion>.tgz created by materialise in the temporary directory
+    valid: ciliumVersion.map((v) => ({ clusterName: "lab", ciliumVersion: v, ciliumChart: "\u0002" })),
+    check: (cfg, raw) => assert.strictEqual(cfg.ciliumChart, raw.ciliumChart),
     invalid: one("ciliumChart")(
       fc.oneof(
         hostile,
-        fc.constantFrom(
-          "https://",
-          "oci://",
-          "https://exa mple.org",
-          "https://example.org/?q=1",
-          "cilium-1.18.12.tgz",
-          "missing/cilium-1.13.0-rc5.tgz",
-        ),
+        fc.string({ minLength: 1, maxLength: 20 }).filter((p) => !p.startsWith("/")),
+        fc
+          .string({ maxLength: 20 })
+          .map((p) => `/nonexistent-labt-${p.replace(/\0/g, "")}/cilium-1.13.0-rc5.tgz`),
       ),
     ),
   },
@@ -594,8 +607,13 @@ const CASES: Record<string, KeyCase> = {
   },
 };
 
-/** Materialises a generated kubeconfigPath (files are created in the temporary directory). */
+/** Materialises a generated kubeconfigPath or ciliumChart (files are created in the temporary directory). */
 function materialise(raw: Raw): Raw {
+  if (raw.ciliumChart === "\u0002") {
+    const file = path.join(tmp, `cilium-${raw.ciliumVersion}.tgz`);
+    fs.writeFileSync(file, "");
+    return { ...raw, ciliumChart: file };
+  }
   if (raw.kubeconfigPath?.startsWith("\u0001")) {
     const file = path.join(tmp, raw.kubeconfigPath.slice(1));
     fs.writeFileSync(file, "apiVersion: v1\n");

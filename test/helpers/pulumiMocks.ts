@@ -78,6 +78,8 @@ export interface RecordedOptions {
   readonly dependencies: readonly string[];
   /** ignoreChanges as the program set it. */
   readonly ignoreChanges?: readonly string[];
+  /** URN of the parent as the program registered it ("" for the stack's children). */
+  readonly parent: string;
 }
 
 /**
@@ -92,6 +94,7 @@ interface RegisterRequest {
   getDeletedwith(): string;
   getDeletebeforereplace(): boolean;
   getDependenciesList(): string[];
+  getParent(): string;
   hasRetainondelete(): boolean;
   getRetainondelete(): boolean | undefined;
   getIgnorechangesList(): string[];
@@ -109,6 +112,7 @@ if (!proto.__labPatched) {
       retainOnDelete: req.hasRetainondelete() ? req.getRetainondelete() : undefined,
       dependencies: req.getDependenciesList(),
       ignoreChanges: req.getIgnorechangesList(),
+      parent: req.getParent(),
     });
     return original.call(this, req, cb);
   };
@@ -212,6 +216,7 @@ export async function runLab(opts: RunOptions = {}): Promise<RunResult> {
             deletedWith: "",
             deleteBeforeReplace: false,
             dependencies: [],
+            parent: "",
           },
         });
         return { id: engineLikeId(args.type, args.name, inputs), state };

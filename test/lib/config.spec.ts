@@ -1,6 +1,5 @@
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { CONFIG_KEYS, ConfigError, DEFAULT_TEST_IMAGE, cidrsOverlap, validateConfig } from "../../lib/config";
@@ -120,51 +119,4 @@ describe("lab config", () => {
       assert.doesNotThrow(() => validateConfig(raw));
     });
   }
-
-  describe("ciliumChart (issue 23)", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chart-"));
-    const archive = path.join(dir, "cilium-1.18.12.tgz");
-    fs.writeFileSync(archive, "");
-
-    it("defaults to the Cilium Helm repository", () => {
-      assert.deepStrictEqual(validateConfig({}).ciliumChart, {
-        kind: "repository",
-        repo: "https://helm.cilium.io",
-        chart: "cilium",
-      });
-    });
-
-    it("takes a repository URL, an OCI registry, or an existing archive of ciliumVersion", () => {
-      assert.deepStrictEqual(validateConfig({ ciliumChart: "http://127.0.0.1:8879/charts/" }).ciliumChart, {
-        kind: "repository",
-        repo: "http://127.0.0.1:8879/charts",
-        chart: "cilium",
-      });
-      assert.deepStrictEqual(validateConfig({ ciliumChart: "oci://quay.io/cilium/charts" }).ciliumChart, {
-        kind: "oci",
-        chart: "oci://quay.io/cilium/charts/cilium",
-      });
-      const cfg = validateConfig({ ciliumVersion: "1.18.12", clusterName: "lab", ciliumChart: archive });
-      assert.deepStrictEqual(cfg.ciliumChart, { kind: "file", chart: archive });
-    });
-
-    it("refuses a malformed URL, an archive of another version, and a missing archive, naming the key", () => {
-      assert.match(
-        errorOf({ ciliumChart: "https://exa mple.org" }).message,
-        /cilium-ebpf-lab:ciliumChart = "https:\/\/exa mple.org": must be a Helm repository URL/,
-      );
-      assert.match(
-        errorOf({ ciliumChart: "https://example.org/?x=1" }).message,
-        /ciliumChart .*must be a Helm repository URL/,
-      );
-      assert.match(
-        errorOf({ ciliumChart: archive }).message,
-        /ciliumChart = ".*cilium-1\.18\.12\.tgz": must name the chart archive of ciliumVersion, cilium-1\.13\.0-rc5\.tgz/,
-      );
-      assert.match(
-        errorOf({ ciliumChart: "charts/cilium-1.13.0-rc5.tgz" }).message,
-        /ciliumChart = "charts\/cilium-1\.13\.0-rc5\.tgz": must be an existing file \(looked for .*charts\/cilium-1\.13\.0-rc5\.tgz, relative to the program's directory\)/,
-      );
-    });
-  });
 });
