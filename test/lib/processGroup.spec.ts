@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { inOwnProcessGroup } from "../../lib/processGroup";
+import { treeOf } from "../../scripts/procTree";
 import { running, until } from "../helpers/processes";
 import { shellcheck } from "../helpers/stubs";
 
@@ -41,8 +42,18 @@ describe("lib/processGroup", function () {
       });
       child.stdin.end();
       assert.ok(await until(() => fs.existsSync(path.join(dir, "child")), 5000), "the work started");
+      assert.ok(
+        await until(() => /^\d+\n$/.test(fs.readFileSync(path.join(dir, "child"), "utf8")), 5000),
+        "the work wrote its child's pid",
+      );
       const sleeper = Number(fs.readFileSync(path.join(dir, "child"), "utf8"));
       assert.ok(running(sleeper));
+      // The outer shell starts the work first, then its watcher: killed in between, nothing would
+      // watch (a window of one fork, said in issue 21's note). Wait for the watcher, so the test
+      // kills the shell where Pulumi's cancel meets it, not inside that window (this failed once in a
+      // full parallel run: the work had started, the watcher not yet). Tree: the shell, the work, its
+      // sleep, the watcher.
+      assert.ok(await until(() => treeOf(child.pid!).length >= 4, 5000), "the watcher started");
       child.kill("SIGKILL");
       assert.ok(await until(() => !running(sleeper), 8000), "the work's child must be ended with its group");
       assert.strictEqual(fs.readFileSync(path.join(dir, "cleanup"), "utf8"), "cleaned\n");
