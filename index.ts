@@ -20,6 +20,7 @@ import { LabWorkload } from "./components/LabWorkload";
 import { NodeInfo, controlPlaneIp } from "./components/kindConfig";
 import { indexedVersionFor, keyStatus } from "./lib/chartIndex";
 import { LabConfig, PROJECT, validateConfig } from "./lib/config";
+import { variantProfileDifferences, variantReleaseDescription } from "./lib/configVariant";
 import { stableHash } from "./lib/hash";
 import { providerHost, readDockerEndpoint } from "./lib/dockerEndpoint";
 import * as semver from "./lib/semver";
@@ -147,6 +148,8 @@ function main() {
         deletedWith,
         // Existing mode: destroy leaves Cilium running unless uninstalling it was chosen.
         retainOnDelete: existingMode && !cfg.uninstallCiliumOnDestroy,
+        // A declared datapath variant (the A/B's second lab) says so on the release.
+        description: variantReleaseDescription(cfg.datapathVariant),
         settings: {
           clusterName: cfg.clusterName,
           // kind: known only once the nodes exist. Existing: the kubeconfig's server, known at preview.
@@ -167,6 +170,7 @@ function main() {
             : {}),
           // The measurement profile changes the datapath only when performance is measured.
           datapathProfile: cfg.runPerformance ? cfg.perfProfile : "lab",
+          ...(cfg.datapathVariant === "legacy-host-routing" ? { hostLegacyRouting: true } : {}),
         },
       })
     : undefined;
@@ -219,8 +223,11 @@ function main() {
             : cfg.nativeRoutingCidr,
         ciliumNamespace: access?.profile?.found.namespace,
         ipamMode: access?.profile?.found.ipamMode,
+        // The cluster's own Cilium (installCilium false), or the stack's declared variant.
         profileDifferences:
-          access?.profile !== undefined ? JSON.stringify(access.profile.differences) : undefined,
+          access?.profile !== undefined
+            ? JSON.stringify(access.profile.differences)
+            : variantProfileDifferences(cfg.datapathVariant),
         stepTimeoutSeconds: cfg.checkTimeoutSeconds,
         // nodeProbe run: the runner creates the node probe for its run and deletes it after.
         nodeProbe: cfg.nodeProbe === "keep" ? "present" : cfg.nodeProbe,

@@ -26,7 +26,7 @@ const ROOT = path.resolve(__dirname, "..");
 /** Folders the compiled programs are built from (tsconfig.build.json's include, and data/). */
 const SOURCE_DIRS = ["cli", "checks", "runner", "perf", "report", "preflight", "lib", "data"];
 /** The programs, each cli/<name>.ts exporting `main(args, io)`. */
-const PROGRAMS = ["check", "perf", "report", "preflight", "e2eReport"];
+const PROGRAMS = ["check", "perf", "report", "preflight", "e2eReport", "abStack"];
 
 /** The newest modification time of a .ts or .json file below dir (0 when there is none). */
 function newestSource(dir) {

@@ -46,6 +46,11 @@ export interface CiliumReleaseArgs {
    * pulumi up").
    */
   readonly retainOnDelete?: boolean;
+  /**
+   * Helm's release description; set only for a declared datapath variant
+   * (lib/configVariant.ts variantReleaseDescription), which the policy pack reads.
+   */
+  readonly description?: string;
 }
 
 /**
@@ -82,6 +87,7 @@ export class CiliumRelease extends pulumi.ComponentResource {
         skipAwait: false,
         cleanupOnFail: true,
         maxHistory: 5,
+        ...(args.description !== undefined ? { description: args.description } : {}),
       },
       {
         parent: this,

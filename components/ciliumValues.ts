@@ -44,6 +44,16 @@ export interface CiliumSettings<H = string> {
    * (Documentation/operations/performance/tuning.rst, "Hubble": 1-15 % overhead) advises for speed.
    */
   readonly datapathProfile?: "lab" | "measurement";
+  /**
+   * The A/B's second lab (datapathVariant legacy-host-routing): `bpf.hostLegacyRouting: true`, which
+   * the chart renders as `enable-host-legacy-routing` ("Configure whether direct routing mode should
+   * route traffic via host stack (true) or directly and more efficiently out of BPF (false)").
+   * Every indexed chart has the key: values.yaml line 402 (1.13.0-rc5), 436 (1.13.18), 491 (1.14.19),
+   * 515 (1.15.19), 527 (1.16.19), 622 (1.17.18), 683 (1.18.12), 712 (1.19.6), 716 (1.20.0), each
+   * `hostLegacyRouting: ~` under `bpf:` (../shared/cilium-chart/<version>/values.yaml). Written only
+   * when true and only where the chart has it.
+   */
+  readonly hostLegacyRouting?: boolean;
 }
 
 /**
@@ -102,7 +112,11 @@ export function ciliumValues<H = string>(
     k8sServiceHost: settings.k8sServiceHost,
     k8sServicePort: settings.k8sServicePort ?? 6443,
     debug: measurement ? { enabled: false } : { enabled: true, verbose: "datapath" },
-    bpf: { masquerade: true, monitorAggregation: measurement ? "medium" : "none" },
+    bpf: {
+      masquerade: true,
+      monitorAggregation: measurement ? "medium" : "none",
+      ...(settings.hostLegacyRouting === true ? { hostLegacyRouting: true } : {}),
+    },
     ...(measurement ? { hubble: { enabled: false } } : {}),
     ipam: { mode: "cluster-pool", operator },
     cluster: { name: settings.clusterName },
@@ -144,6 +158,12 @@ function checkSettings<H>(version: string, s: CiliumSettings<H>): void {
     throw new Error(
       `cni.uninstall does not exist in the Cilium ${version} chart (it appears in 1.13.18's values): choose a newer ciliumVersion`,
     );
+  }
+  if (
+    s.hostLegacyRouting === true &&
+    keyStatus(indexedVersionFor(version), "bpf.hostLegacyRouting") !== "present"
+  ) {
+    throw new Error(`bpf.hostLegacyRouting does not exist in the Cilium ${version} chart`);
   }
   if (
     semver.gte(version, CLUSTER_NAME_CHECKED_FROM) &&

@@ -13,6 +13,7 @@ import { validateModeKeys } from "./configMode";
 import { validatePerformanceKeys } from "./configPerformance";
 import { configReader, type Raw } from "./configReader";
 import { ConfigError, type ClusterMode, type LabConfig } from "./configTypes";
+import { validateVariantKey } from "./configVariant";
 import { validateWorkloadKeys } from "./configWorkload";
 
 export { cidrContains, cidrsOverlap, parseIPv4Cidr } from "./cidr";
@@ -40,6 +41,7 @@ export function validateConfig(raw: Raw): LabConfig {
   const workload = validateWorkloadKeys(r);
   const mode = validateModeKeys(r, cluster);
   const perf = validatePerformanceKeys(r);
+  const datapathVariant = validateVariantKey(r, mode.installCilium);
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return {
@@ -80,5 +82,6 @@ export function validateConfig(raw: Raw): LabConfig {
     perfDurationSeconds: perf.perfDurationSeconds,
     perfStreams: perf.perfStreams,
     perfPingSamples: perf.perfPingSamples,
+    datapathVariant,
   };
 }

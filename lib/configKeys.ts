@@ -148,6 +148,11 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
     description:
       "Measure throughput (iperf3), CPU and latency (busy and idle ping, NodePort by backend) pod-to-pod, pod-to-NodePort and node-to-node after the checks.",
   },
+  datapathVariant: {
+    default: "bpf",
+    description:
+      "Declared datapath: bpf (BPF host routing, the lab) or legacy-host-routing (bpf.hostLegacyRouting=true, the A/B's second lab: checks say differs, the policy pack accepts it).",
+  },
   perfProfile: {
     default: "lab",
     description:

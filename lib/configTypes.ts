@@ -8,6 +8,10 @@ export const PROJECT = "cilium-ebpf-lab";
 
 export type ClusterMode = "kind" | "existing";
 
+/** The declared datapath variants, the default first (lib/configVariant.ts validates). */
+export const DATAPATH_VARIANTS = ["bpf", "legacy-host-routing"] as const;
+export type DatapathVariant = (typeof DATAPATH_VARIANTS)[number];
+
 /** How long the node probe exists (lib/configMode.ts nodeProbeMode). */
 export type NodeProbeMode = "run" | "keep" | "off";
 
@@ -64,6 +68,8 @@ export interface LabConfig {
   readonly perfDurationSeconds: number;
   readonly perfStreams: number;
   readonly perfPingSamples: number;
+  /** The declared datapath (lib/configVariant.ts): bpf, or legacy-host-routing for the A/B. */
+  readonly datapathVariant: DatapathVariant;
 }
 
 /** One bad key. */

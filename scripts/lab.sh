@@ -6,6 +6,12 @@
 #   preflight the machine check alone
 #   output    pulumi stack output --json
 #   destroy   pulumi destroy (kind cluster, nodes and Docker network included)
+#   ab        the datapath A/B: STACK as it is (BPF host routing) and STACK-legacy, the same lab with
+#             datapathVariant legacy-host-routing (Pulumi.STACK-legacy.yaml, written by
+#             `npm run ab-stack`: its own clusterName and the next node subnet), brought up one after
+#             the other, never at once (they share the CPUs); both stacks' outputs go to ab-STACK/ and
+#             the side-by-side report to ab-STACK/ab.md (report/compare.ts). Destroy each stack with
+#             `destroy STACK` and `destroy STACK-legacy`.
 #
 # STACK defaults to dev (Pulumi.dev.yaml); current is the other stack file. Further arguments go
 # to pulumi (for example --event-log FILE).
@@ -31,13 +37,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  echo "usage: bash scripts/lab.sh [up|preview|preflight|output|destroy] [STACK]" >&2
+  echo "usage: bash scripts/lab.sh [up|preview|preflight|output|destroy|ab] [STACK]" >&2
   exit 2
 }
 action=${1:-up}
 stack=${2:-dev}
 shift $(($# < 2 ? $# : 2))
-case "$action" in up | preview | preflight | output | destroy) ;; *) usage ;; esac
+case "$action" in up | preview | preflight | output | destroy | ab) ;; *) usage ;; esac
 if ! printf '%s' "$stack" | grep -Eq '^[A-Za-z0-9_.-]+$'; then
   echo "stack name '$stack' must be letters, digits, '_', '.' or '-'" >&2
   exit 2
@@ -47,6 +53,26 @@ fi
 
 if [ "$action" = preflight ]; then
   exec npm run --silent preflight -- --stack "$stack"
+fi
+
+if [ "$action" = ab ]; then
+  # Each step is this script's own action, so each stack gets its passphrase, preflight and policy pack.
+  [ $# -eq 0 ] || {
+    echo "ab takes no pulumi arguments (both stacks would share them, an --event-log file too)" >&2
+    exit 2
+  }
+  legacy="$stack-legacy"
+  out_dir="ab-$stack"
+  npm run --silent ab-stack -- "$stack"
+  bash scripts/lab.sh up "$stack"
+  bash scripts/lab.sh up "$legacy"
+  mkdir -p "$out_dir"
+  bash scripts/lab.sh output "$stack" >"$out_dir/$stack.json"
+  bash scripts/lab.sh output "$legacy" >"$out_dir/$legacy.json"
+  npm run --silent report -- --stack-output "$out_dir/$stack.json" --compare "$out_dir/$legacy.json" \
+    --labels bpf,legacy-host-routing --out "$out_dir/ab.md"
+  echo "the A/B report: $out_dir/ab.md (destroy: bash scripts/lab.sh destroy $stack; bash scripts/lab.sh destroy $legacy)" >&2
+  exit 0
 fi
 
 if ! command -v pulumi >/dev/null 2>&1; then

@@ -13,6 +13,8 @@ import {
   ofType,
   runLab,
 } from "./helpers/pulumiMocks";
+import { groupWork } from "./helpers/processes";
+import { shellJoin } from "../lib/shell";
 
 type Obj = Record<string, unknown>;
 const get = (o: unknown, ...keys: (string | number)[]): unknown =>
@@ -256,5 +258,29 @@ describe("the stack with another chart source (ciliumChart, ciliumChartRepo, und
     );
     assert.strictEqual(mirror.inputs.chart, "cilium");
     assert.deepStrictEqual(mirror.inputs.repositoryOpts, { repo: "https://charts.example.internal/cilium" });
+  });
+});
+
+describe("the stack with a declared datapath variant (datapathVariant, under mocks)", () => {
+  it("installs legacy host routing, says so on the release, and hands the checks the declared difference", async () => {
+    const r = await runLab({ config: { datapathVariant: "legacy-host-routing", clusterName: "lab-legacy" } });
+    const rel = one(r, "kubernetes:helm.sh/v3:Release");
+    assert.strictEqual(get(rel.inputs, "values", "bpf", "hostLegacyRouting"), true);
+    assert.strictEqual(rel.inputs.description, "lab/datapath-variant=legacy-host-routing");
+    const run = one(r, "command:local:Command", "checks-run");
+    const create = groupWork(String(run.inputs.create));
+    const differences = JSON.stringify([
+      { key: "enable-host-legacy-routing", found: "true", lab: "false (BPF host routing)" },
+    ]);
+    assert.ok(create.includes(`--profile-differences ${shellJoin([differences])}`), create);
+  });
+
+  it("leaves the default (bpf) stack's inputs as they were: no description, no hostLegacyRouting, no differences", async () => {
+    const r = await runLab({ config: { datapathVariant: "bpf" } });
+    const rel = one(r, "kubernetes:helm.sh/v3:Release");
+    assert.strictEqual(rel.inputs.description, undefined);
+    assert.strictEqual(get(rel.inputs, "values", "bpf", "hostLegacyRouting"), undefined);
+    const run = one(r, "command:local:Command", "checks-run");
+    assert.doesNotMatch(String(run.inputs.create), /--profile-differences/);
   });
 });

@@ -10,11 +10,20 @@
  * routing sends pod traffic up the host stack and the lab's one-sided veth capture and next-hop
  * evidence no longer hold.
  *
+ * A declared variant is accepted: a helm.v3.Release whose Helm description is
+ * `lab/datapath-variant=legacy-host-routing` (the stack writes it only when its config says
+ * `datapathVariant: legacy-host-routing`, the A/B's second lab: lib/configVariant.ts) may set
+ * `bpf.hostLegacyRouting: true`. The declaration travels on the release itself, so the pack judges
+ * what is installed, not a flag of its own: the same pack and config judge both labs. Without it
+ * (another resource type, another description) the setting is a violation as before. CNI chaining
+ * is not the declared variant and is still reported.
+ *
  * Source: https://docs.cilium.io/en/stable/operations/performance/tuning/#ebpf-host-routing
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { isSetString, isTrue, validateCiliumRelease } from "../lib/cilium";
 import { configOf } from "../lib/config";
+import { variantOfDescription } from "../../lib/configVariant";
 import { found, need } from "../lib/props";
 
 const RULE = "Cilium must route host traffic in eBPF (BPF host routing)";
@@ -44,7 +53,8 @@ export const ciliumHostLegacyRoutingDisallowed: ResourceValidationPolicy = {
   validateResource: validateCiliumRelease(RULE, (chart, report, args) => {
     const config = configOf("cilium-host-legacy-routing-disallowed", DEFAULTS, args);
     const legacy = need(chart.values, "bpf.hostLegacyRouting");
-    if (isTrue(legacy)) {
+    const declared = variantOfDescription(need(args.props, "description")) === "legacy-host-routing";
+    if (isTrue(legacy) && !declared) {
       report(
         `${RULE}: found ${found("bpf.hostLegacyRouting", legacy)}, which sends host traffic through the kernel stack (Host Routing: Legacy); remove bpf.hostLegacyRouting or set it to false`,
       );

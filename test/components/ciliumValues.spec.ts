@@ -227,6 +227,28 @@ describe("components/ciliumValues", () => {
     }
   });
 
+  describe("hostLegacyRouting (datapathVariant legacy-host-routing)", () => {
+    for (const version of INDEXED_VERSIONS) {
+      it(`writes bpf.hostLegacyRouting: true for ${version}, a key its chart index has, and nothing else changes`, () => {
+        const legacy = ciliumValues(version, { ...SETTINGS, hostLegacyRouting: true });
+        const plain = ciliumValues(version, SETTINGS);
+        assert.equal((legacy.bpf as Record<string, unknown>).hostLegacyRouting, true);
+        assert.equal(keyStatus(version, "bpf.hostLegacyRouting"), "present");
+        assert.deepEqual({ ...legacy, bpf: plain.bpf }, plain);
+        assert.equal("hostLegacyRouting" in (plain.bpf as Record<string, unknown>), false);
+        assert.deepEqual(ciliumValues(version, { ...SETTINGS, hostLegacyRouting: false }), plain);
+      });
+    }
+
+    it("finds bpf.hostLegacyRouting under bpf in every values.yaml of ../shared", function () {
+      if (!fs.existsSync(SHARED_CHARTS)) this.skip();
+      for (const version of INDEXED_VERSIONS) {
+        const bpf = loadDefaults(version).bpf as Record<string, unknown>;
+        assert.ok(Object.hasOwn(bpf, "hostLegacyRouting"), version);
+      }
+    });
+  });
+
   describe("flattenValuePaths", () => {
     it("lists dotted leaf paths, treating arrays, empty objects and null as leaves", () => {
       assert.deepEqual(flattenValuePaths({ a: { b: 1, c: { d: [1, { e: 2 }] } }, f: {}, g: null, h: "x" }), [

@@ -585,6 +585,13 @@ const CASES: Record<string, KeyCase> = {
     check: (cfg, raw) => assert.strictEqual(cfg.perfProfile, raw.perfProfile),
     invalid: one("perfProfile")(fc.oneof(hostile, fc.constantFrom("", "Lab", "fast", "debug"))),
   },
+  datapathVariant: {
+    valid: one("datapathVariant")(fc.constantFrom("bpf", "legacy-host-routing")),
+    check: (cfg, raw) => assert.strictEqual(cfg.datapathVariant, raw.datapathVariant),
+    invalid: one("datapathVariant")(
+      fc.oneof(hostile, fc.constantFrom("", "BPF", "legacy", "tunnel", "legacy-host-routing ")),
+    ),
+  },
   perfRepeats: {
     valid: one("perfRepeats")(fc.integer({ min: 3, max: 50 }).map(String)),
     check: (cfg, raw) => assert.strictEqual(cfg.perfRepeats, Number(raw.perfRepeats)),

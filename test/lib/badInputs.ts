@@ -226,4 +226,21 @@ export const BAD_INPUTS: readonly BadInput[] = [
     key: "nodeNetworkName",
     expect: /Docker network name/,
   },
+  {
+    name: "an unknown datapath variant",
+    config: { datapathVariant: "legacy" },
+    key: "datapathVariant",
+    expect: /must be one of bpf, legacy-host-routing/,
+  },
+  {
+    name: "a datapath variant on a Cilium the stack does not install",
+    config: {
+      clusterMode: "existing",
+      kubeconfig: "apiVersion: v1",
+      installCilium: "false",
+      datapathVariant: "legacy-host-routing",
+    },
+    key: "datapathVariant",
+    expect: /must be bpf when installCilium is false/,
+  },
 ];

@@ -1,6 +1,14 @@
 import * as assert from "node:assert/strict";
 import { ciliumHostLegacyRoutingDisallowed as policy } from "../../policies/rules/cilium-host-legacy-routing-disallowed";
-import { V13, V18, assertOneViolation, helmRelease, runResourcePolicy, withValue } from "./helpers";
+import {
+  V13,
+  V18,
+  assertOneViolation,
+  helmRelease,
+  runResourcePolicy,
+  withField,
+  withValue,
+} from "./helpers";
 
 const RULE = "Cilium must route host traffic in eBPF (BPF host routing)";
 
@@ -51,4 +59,49 @@ describe("cilium-host-legacy-routing-disallowed", () => {
       });
     });
   }
+
+  describe("a declared variant (datapathVariant legacy-host-routing, the A/B's second lab)", () => {
+    const declared = (version: string) =>
+      withField(
+        withValue(helmRelease(version), "bpf.hostLegacyRouting", true),
+        "description",
+        "lab/datapath-variant=legacy-host-routing",
+      );
+
+    for (const version of [V13, V18]) {
+      it(`accepts bpf.hostLegacyRouting: true on a release declaring the variant (${version})`, async () => {
+        assert.deepEqual(await runResourcePolicy(policy, declared(version)), []);
+      });
+    }
+
+    it("still reports legacy host routing that is not declared, or declared as something else", async () => {
+      for (const description of [
+        undefined,
+        "",
+        "lab/datapath-variant=bpf",
+        "lab/datapath-variant=tunnel",
+        "legacy",
+      ]) {
+        const release = withField(
+          withValue(helmRelease(V18), "bpf.hostLegacyRouting", true),
+          "description",
+          description,
+        );
+        assertOneViolation(await runResourcePolicy(policy, release), {
+          rule: RULE,
+          found: "found bpf.hostLegacyRouting=true",
+          fix: "remove bpf.hostLegacyRouting or set it to false",
+        });
+      }
+    });
+
+    it("still reports CNI chaining on a release declaring the variant", async () => {
+      const release = withValue(
+        withField(helmRelease(V18), "description", "lab/datapath-variant=legacy-host-routing"),
+        "cni.chainingMode",
+        "generic-veth",
+      );
+      assert.equal((await runResourcePolicy(policy, release)).length, 1);
+    });
+  });
 });

@@ -188,3 +188,27 @@ describe("the README's violation sample (defect 5)", () => {
     assert.equal(violationLines.join("\n"), printViolation(d));
   });
 });
+
+describe("the A/B's declared variant (datapathVariant legacy-host-routing), as the engine calls the pack", () => {
+  for (const phase of ["first-preview", "up"] as const) {
+    it(`accepts the variant stack of Pulumi.dev.yaml whole at ${phase}, and rejects its values undeclared`, async () => {
+      const rs = await declare(phase, {
+        stackFile: "Pulumi.dev.yaml",
+        config: {
+          datapathVariant: "legacy-host-routing",
+          clusterName: "lab-legacy",
+          nodeNetwork: "172.16.11.0/24",
+        },
+      });
+      assert.deepEqual(violations(await analyze(rs, phase)), []);
+      const release = rs.find((r) => r.type === "kubernetes:helm.sh/v3:Release");
+      assert.ok(release);
+      delete release.inputs.description;
+      const found = violations(await analyze(rs, phase));
+      assert.deepEqual(
+        found.map((d) => d.policy),
+        ["cilium-host-legacy-routing-disallowed"],
+      );
+    });
+  }
+});

@@ -170,6 +170,68 @@ describe("scripts/lab.sh (stub pulumi and npm)", function () {
     }
   });
 
+  it("ab: derives STACK-legacy, brings up both one after the other, exports both outputs and renders the comparison", () => {
+    const dir = project('config:\n  cilium-ebpf-lab:workers: "2"\n');
+    const stubs = makeStubs({
+      pulumi: [
+        '[ "$1 $2" = "stack select" ] && printf \'%s\' "$3" >"$STUB_DIR/selected"',
+        '[ "$1 $2" = "stack output" ] && printf \'{"stack":"%s"}\\n\' "$(cat "$STUB_DIR/selected")"',
+        "exit 0",
+      ].join("\n"),
+      npm: "exit 0",
+    });
+    try {
+      const r = run(dir, stubs, ["ab", "lab"]);
+      assert.strictEqual(r.status, 0, r.stderr);
+      const calls = stubs.calls().map((c) => c.join(" "));
+      assert.deepStrictEqual(calls, [
+        "npm run --silent ab-stack -- lab",
+        "pulumi stack select lab",
+        "npm run --silent preflight -- --stack lab",
+        "pulumi up --policy-pack policies --yes",
+        "pulumi stack select lab-legacy",
+        "npm run --silent preflight -- --stack lab-legacy",
+        "pulumi up --policy-pack policies --yes",
+        "pulumi stack select lab",
+        "pulumi stack output --json",
+        "pulumi stack select lab-legacy",
+        "pulumi stack output --json",
+        "npm run --silent report -- --stack-output ab-lab/lab.json --compare ab-lab/lab-legacy.json --labels bpf,legacy-host-routing --out ab-lab/ab.md",
+      ]);
+      assert.deepStrictEqual(JSON.parse(fs.readFileSync(path.join(dir, "ab-lab", "lab.json"), "utf8")), {
+        stack: "lab",
+      });
+      assert.deepStrictEqual(
+        JSON.parse(fs.readFileSync(path.join(dir, "ab-lab", "lab-legacy.json"), "utf8")),
+        { stack: "lab-legacy" },
+      );
+      // Each stack has its own generated passphrase.
+      assert.ok(fs.existsSync(path.join(dir, ".pulumi", "passphrase-lab")));
+      assert.ok(fs.existsSync(path.join(dir, ".pulumi", "passphrase-lab-legacy")));
+    } finally {
+      stubs.remove();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("ab: stops at the first failure (no second lab when the first up fails) and takes no pulumi arguments", () => {
+    const dir = project("config: {}\n");
+    const stubs = makeStubs({ pulumi: '[ "$1" = up ] && exit 1\nexit 0', npm: "exit 0" });
+    try {
+      const r = run(dir, stubs, ["ab", "lab"]);
+      assert.notStrictEqual(r.status, 0);
+      const ups = stubs.calls().filter((c) => c[0] === "pulumi" && c[1] === "up");
+      assert.strictEqual(ups.length, 1);
+      assert.ok(!stubs.calls().some((c) => c.join(" ").includes("lab-legacy") && c[1] !== "run"));
+      const extra = run(dir, stubs, ["ab", "lab", "--event-log", "/tmp/x"]);
+      assert.strictEqual(extra.status, 2);
+      assert.match(extra.stderr, /ab takes no pulumi arguments/);
+    } finally {
+      stubs.remove();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("stops before pulumi up when the preflight finds an error", () => {
     const dir = project("config: {}\n");
     const stubs = makeStubs({ pulumi: "exit 0", npm: "exit 1" });
