@@ -91,7 +91,10 @@ preflight_seconds=$(($(date +%s) - t0))
 
 # The README's lab command (it runs the preflight again, then pulumi up with the policy pack).
 up_started=$(date +%s)
-bash scripts/lab.sh up "$stack" --event-log "$work/events.jsonl" || status=1
+# `--event-log` exists only with PULUMI_DEBUG_COMMANDS=true (pulumi/pulumi v3.248.0
+# pkg/cmd/pulumi/operations/up.go lines 909-913); without it the real CLI stops with "unknown flag:
+# --event-log" (test/fixtures/engine/existing-apiserver/).
+PULUMI_DEBUG_COMMANDS=true bash scripts/lab.sh up "$stack" --event-log "$work/events.jsonl" || status=1
 up_ended=$(date +%s)
 
 if [ "$status" = 0 ]; then

@@ -49,6 +49,22 @@ describe("scripts", function () {
     }
   });
 
+  it("every --event-log a script passes comes with PULUMI_DEBUG_COMMANDS=true (the real CLI refuses it otherwise)", () => {
+    // Recorded with the real CLI v3.248.0: "error: unknown flag: --event-log" without the variable
+    // (test/fixtures/engine/existing-apiserver/event-log-flag.txt; pulumi/pulumi up.go lines 909-913).
+    const refusal = fs.readFileSync(
+      path.join(REPO, "test/fixtures/engine/existing-apiserver/event-log-flag.txt"),
+      "utf8",
+    );
+    assert.match(refusal, /unknown flag: --event-log/);
+    for (const script of SCRIPTS) {
+      for (const line of fs.readFileSync(path.join(REPO, script), "utf8").split("\n")) {
+        if (/^\s*#/.test(line) || !/--event-log\s+["$/]/.test(line)) continue;
+        assert.match(line, /PULUMI_DEBUG_COMMANDS=true /, `${script}: ${line}`);
+      }
+    }
+  });
+
   it("the workflow runs scripts/e2e.sh for the dev and current stacks on ubuntu-latest", () => {
     const wf = fs.readFileSync(path.join(REPO, ".github", "workflows", "e2e.yml"), "utf8");
     assert.match(wf, /runs-on: ubuntu-latest/);
