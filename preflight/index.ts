@@ -47,7 +47,11 @@ export function runPreflight(input: PreflightInput, env: PreflightEnv): Prefligh
         items.push(...inotifyItems(env.procRoot ?? "/proc"));
     }
   }
-  items.push(...kubectlItems(run, kubernetes));
+  // The node image is the cluster's Kubernetes only in kind mode; an existing cluster runs its own
+  // version, which the preflight does not ask for (it contacts no cluster): no skew judged there (a
+  // real existing-mode run warned "kubectl 1.36.1 ... away from the cluster's Kubernetes 1.23.17" on a
+  // 1.36.1 cluster: docs/notes/issue23-apiserver-runs.md, defect 4).
+  items.push(...kubectlItems(run, input.clusterMode === "kind" ? kubernetes : undefined));
   items.push(...pulumiItems(run));
   items.push(...hostToolItems(run, env.platform));
   return items;

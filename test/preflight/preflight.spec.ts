@@ -281,6 +281,9 @@ describe("preflight (recorded outputs through fake binaries)", () => {
     const items = preflight(CURRENT, { ...HEALTHY, kindVersion: "kind-version-v0.27.0.txt" });
     assert.strictEqual(find(items, "tools", /kubectl 1\.25\.2 .* Kubernetes 1\.33\.1/)?.level, "warning");
     assert.strictEqual(find(preflight(DEV, HEALTHY), "tools", /install kubectl 1\.23/)?.level, "warning");
+    // Existing mode: the node image is not the cluster's version, so nothing is judged against it.
+    const existing = preflight({ ...DEV, clusterMode: "existing" }, HEALTHY);
+    assert.ok(!find(existing, "tools", /minor version away/), JSON.stringify(existing));
   });
 
   it("Pulumi CLI older than the stack needs: an error", () => {
