@@ -11,6 +11,7 @@
  */
 import type { PlannedStep } from "../../runner/plan";
 import type { RecordedStep } from "../../runner/recording";
+import { ConcurrencyLatch } from "./scheduling";
 
 export interface ExecRequest {
   readonly namespace: string;
@@ -70,23 +71,8 @@ export function recordingAnswerer(
   }
   let answered = 0;
   const unanswered: ExecRequest[] = [];
-  let inFlight = 0;
-  let latchOpen = (opts.holdUntilAtOnce ?? 0) <= 1;
-  const hold = async (): Promise<void> => {
-    if ((opts.holdUntilAtOnce ?? 0) <= inFlight) latchOpen = true;
-    for (const until = Date.now() + (opts.holdMaxMs ?? 5000); !latchOpen && Date.now() < until;) {
-      await sleep(5);
-    }
-  };
-  const answer = async (req: ExecRequest, io: ExecIO): Promise<void> => {
-    inFlight++;
-    try {
-      await hold();
-      await answerOne(req, io);
-    } finally {
-      inFlight--;
-    }
-  };
+  const latch = new ConcurrencyLatch(opts.holdUntilAtOnce ?? 0, opts.holdMaxMs);
+  const answer = (req: ExecRequest, io: ExecIO): Promise<void> => latch.run(() => answerOne(req, io));
   const answerOne = async (req: ExecRequest, io: ExecIO): Promise<void> => {
     const candidates = [
       ...(planned.get(key(req.namespace, req.pod, req.container, req.command)) ?? []),

@@ -55,3 +55,41 @@ export class ScriptedExecutor implements Executor {
 
 /** Lets every pending promise callback and immediate run. */
 export const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/**
+ * A latch for fakes that must show concurrency without trusting the clock: every `run` waits until
+ * `count` runs have been in flight at once (then the latch stays open), or `maxWaitMs` passed, then
+ * does its work. A caller that runs that many at once reaches the count on any machine; one that runs
+ * fewer waits out the bound and shows fewer (`mostAtOnce`).
+ */
+export class ConcurrencyLatch {
+  private inFlight = 0;
+  private most = 0;
+  private open: boolean;
+
+  constructor(
+    private readonly count: number,
+    private readonly maxWaitMs = 5000,
+  ) {
+    this.open = count <= 1;
+  }
+
+  /** The most runs that were in flight at once. */
+  get mostAtOnce(): number {
+    return this.most;
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    this.inFlight++;
+    this.most = Math.max(this.most, this.inFlight);
+    try {
+      if (this.inFlight >= this.count) this.open = true;
+      for (const until = Date.now() + this.maxWaitMs; !this.open && Date.now() < until;) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      return await work();
+    } finally {
+      this.inFlight--;
+    }
+  }
+}

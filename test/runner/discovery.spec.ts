@@ -8,6 +8,7 @@ import { discoverLabContext, discoveryQueries } from "../../runner/discovery";
 import type { KubectlRunner } from "../../runner/discoveryTypes";
 import type { ExecResult } from "../../checks/types";
 import { SEED_CONTEXT_FILE, seedDocs } from "../helpers/fakes";
+import { ConcurrencyLatch } from "../helpers/scheduling";
 
 const CP = "cilium-kubeproxy-replacement-ebpf-control-plane";
 const W1 = "cilium-kubeproxy-replacement-ebpf-worker";
@@ -207,46 +208,38 @@ function fakeRunner(
   opts.mutate?.(docs);
   const queries = discoveryQueries();
   const calls: string[][] = [];
-  let running = 0;
-  let most = 0;
-  let open = false;
+  // holdUntil: each call waits until that many have run at once (or 5 s pass), then answers.
+  const latch = new ConcurrencyLatch(opts.holdUntil ?? 0);
   const runner: KubectlRunner = {
-    async kubectl(args, timeoutSeconds): Promise<ExecResult> {
-      calls.push([...args, `timeout=${timeoutSeconds}`]);
-      running++;
-      most = Math.max(most, running);
-      // holdUntil: wait until that many calls have run at once (or 5 s pass), then answer.
-      if (running >= (opts.holdUntil ?? 0)) open = true;
-      for (const until = Date.now() + 5000; !open && Date.now() < until;) {
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      await new Promise((r) => setImmediate(r));
-      running--;
-      const key = (Object.keys(queries) as (keyof typeof queries)[]).find(
-        (k) => JSON.stringify(queries[k]) === JSON.stringify(args),
-      );
-      const command = `kubectl ${args.join(" ")}`;
-      if (key === undefined || opts.failing?.[key] !== undefined) {
-        return {
-          stdout: "",
-          stderr: opts.failing?.[key ?? ""] ?? "unknown query\n",
-          exitCode: 1,
-          timedOut: false,
-          command,
-          durationMs: 1,
-        };
-      }
+    kubectl: (args, timeoutSeconds) => latch.run(() => answer(args, timeoutSeconds)),
+  };
+  const answer = async (args: readonly string[], timeoutSeconds: number): Promise<ExecResult> => {
+    calls.push([...args, `timeout=${timeoutSeconds}`]);
+    await new Promise((r) => setImmediate(r));
+    const key = (Object.keys(queries) as (keyof typeof queries)[]).find(
+      (k) => JSON.stringify(queries[k]) === JSON.stringify(args),
+    );
+    const command = `kubectl ${args.join(" ")}`;
+    if (key === undefined || opts.failing?.[key] !== undefined) {
       return {
-        stdout: JSON.stringify(docs[key]),
-        stderr: "",
-        exitCode: 0,
+        stdout: "",
+        stderr: opts.failing?.[key ?? ""] ?? "unknown query\n",
+        exitCode: 1,
         timedOut: false,
         command,
         durationMs: 1,
       };
-    },
+    }
+    return {
+      stdout: JSON.stringify(docs[key]),
+      stderr: "",
+      exitCode: 0,
+      timedOut: false,
+      command,
+      durationMs: 1,
+    };
   };
-  return { runner, calls, maxAtOnce: () => most };
+  return { runner, calls, maxAtOnce: () => latch.mostAtOnce };
 }
 
 /** The queries without their output flags (`-o jsonpath-as-json=...`, tested in discoveryProjection.spec.ts). */
