@@ -3,9 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_CILIUM_CHART_REPO } from "../lib/configKeys";
 import { CiliumSettings, ciliumValues } from "./ciliumValues";
 
-/** Where the chart comes from unless the stack says otherwise. */
-export const CILIUM_HELM_REPO = DEFAULT_CILIUM_CHART_REPO;
-
 /** Arguments of {@link CiliumRelease}. */
 export interface CiliumReleaseArgs {
   /** Cilium chart version (also the agent version). */
@@ -79,7 +76,7 @@ export class CiliumRelease extends pulumi.ComponentResource {
           : {
               chart: "cilium",
               version: args.version,
-              repositoryOpts: { repo: args.chartRepo ?? CILIUM_HELM_REPO },
+              repositoryOpts: { repo: args.chartRepo ?? DEFAULT_CILIUM_CHART_REPO },
             }),
         namespace: "kube-system",
         values,

@@ -22,6 +22,8 @@ import * as os from "os";
 import * as path from "path";
 
 import { ALL_CHECKS } from "../checks/defs";
+import { TRACE_READY } from "../checks/defs/pathTrace";
+import { shellJoin } from "../lib/shell";
 import type { DocKey } from "../runner/discoveryTypes";
 import { writeOfflineCurl } from "../test/helpers/offlineCurl";
 import { syntheticContext, syntheticDocs } from "../test/helpers/syntheticLab";
@@ -69,7 +71,7 @@ else
   # cilium monitor's (checks/defs/pathTrace.ts TRACE_READY, the trace before redirect-neigh's ping),
   # so every planned exec runs, as in a real run.
   echo "listening on fake" >&2
-  echo "Press Ctrl-C to quit" >&2
+  echo ${shellJoin([TRACE_READY])} >&2
   sleep 0.5
 fi
 echo "end $$ $(date +%s%N) $kind" >>"$FAKE_LOG"
