@@ -9,6 +9,9 @@ import { sameText, usableStep } from "../verdict";
 
 export type HostRouting = "BPF" | "Legacy" | undefined;
 
+/** Seconds the `cilium status` read for the host routing mode may take (redirect-peer-*, the traces). */
+export const HOST_ROUTING_STATUS_TIMEOUT_SECONDS = 30;
+
 /** The settings under which an agent uses Legacy host routing (cilium-config keys a check may rest on). */
 export const LEGACY_KEYS = [
   "enable-host-legacy-routing",

@@ -16,7 +16,7 @@ import { type Section, sectionScript, shCommand, withTimeout } from "../probes";
 import type { Judgement, LabPod, ProbeStep } from "../types";
 import { excerpt, inconclusive, usableSection } from "../verdict";
 import { STEP_MARGIN_SECONDS, agentTarget } from "./common";
-import { type HostRouting, hostRoutingIn } from "./hostRouting";
+import { type HostRouting, HOST_ROUTING_STATUS_TIMEOUT_SECONDS, hostRoutingIn } from "./hostRouting";
 
 /** What the monitor prints once it is about to connect: the gate of the traffic. */
 export const TRACE_READY = "Press Ctrl-C to quit";
@@ -26,8 +26,6 @@ export const TRACE_OK_EXIT_CODES: readonly number[] = [0, 124, 137];
 export const TRACE_SECONDS = 10;
 /** Seconds between SIGINT and SIGKILL. */
 const TRACE_KILL_AFTER_SECONDS = 2;
-
-const STATUS_TIMEOUT_SECONDS = 30;
 
 /**
  * One exec in a node's agent: `cilium status` (section `status`, for the host routing mode), then
@@ -40,7 +38,10 @@ export function agentTraceStep(id: string, agent: LabPod): ProbeStep {
     target: agentTarget(agent),
     argv: shCommand(
       sectionScript([
-        { name: "status", command: shellJoin(withTimeout(STATUS_TIMEOUT_SECONDS, ["cilium", "status"])) },
+        {
+          name: "status",
+          command: shellJoin(withTimeout(HOST_ROUTING_STATUS_TIMEOUT_SECONDS, ["cilium", "status"])),
+        },
         {
           name: "trace",
           command: shellJoin([
@@ -58,7 +59,8 @@ export function agentTraceStep(id: string, agent: LabPod): ProbeStep {
         },
       ]),
     ),
-    timeoutSeconds: STATUS_TIMEOUT_SECONDS + TRACE_SECONDS + TRACE_KILL_AFTER_SECONDS + STEP_MARGIN_SECONDS,
+    timeoutSeconds:
+      HOST_ROUTING_STATUS_TIMEOUT_SECONDS + TRACE_SECONDS + TRACE_KILL_AFTER_SECONDS + STEP_MARGIN_SECONDS,
     readyWhen: TRACE_READY,
   };
 }

@@ -36,7 +36,14 @@ import {
   settingOf,
   stepById,
 } from "./common";
-import { type HostRouting, LEGACY_CAUSES, LEGACY_KEYS, hostRoutingOf, legacyStatusLine } from "./hostRouting";
+import {
+  type HostRouting,
+  HOST_ROUTING_STATUS_TIMEOUT_SECONDS,
+  LEGACY_CAUSES,
+  LEGACY_KEYS,
+  hostRoutingOf,
+  legacyStatusLine,
+} from "./hostRouting";
 import { agentTraceStep, describeEvent, requestTrace, traceStepHostRouting } from "./pathTrace";
 import { readPing } from "./ping";
 import {
@@ -51,8 +58,6 @@ import {
   vethCaptureScript,
   type Seen,
 } from "./vethCapture";
-
-const STATUS_TIMEOUT_SECONDS = 30;
 
 interface PeerPlan {
   readonly src: LabPod;
@@ -114,8 +119,8 @@ function peerSteps(plan: PeerPlan | undefined, ctx: LabContext): ProbeStep[] {
     steps.push({
       id: "host-routing",
       target: agentTarget(agent),
-      argv: withTimeout(STATUS_TIMEOUT_SECONDS, ["cilium", "status"]),
-      timeoutSeconds: STATUS_TIMEOUT_SECONDS + STEP_MARGIN_SECONDS,
+      argv: withTimeout(HOST_ROUTING_STATUS_TIMEOUT_SECONDS, ["cilium", "status"]),
+      timeoutSeconds: HOST_ROUTING_STATUS_TIMEOUT_SECONDS + STEP_MARGIN_SECONDS,
     });
   }
   return steps;
